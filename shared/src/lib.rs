@@ -1,0 +1,12 @@
+//! studiogate's shared library.
+//!
+//! * [`saml`] — the strict SAML 2.0 Response validator: HTTP-POST binding in, a
+//!   [`saml::VerifiedAssertion`] or a typed [`saml::Rejection`] out. It never writes HTTP.
+//! * [`config`] — the broker's one configuration format, loaded once at cold start.
+//! * [`clock`] — the injectable clock every time check reads.
+#![forbid(unsafe_code)]
+
+pub mod clock;
+pub mod config;
+pub mod saml;
+pub mod telemetry;

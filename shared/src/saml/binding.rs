@@ -1,0 +1,226 @@
+//! The SAML HTTP-POST binding: a form body in, the decoded Response document out. Also the input
+//! sniffing `studiogate inspect` uses (raw XML, base64, an HTML auto-submit form or a form body).
+
+use super::policy::Limits;
+use super::Rejection;
+use base64::Engine as _;
+
+/// The fields of a SAML HTTP-POST form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostForm {
+    /// `SAMLResponse`, still base64.
+    pub saml_response: String,
+    /// `RelayState`, if sent.
+    pub relay_state: Option<String>,
+}
+
+/// Parses an `application/x-www-form-urlencoded` body.
+pub fn parse_form(body: &[u8], limits: &Limits) -> Result<PostForm, Rejection> {
+    if body.len() > limits.max_body_bytes {
+        return Err(Rejection::BodyTooLarge {
+            size: body.len(),
+            limit: limits.max_body_bytes,
+        });
+    }
+    let (mut response, mut relay) = (None, None);
+    for (key, value) in form_urlencoded::parse(body) {
+        let slot = match key.as_ref() {
+            "SAMLResponse" => (&mut response, "SAMLResponse"),
+            "RelayState" => (&mut relay, "RelayState"),
+            _ => continue,
+        };
+        if slot.0.replace(value.into_owned()).is_some() {
+            return Err(Rejection::DuplicateFormField { field: slot.1 });
+        }
+    }
+    let saml_response = response
+        .filter(|r| !r.trim().is_empty())
+        .ok_or(Rejection::MissingSamlResponse)?;
+    Ok(PostForm {
+        saml_response,
+        relay_state: relay.filter(|r| !r.is_empty()),
+    })
+}
+
+/// Decodes the base64 `SAMLResponse` (whitespace tolerated) to UTF-8 XML.
+pub fn decode_saml_response(encoded: &str, limits: &Limits) -> Result<String, Rejection> {
+    let compact: String = encoded.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    // Base64 grows 4/3; refuse before allocating the decoded buffer.
+    if compact.len() / 4 * 3 > limits.max_decoded_bytes + 3 {
+        return Err(Rejection::DecodedTooLarge {
+            size: compact.len() / 4 * 3,
+            limit: limits.max_decoded_bytes,
+        });
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(compact.as_bytes())
+        .map_err(|_| Rejection::InvalidBase64)?;
+    String::from_utf8(bytes).map_err(|_| Rejection::NotUtf8)
+}
+
+/// What an inspected input turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SniffedInput {
+    /// The Response document.
+    pub xml: String,
+    /// RelayState, when the input was a form.
+    pub relay_state: Option<String>,
+    /// `xml`, `base64`, `html-form` or `form-body`.
+    pub encoding: &'static str,
+}
+
+/// Accepts raw XML, base64, an HTML auto-submit form, or a urlencoded form body.
+pub fn sniff_input(raw: &[u8], limits: &Limits) -> Result<SniffedInput, Rejection> {
+    let text = std::str::from_utf8(raw).map_err(|_| Rejection::NotUtf8)?;
+    let trimmed = text.trim_start_matches('\u{feff}').trim();
+    let lower_head: String = trimmed.chars().take(4096).collect::<String>().to_ascii_lowercase();
+    if trimmed.starts_with('<') && !(lower_head.contains("<form") || lower_head.contains("<html") || lower_head.contains("<!doctype html")) {
+        return Ok(SniffedInput {
+            xml: trimmed.to_owned(),
+            relay_state: None,
+            encoding: "xml",
+        });
+    }
+    if trimmed.starts_with('<') {
+        let response = html_input_value(trimmed, "SAMLResponse").ok_or(Rejection::MissingSamlResponse)?;
+        return Ok(SniffedInput {
+            xml: decode_saml_response(&response, limits)?,
+            relay_state: html_input_value(trimmed, "RelayState"),
+            encoding: "html-form",
+        });
+    }
+    if trimmed.starts_with("SAMLResponse=") || trimmed.contains("&SAMLResponse=") {
+        let form = parse_form(trimmed.as_bytes(), limits)?;
+        return Ok(SniffedInput {
+            xml: decode_saml_response(&form.saml_response, limits)?,
+            relay_state: form.relay_state,
+            encoding: "form-body",
+        });
+    }
+    Ok(SniffedInput {
+        xml: decode_saml_response(trimmed, limits)?,
+        relay_state: None,
+        encoding: "base64",
+    })
+}
+
+/// The `value` of the `<input name="NAME" ...>` in an HTML form, entity-decoded.
+fn html_input_value(html: &str, name: &str) -> Option<String> {
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        let tag_end = rest[start..].find('>')? + start;
+        let tag = &rest[start..tag_end];
+        if tag.to_ascii_lowercase().starts_with("<input") && tag_attr(tag, "name").as_deref() == Some(name) {
+            return tag_attr(tag, "value").map(|v| decode_html_entities(&v));
+        }
+        rest = &rest[tag_end..];
+    }
+    None
+}
+
+fn tag_attr(tag: &str, attr: &str) -> Option<String> {
+    let lower = tag.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(pos) = lower[from..].find(attr) {
+        let at = from + pos;
+        from = at + attr.len();
+        let boundary = at > 0 && lower.as_bytes()[at - 1].is_ascii_whitespace();
+        let after = lower[from..].trim_start();
+        if !boundary || !after.starts_with('=') {
+            continue;
+        }
+        let value = tag[tag.len() - after.len() + 1..].trim_start();
+        let quote = value.chars().next()?;
+        return if quote == '"' || quote == '\'' {
+            value[1..].find(quote).map(|end| value[1..1 + end].to_owned())
+        } else {
+            Some(value.split(|c: char| c.is_ascii_whitespace() || c == '/').next()?.to_owned())
+        };
+    }
+    None
+}
+
+fn decode_html_entities(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        let Some(semi) = rest.find(';').filter(|s| *s <= 10) else {
+            out.push('&');
+            rest = &rest[1..];
+            continue;
+        };
+        let entity = &rest[1..semi];
+        let decoded = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => entity
+                .strip_prefix("#x")
+                .or_else(|| entity.strip_prefix("#X"))
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[semi + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> Limits {
+        Limits::default()
+    }
+
+    #[test]
+    fn parses_a_post_form_with_relay_state() {
+        let form = parse_form(b"SAMLResponse=PHI%2BPC9yPg%3D%3D&RelayState=team-a", &limits()).unwrap();
+        assert_eq!(form.saml_response, "PHI+PC9yPg==");
+        assert_eq!(form.relay_state.as_deref(), Some("team-a"));
+        assert_eq!(decode_saml_response(&form.saml_response, &limits()).unwrap(), "<r></r>");
+    }
+
+    #[test]
+    fn rejects_missing_duplicate_and_oversized_fields() {
+        assert_eq!(parse_form(b"RelayState=x", &limits()), Err(Rejection::MissingSamlResponse));
+        assert_eq!(
+            parse_form(b"SAMLResponse=a&SAMLResponse=b", &limits()),
+            Err(Rejection::DuplicateFormField { field: "SAMLResponse" })
+        );
+        let big = vec![b'a'; 300 * 1024];
+        assert_eq!(parse_form(&big, &limits()).unwrap_err().reason_code(), "body-too-large");
+        assert_eq!(decode_saml_response("!!!", &limits()), Err(Rejection::InvalidBase64));
+        assert_eq!(decode_saml_response(&"QUFB".repeat(70_000), &limits()).unwrap_err().reason_code(), "decoded-too-large");
+    }
+
+    #[test]
+    fn sniffs_xml_base64_html_forms_and_form_bodies() {
+        let xml = "<samlp:Response/>";
+        assert_eq!(sniff_input(xml.as_bytes(), &limits()).unwrap().encoding, "xml");
+        let b64 = "PHNhbWxwOlJlc3BvbnNlLz4=";
+        assert_eq!(sniff_input(b64.as_bytes(), &limits()).unwrap().xml, xml);
+        let html = format!(
+            "<html><body onload=\"document.forms[0].submit()\"><form method=\"post\" action=\"x\"><input type=\"hidden\" name=\"SAMLResponse\" value=\"PHNhbWxwOlJlc3BvbnNlLz4&#x3D;\"/><input type='hidden' name='RelayState' value='a&amp;b'/></form></body></html>"
+        );
+        let sniffed = sniff_input(html.as_bytes(), &limits()).unwrap();
+        assert_eq!((sniffed.xml.as_str(), sniffed.relay_state.as_deref(), sniffed.encoding), (xml, Some("a&b"), "html-form"));
+        let body = format!("SAMLResponse={}", "PHNhbWxwOlJlc3BvbnNlLz4%3D");
+        assert_eq!(sniff_input(body.as_bytes(), &limits()).unwrap().encoding, "form-body");
+    }
+}
