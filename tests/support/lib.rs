@@ -1,1 +1,16 @@
-//! Shared helpers for integration tests.
+//! Helpers shared by the integration tests.
+
+use std::path::PathBuf;
+
+/// `tests/fixtures` of this repository.
+pub fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}

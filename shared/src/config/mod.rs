@@ -78,6 +78,12 @@ impl ConfigError {
 #[serde(transparent)]
 pub struct Secret(String);
 
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret(value)
+    }
+}
+
 impl Secret {
     /// The secret value. Never log it.
     pub fn expose(&self) -> &str {

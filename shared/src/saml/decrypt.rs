@@ -95,7 +95,7 @@ pub(crate) fn decrypt_container(
             .map_err(|_| Rejection::DecryptionFailed("content decryption failed".into()))?;
         let plaintext = String::from_utf8(plaintext)
             .map_err(|_| Rejection::DecryptionFailed("plaintext is not UTF-8".into()))?;
-        return Ok(wrap(doc, container, &plaintext));
+        return Ok(wrap_plaintext(doc, container, &plaintext));
     }
     Err(Rejection::DecryptionFailed(last_error))
 }
@@ -142,8 +142,15 @@ fn decode_b64(text: &str) -> Result<Vec<u8>, Rejection> {
         .map_err(|_| Rejection::DecryptionFailed("CipherValue is not base64".into()))
 }
 
-fn wrap(doc: &Document<'_>, container: NodeId, plaintext: &str) -> String {
+/// Wraps plaintext for parsing. Without namespace declarations when it parses that way, so
+/// inclusive canonicalization of a signed decrypted Assertion sees exactly the namespaces the IdP
+/// signed; with those in scope at `container` when the plaintext relies on them.
+fn wrap_plaintext(doc: &Document<'_>, container: NodeId, plaintext: &str) -> String {
     let body = strip_xml_declaration(plaintext);
+    let bare = format!("<{WRAPPER}>{body}</{WRAPPER}>");
+    if uppsala::parse(&bare).is_ok() {
+        return bare;
+    }
     let mut out = String::with_capacity(body.len() + 256);
     out.push('<');
     out.push_str(WRAPPER);

@@ -11,11 +11,14 @@ use uppsala::{Document, NodeId};
 
 const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 const EXC_C14N_NS: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
-const C14N_ALGORITHMS: [&str; 4] = [
+/// Exclusive and inclusive canonicalization (1.0 and 1.1), with or without comments.
+const C14N_ALGORITHMS: [&str; 6] = [
     "http://www.w3.org/2001/10/xml-exc-c14n#",
     "http://www.w3.org/2001/10/xml-exc-c14n#WithComments",
     "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
     "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments",
+    "http://www.w3.org/2006/12/xml-c14n11",
+    "http://www.w3.org/2006/12/xml-c14n11#WithComments",
 ];
 
 /// A signature and the element it must sign (its parent, per the SAML signature profile).
