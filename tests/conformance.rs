@@ -66,7 +66,8 @@ const MET: [&str; 6] = [
     "edge-case",
 ];
 
-const AUDIENCE_MANDATORY: &str = "audience restriction is mandatory: the broker always checks Audience";
+const AUDIENCE_MANDATORY: &str =
+    "audience restriction is mandatory: the broker always checks Audience";
 
 enum Plan {
     Skip(&'static str),
@@ -108,15 +109,23 @@ fn plan(
     }
     let mut config = BrokerConfig::default();
     for requirement in &fixture.requires {
-        let name = requirement.split(['(', ' ', ':']).next().unwrap_or_default();
+        let name = requirement
+            .split(['(', ' ', ':'])
+            .next()
+            .unwrap_or_default();
         if name == "unsolicited-or-matching-InResponseTo" {
             config.saml.allow_in_response_to = true;
         } else if name == "no-audience-restriction-check" {
             return Plan::Skip(AUDIENCE_MANDATORY);
         } else if name == "xmlenc-decryption" {
-            let inner = requirement.trim_start_matches("xmlenc-decryption(").trim_end_matches(')');
+            let inner = requirement
+                .trim_start_matches("xmlenc-decryption(")
+                .trim_end_matches(')');
             let lookup = if inner.contains("source suite") {
-                format!("{}:source-suite", fixture.id.split('/').next().unwrap_or_default())
+                format!(
+                    "{}:source-suite",
+                    fixture.id.split('/').next().unwrap_or_default()
+                )
             } else {
                 inner.to_owned()
             };
@@ -125,7 +134,10 @@ fn plan(
                 None => return Plan::Skip("the SP decryption key is not shipped with the corpus"),
             }
         } else if !MET.contains(&name) {
-            panic!("{}: unknown requirement {requirement:?}; map it in conformance.rs", fixture.id);
+            panic!(
+                "{}: unknown requirement {requirement:?}; map it in conformance.rs",
+                fixture.id
+            );
         }
     }
     if config.saml.allow_in_response_to {
@@ -135,24 +147,34 @@ fn plan(
     // with it. Signatures inside encrypted assertions are invisible to the manifest, so a strict
     // run that fails on SHA-1 alone is retried with it enabled (see `validate`).
     let sha1 = fixture.signatures.iter().any(|s| {
-        s.sig_alg.as_deref().is_some_and(|a| a.contains("sha1")) || s.digest_alg.as_deref() == Some("sha1")
+        s.sig_alg.as_deref().is_some_and(|a| a.contains("sha1"))
+            || s.digest_alg.as_deref() == Some("sha1")
     });
     if sha1 {
         config.saml = config.saml.with_sha1();
         tally.legacy_sha1 += 1;
     }
     let unrelated = studiogate::saml::testkit::IDP.cert_pem.to_owned();
-    let cert = match fixture.cert.as_ref().or_else(|| extra_certs.get(&fixture.id)) {
+    let cert = match fixture
+        .cert
+        .as_ref()
+        .or_else(|| extra_certs.get(&fixture.id))
+    {
         Some(path) => read(root, path),
         // Unsigned and attack fixtures without a verifying certificate: pin an unrelated key.
         None => unrelated.clone(),
     };
     let unusable = match studiogate::config::pem_certificates(&cert) {
-        Ok(ders) => ders.iter().any(|d| studiogate::config::pinned_key_from_der(d, 1024).is_err()),
+        Ok(ders) => ders
+            .iter()
+            .any(|d| studiogate::config::pinned_key_from_der(d, 1024).is_err()),
         Err(_) => true,
     };
     if unusable && expected_accept(fixture) {
-        panic!("{}: the manifest's certificate cannot be pinned", fixture.id);
+        panic!(
+            "{}: the manifest's certificate cannot be pinned",
+            fixture.id
+        );
     }
     // A certificate the broker cannot pin (a broken signature-algorithm OID in three ruby-saml and
     // python3-saml fixtures, all expected rejects) would stop the broker at start-up; pin an
@@ -202,24 +224,41 @@ fn plan(
 fn content_mismatch(fixture: &Fixture, verified: &VerifiedAssertion) -> Option<String> {
     if let Some(name_id) = &fixture.nameid {
         if verified.name_id != *name_id {
-            return Some(format!("NameID {:?}, manifest says {name_id:?}", verified.name_id));
+            return Some(format!(
+                "NameID {:?}, manifest says {name_id:?}",
+                verified.name_id
+            ));
         }
     }
     for (name, values) in fixture.aws_attributes.iter().flatten() {
         if verified.attributes.get(name) != Some(values) {
-            return Some(format!("attribute {name} = {:?}, manifest says {values:?}", verified.attributes.get(name)));
+            return Some(format!(
+                "attribute {name} = {:?}, manifest says {values:?}",
+                verified.attributes.get(name)
+            ));
         }
     }
-    let role_values = fixture.aws_attributes.as_ref().and_then(|a| a.get(studiogate::saml::aws::ROLE)).map_or(0, Vec::len);
-    (verified.aws.roles.len() != role_values)
-        .then(|| format!("{} role pairs parsed, manifest lists {role_values}", verified.aws.roles.len()))
+    let role_values = fixture
+        .aws_attributes
+        .as_ref()
+        .and_then(|a| a.get(studiogate::saml::aws::ROLE))
+        .map_or(0, Vec::len);
+    (verified.aws.roles.len() != role_values).then(|| {
+        format!(
+            "{} role pairs parsed, manifest lists {role_values}",
+            verified.aws.roles.len()
+        )
+    })
 }
 
 fn main() -> ExitCode {
     let root = studiogate_tests::fixtures_dir().join("saml-corpus");
-    let manifest: Manifest = serde_json::from_str(&read(&root, "manifest.json")).expect("manifest parses");
-    let sp_keys: HashMap<String, String> = serde_json::from_str(&read(&root, "sp-keys.json")).expect("sp-keys parses");
-    let extra_certs: HashMap<String, String> = serde_json::from_str(&read(&root, "extra-certs.json")).expect("extra-certs parses");
+    let manifest: Manifest =
+        serde_json::from_str(&read(&root, "manifest.json")).expect("manifest parses");
+    let sp_keys: HashMap<String, String> =
+        serde_json::from_str(&read(&root, "sp-keys.json")).expect("sp-keys parses");
+    let extra_certs: HashMap<String, String> =
+        serde_json::from_str(&read(&root, "extra-certs.json")).expect("extra-certs parses");
     let exceptions = conformance_exceptions::EXCEPTIONS;
     let mut tally = Tally::default();
     for fixture in &manifest.fixtures {
@@ -242,22 +281,34 @@ fn main() -> ExitCode {
                 continue;
             }
         };
-        let validate = |validator: &studiogate::saml::SamlValidator, xml: &str, at| validator.validate_document(xml, at);
-        let time = [&fixture.pinned_time, &fixture.suite_time, &fixture.response_issue_instant]
-            .into_iter()
-            .flatten()
-            .find_map(|t| parse_instant(t))
-            // Malformed fixtures carry no time; any fixed instant will do for them.
-            .unwrap_or_else(|| parse_instant("2020-01-01T00:00:00Z").expect("valid"));
+        let validate = |validator: &studiogate::saml::SamlValidator, xml: &str, at| {
+            validator.validate_document(xml, at)
+        };
+        let time = [
+            &fixture.pinned_time,
+            &fixture.suite_time,
+            &fixture.response_issue_instant,
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|t| parse_instant(t))
+        // Malformed fixtures carry no time; any fixed instant will do for them.
+        .unwrap_or_else(|| parse_instant("2020-01-01T00:00:00Z").expect("valid"));
         let raw = std::fs::read(root.join(&fixture.file)).expect("fixture readable");
-        let mut outcome = sniff_input(&raw, &Limits::default()).and_then(|input| validate(&validator, &input.xml, time));
-        if matches!(&outcome, Err(r) if r.reason_code() == "signature-policy" && r.to_string().contains("allow_sha1")) {
+        let mut outcome = sniff_input(&raw, &Limits::default())
+            .and_then(|input| validate(&validator, &input.xml, time));
+        if matches!(&outcome, Err(r) if r.reason_code() == "signature-policy" && r.to_string().contains("allow_sha1"))
+        {
             config.saml = config.saml.clone().with_sha1();
-            let legacy = config.saml_validator().expect("same configuration with SHA-1");
-            outcome = sniff_input(&raw, &Limits::default()).and_then(|input| validate(&legacy, &input.xml, time));
+            let legacy = config
+                .saml_validator()
+                .expect("same configuration with SHA-1");
+            outcome = sniff_input(&raw, &Limits::default())
+                .and_then(|input| validate(&legacy, &input.xml, time));
             tally.legacy_sha1 += 1;
         }
-        if let (true, Err(Rejection::AudienceMismatch { found, .. })) = (audience_unknown, &outcome) {
+        if let (true, Err(Rejection::AudienceMismatch { found, .. })) = (audience_unknown, &outcome)
+        {
             if found.is_empty() {
                 // No AudienceRestriction at all: the same deliberate policy as the manifest's
                 // `no-audience-restriction-check` requirement.
@@ -265,24 +316,36 @@ fn main() -> ExitCode {
                 continue;
             }
             config.sp.audiences = found.clone();
-            let configured = config.saml_validator().expect("same configuration with the fixture's audience");
-            outcome = sniff_input(&raw, &Limits::default()).and_then(|input| validate(&configured, &input.xml, time));
+            let configured = config
+                .saml_validator()
+                .expect("same configuration with the fixture's audience");
+            outcome = sniff_input(&raw, &Limits::default())
+                .and_then(|input| validate(&configured, &input.xml, time));
             tally.audience_from_fixture += 1;
         }
         let expected_accept = expected_accept(fixture);
         let exception = exceptions.iter().find(|e| e.id == fixture.id);
         let want_accept = exception.map_or(expected_accept, |e| e.accept);
         let verdict = match &outcome {
-            Ok(verified) if want_accept => content_mismatch(fixture, verified).map(|m| format!("accepted but {m}")),
+            Ok(verified) if want_accept => {
+                content_mismatch(fixture, verified).map(|m| format!("accepted but {m}"))
+            }
             Ok(_) => Some("accepted, expected reject".into()),
-            Err(rejection) if want_accept => Some(format!("rejected ({}: {rejection})", rejection.reason_code())),
+            Err(rejection) if want_accept => Some(format!(
+                "rejected ({}: {rejection})",
+                rejection.reason_code()
+            )),
             Err(_) => None,
         };
         match verdict {
             None => {
                 tally.passed += 1;
                 tally.exceptions += usize::from(exception.is_some());
-                if outcome.is_ok() { tally.accepted += 1 } else { tally.rejected += 1 }
+                if outcome.is_ok() {
+                    tally.accepted += 1
+                } else {
+                    tally.rejected += 1
+                }
             }
             Some(problem) => {
                 println!("FAIL {}: {problem}", fixture.id);
@@ -295,7 +358,10 @@ fn main() -> ExitCode {
         .filter(|e| !manifest.fixtures.iter().any(|f| f.id == e.id))
         .map(|e| e.id)
         .collect();
-    assert!(unused.is_empty(), "exceptions name fixtures not in the manifest: {unused:?}");
+    assert!(
+        unused.is_empty(),
+        "exceptions name fixtures not in the manifest: {unused:?}"
+    );
     let skipped: usize = tally.skipped.values().sum();
     for (reason, count) in &tally.skipped {
         println!("  skipped {count}: {reason}");
@@ -304,6 +370,13 @@ fn main() -> ExitCode {
         "  verdicts: {} accepted, {} rejected; {} justified exceptions; legacy policy enabled per fixture: SHA-1 {}, RSA-1024 {}, InResponseTo tolerated {}; unpinnable certificate replaced {}; audience taken from the decrypted assertion {}",
         tally.accepted, tally.rejected, tally.exceptions, tally.legacy_sha1, tally.legacy_rsa1024, tally.in_response_to, tally.unusable_certs, tally.audience_from_fixture
     );
-    println!("conformance: {} passed, {} failed, {} skipped", tally.passed, tally.failed, skipped);
-    if tally.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    println!(
+        "conformance: {} passed, {} failed, {} skipped",
+        tally.passed, tally.failed, skipped
+    );
+    if tally.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

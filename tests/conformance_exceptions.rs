@@ -27,7 +27,8 @@ const RSA_PKCS1_V15: &str = "Key transport is RSA PKCS#1 v1.5 (xmlenc#rsa-1_5). 
     that accepts it is a Bleichenbacher padding oracle (Jager and Somorovsky, 'On the Security of XML \
     Encryption', 2011); the broker accepts RSA-OAEP only.";
 
-const PLACEHOLDER_DESTINATION: &str = "Destination is the literal template placeholder '{recipient}'. \
+const PLACEHOLDER_DESTINATION: &str =
+    "Destination is the literal template placeholder '{recipient}'. \
     sp.acs_urls accepts http(s) URLs only, so no valid configuration can match it.";
 
 const ISSUER_NOT_CONFIGURED: &str = "The signed Issuer differs from the manifest's sp_config.idp_entity_id; \

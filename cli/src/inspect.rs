@@ -64,13 +64,19 @@ fn build_config(args: &InspectArgs) -> Result<BrokerConfig, String> {
         Some(path) => {
             let text = read_text(path)?;
             let mut config = BrokerConfig::parse_unvalidated(&text).map_err(|e| e.to_string())?;
-            config.resolve_files(path.parent()).map_err(|e| e.to_string())?;
+            config
+                .resolve_files(path.parent())
+                .map_err(|e| e.to_string())?;
             config
         }
         None => BrokerConfig::default(),
     };
     if !args.idp_certs.is_empty() {
-        config.idp.certificates = args.idp_certs.iter().map(read_text).collect::<Result<_, _>>()?;
+        config.idp.certificates = args
+            .idp_certs
+            .iter()
+            .map(read_text)
+            .collect::<Result<_, _>>()?;
         config.idp.metadata = None;
     }
     if let Some(path) = &args.idp_metadata {
@@ -109,14 +115,20 @@ pub fn run(args: InspectArgs) -> ExitCode {
     let validator = match config.saml_validator_for_inspection() {
         Ok(v) => v,
         Err(ConfigError::Field { field, message }) => {
-            return usage_error(format!("{message} (config field `{field}`; see --idp-cert, --idp-metadata, --idp-entity-id)"))
+            return usage_error(format!(
+            "{message} (config field `{field}`; see --idp-cert, --idp-metadata, --idp-entity-id)"
+        ))
         }
         Err(e) => return usage_error(e),
     };
     let now = match &args.now {
         Some(text) => match parse_instant(text) {
             Some(at) => at,
-            None => return usage_error(format!("--now {text:?} is not an RFC 3339 instant such as 2026-01-01T12:00:00Z")),
+            None => {
+                return usage_error(format!(
+                    "--now {text:?} is not an RFC 3339 instant such as 2026-01-01T12:00:00Z"
+                ))
+            }
         },
         None => time::OffsetDateTime::now_utc(),
     };
@@ -134,7 +146,11 @@ pub fn run(args: InspectArgs) -> ExitCode {
         ..Limits::default()
     };
     let (assessment, encoding, relay_state) = match sniff_input(&raw, &limits) {
-        Ok(input) => (validator.assess_document(&input.xml, now), Some(input.encoding), input.relay_state),
+        Ok(input) => (
+            validator.assess_document(&input.xml, now),
+            Some(input.encoding),
+            input.relay_state,
+        ),
         Err(rejection) => (
             Assessment {
                 report: Default::default(),
@@ -147,7 +163,10 @@ pub fn run(args: InspectArgs) -> ExitCode {
     };
     let accepted = assessment.rejection.is_none() && assessment.assertion.is_some();
     let output = render(&assessment, now, encoding, relay_state);
-    println!("{}", serde_json::to_string_pretty(&output).unwrap_or_default());
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&output).unwrap_or_default()
+    );
     if accepted {
         ExitCode::SUCCESS
     } else {
@@ -155,10 +174,19 @@ pub fn run(args: InspectArgs) -> ExitCode {
     }
 }
 
-fn render(assessment: &Assessment, now: time::OffsetDateTime, encoding: Option<&str>, relay_state: Option<String>) -> Value {
+fn render(
+    assessment: &Assessment,
+    now: time::OffsetDateTime,
+    encoding: Option<&str>,
+    relay_state: Option<String>,
+) -> Value {
     let read = assessment.assertion.as_ref();
     let rejection = assessment.rejection.as_ref();
-    let verdict = if rejection.is_none() && read.is_some() { "accept" } else { "reject" };
+    let verdict = if rejection.is_none() && read.is_some() {
+        "accept"
+    } else {
+        "reject"
+    };
     json!({
         "verdict": verdict,
         "reason": rejection.map(Rejection::reason_code),

@@ -17,7 +17,7 @@ struct Cli {
 enum Command {
     /// Validate a SAML Response offline and print every check as JSON.
     /// Exit code: 0 accept, 1 reject, 2 usage or configuration error.
-    Inspect(inspect::InspectArgs),
+    Inspect(Box<inspect::InspectArgs>),
     /// Configuration tools.
     Config {
         #[command(subcommand)]
@@ -37,7 +37,7 @@ enum ConfigCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Inspect(args) => inspect::run(args),
+        Command::Inspect(args) => inspect::run(*args),
         Command::Config {
             command: ConfigCommand::Check { file },
         } => match studiogate::config::BrokerConfig::from_file(&file) {

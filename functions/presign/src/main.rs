@@ -9,7 +9,8 @@ use studiogate::config::BrokerConfig;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     studiogate::telemetry::init_json_logs();
-    let config = BrokerConfig::from_env().inspect_err(|e| tracing::error!(error = %e, "configuration rejected"))?;
+    let config = BrokerConfig::from_env()
+        .inspect_err(|e| tracing::error!(error = %e, "configuration rejected"))?;
     config.saml_validator()?;
     tracing::info!("presign ready");
     run(service_fn(|event: LambdaEvent<Value>| async move {

@@ -10,11 +10,15 @@ use studiogate::saml::SamlValidator;
 async fn main() -> Result<(), Error> {
     studiogate::telemetry::init_json_logs();
     // Bad configuration fails the cold start, naming the field.
-    let config = BrokerConfig::from_env().inspect_err(|e| tracing::error!(error = %e, "configuration rejected"))?;
+    let config = BrokerConfig::from_env()
+        .inspect_err(|e| tracing::error!(error = %e, "configuration rejected"))?;
     let validator = config.saml_validator()?;
     tracing::info!(idp = %validator.settings().idp_entity_id, "saml-validator ready");
     let validator = &validator;
-    run(service_fn(move |request: Request| async move { Ok::<_, Error>(route(validator, &request)) })).await
+    run(service_fn(move |request: Request| async move {
+        Ok::<_, Error>(route(validator, &request))
+    }))
+    .await
 }
 
 fn route(_validator: &SamlValidator, request: &Request) -> Response<Body> {

@@ -18,7 +18,10 @@ pub fn pem_certificates(pem: &str) -> Result<Vec<Vec<u8>>, String> {
             .find(END)
             .ok_or("a PEM certificate has no END line")?
             + body_start;
-        let body: String = rest[body_start..end].chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        let body: String = rest[body_start..end]
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
         let der = base64::engine::general_purpose::STANDARD
             .decode(body)
             .map_err(|_| "a PEM certificate is not valid base64".to_owned())?;
@@ -26,7 +29,9 @@ pub fn pem_certificates(pem: &str) -> Result<Vec<Vec<u8>>, String> {
         rest = &rest[end + END.len()..];
     }
     if ders.is_empty() {
-        return Err(format!("no PEM certificate found (expected a {BEGIN} block)"));
+        return Err(format!(
+            "no PEM certificate found (expected a {BEGIN} block)"
+        ));
     }
     Ok(ders)
 }
@@ -34,11 +39,16 @@ pub fn pem_certificates(pem: &str) -> Result<Vec<Vec<u8>>, String> {
 /// Loads a pinned certificate's key and checks it: RSA of at least `min_rsa_bits`, or ECDSA P-256
 /// or P-384. The certificate's validity dates are not checked: the key is pinned, as AWS IAM does.
 pub fn pinned_key_from_der(der: &[u8], min_rsa_bits: usize) -> Result<Key, String> {
-    let key = bergshamra::keys::loader::load_x509_cert_der(der).map_err(|e| format!("not a usable X.509 certificate: {e}"))?;
+    let key = bergshamra::keys::loader::load_x509_cert_der(der)
+        .map_err(|e| format!("not a usable X.509 certificate: {e}"))?;
     match key.data.algorithm_name() {
         "RSA" => {
-            let spki = key.data.to_spki_der().ok_or("the RSA key has no public part")?;
-            let public = rsa::RsaPublicKey::from_public_key_der(&spki).map_err(|e| format!("unreadable RSA key: {e}"))?;
+            let spki = key
+                .data
+                .to_spki_der()
+                .ok_or("the RSA key has no public part")?;
+            let public = rsa::RsaPublicKey::from_public_key_der(&spki)
+                .map_err(|e| format!("unreadable RSA key: {e}"))?;
             let bits = public.n().bits();
             if bits < min_rsa_bits {
                 return Err(format!(
@@ -47,7 +57,11 @@ pub fn pinned_key_from_der(der: &[u8], min_rsa_bits: usize) -> Result<Key, Strin
             }
         }
         "EC-P256" | "EC-P384" => {}
-        other => return Err(format!("unsupported key type {other}; pin an RSA or ECDSA P-256/P-384 certificate")),
+        other => {
+            return Err(format!(
+                "unsupported key type {other}; pin an RSA or ECDSA P-256/P-384 certificate"
+            ))
+        }
     }
     Ok(key)
 }
@@ -71,13 +85,17 @@ mod tests {
     fn splits_a_pem_bundle_and_refuses_non_pem() {
         let bundle = format!("{}\n{}", testkit::IDP.cert_pem, testkit::IDP_NEXT.cert_pem);
         assert_eq!(pem_certificates(&bundle).unwrap().len(), 2);
-        assert!(pem_certificates("hello").unwrap_err().contains("no PEM certificate"));
+        assert!(pem_certificates("hello")
+            .unwrap_err()
+            .contains("no PEM certificate"));
     }
 
     #[test]
     fn refuses_rsa_keys_below_the_floor_and_accepts_ec() {
         let weak = &pem_certificates(testkit::WEAK.cert_pem).unwrap()[0];
-        assert!(pinned_key_from_der(weak, 2048).unwrap_err().contains("1024 bits"));
+        assert!(pinned_key_from_der(weak, 2048)
+            .unwrap_err()
+            .contains("1024 bits"));
         assert!(pinned_key_from_der(weak, 1024).is_ok());
         let ec = &pem_certificates(testkit::IDP_EC.cert_pem).unwrap()[0];
         assert!(pinned_key_from_der(ec, 2048).is_ok());

@@ -20,7 +20,8 @@ pub fn parse_idp_metadata(text: &str) -> Result<IdpMetadata, String> {
         max_elements: 100_000,
         ..Limits::default()
     };
-    let doc = crate::saml::parse_document(text, &limits).map_err(|e| format!("metadata XML: {e}"))?;
+    let doc =
+        crate::saml::parse_document(text, &limits).map_err(|e| format!("metadata XML: {e}"))?;
     let root = doc.document_element().ok_or("empty metadata")?;
     let idps: Vec<_> = xml::descendants(&doc, doc.root(), MD, "EntityDescriptor")
         .into_iter()
@@ -28,18 +29,34 @@ pub fn parse_idp_metadata(text: &str) -> Result<IdpMetadata, String> {
         .collect();
     let entity = match idps.as_slice() {
         [one] => *one,
-        [] => return Err(format!("no EntityDescriptor with an IDPSSODescriptor under {}", xml::qualified_name(&doc, root))),
-        many => return Err(format!("{} IdPs in the metadata; give the one to trust", many.len())),
+        [] => {
+            return Err(format!(
+                "no EntityDescriptor with an IDPSSODescriptor under {}",
+                xml::qualified_name(&doc, root)
+            ))
+        }
+        many => {
+            return Err(format!(
+                "{} IdPs in the metadata; give the one to trust",
+                many.len()
+            ))
+        }
     };
-    let entity_id = xml::attr(&doc, entity, "entityID").ok_or("EntityDescriptor has no entityID")?.to_owned();
-    let descriptor = xml::child(&doc, entity, MD, "IDPSSODescriptor").ok_or("no IDPSSODescriptor")?;
+    let entity_id = xml::attr(&doc, entity, "entityID")
+        .ok_or("EntityDescriptor has no entityID")?
+        .to_owned();
+    let descriptor =
+        xml::child(&doc, entity, MD, "IDPSSODescriptor").ok_or("no IDPSSODescriptor")?;
     let mut signing_certificates = Vec::new();
     for key_descriptor in xml::children(&doc, descriptor, MD, "KeyDescriptor") {
         if xml::attr(&doc, key_descriptor, "use").is_some_and(|u| u != "signing") {
             continue;
         }
         for cert in xml::descendants(&doc, key_descriptor, DSIG, "X509Certificate") {
-            let compact: String = xml::text(&doc, cert).chars().filter(|c| !c.is_ascii_whitespace()).collect();
+            let compact: String = xml::text(&doc, cert)
+                .chars()
+                .filter(|c| !c.is_ascii_whitespace())
+                .collect();
             let der = base64::engine::general_purpose::STANDARD
                 .decode(compact)
                 .map_err(|_| "X509Certificate is not base64".to_owned())?;

@@ -21,7 +21,7 @@
 mod certs;
 mod metadata;
 
-pub use certs::{pinned_key_from_der, pem_certificates};
+pub use certs::{pem_certificates, pinned_key_from_der};
 pub use metadata::{parse_idp_metadata, IdpMetadata};
 
 use crate::saml::{SamlPolicy, SamlValidator, Settings};
@@ -137,7 +137,10 @@ impl Default for SpConfig {
             entity_id: None,
             audiences: vec![AWS_AUDIENCE.to_owned()],
             acs_urls: Vec::new(),
-            recipients: AWS_SIGNIN_RECIPIENTS.iter().map(|s| s.to_string()).collect(),
+            recipients: AWS_SIGNIN_RECIPIENTS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             decryption_key_file: None,
             decryption_key_pem: None,
         }
@@ -169,7 +172,9 @@ impl BrokerConfig {
     /// Loads from the environment (`STUDIOGATE_CONFIG_FILE` or `STUDIOGATE_CONFIG`) and validates.
     pub fn from_env() -> Result<Self, ConfigError> {
         let file = std::env::var_os(ENV_CONFIG_FILE).filter(|v| !v.is_empty());
-        let inline = std::env::var(ENV_CONFIG_INLINE).ok().filter(|v| !v.is_empty());
+        let inline = std::env::var(ENV_CONFIG_INLINE)
+            .ok()
+            .filter(|v| !v.is_empty());
         match (file, inline) {
             (Some(_), Some(_)) => Err(ConfigError::Ambiguous),
             (Some(path), None) => Self::from_file(Path::new(&path)),
@@ -208,7 +213,10 @@ impl BrokerConfig {
         }
         if let Some(path) = self.idp.metadata_file.take() {
             if self.idp.metadata.is_some() {
-                return Err(ConfigError::field("idp.metadata_file", "set metadata or metadata_file, not both"));
+                return Err(ConfigError::field(
+                    "idp.metadata_file",
+                    "set metadata or metadata_file, not both",
+                ));
             }
             self.idp.metadata = Some(read_file(&resolve(&path))?);
         }
@@ -260,7 +268,8 @@ impl BrokerConfig {
         }
         let decryption_key = match &self.sp.decryption_key_pem {
             Some(pem) => Some(
-                certs::decryption_key(pem.expose()).map_err(|m| ConfigError::field("sp.decryption_key_pem", m))?,
+                certs::decryption_key(pem.expose())
+                    .map_err(|m| ConfigError::field("sp.decryption_key_pem", m))?,
             ),
             None => None,
         };
@@ -269,35 +278,54 @@ impl BrokerConfig {
             audiences: self.sp.audiences.clone(),
             acs_urls: self.sp.acs_urls.clone(),
             recipients: self.sp.recipients.clone(),
-            policy: if policy.allow_sha1 { policy.clone().with_sha1() } else { policy.clone() },
+            policy: if policy.allow_sha1 {
+                policy.clone().with_sha1()
+            } else {
+                policy.clone()
+            },
         };
         Ok(SamlValidator::new(settings, pinned, decryption_key))
     }
 
     /// The IdP entity ID and pinned certificates (DER), each with the field it came from.
-    fn idp_trust(&self) -> Result<(String, Vec<(&'static str, Vec<u8>)>), ConfigError> {
+    fn idp_trust(&self) -> Result<(String, Vec<SourcedCertificate>), ConfigError> {
         let mut ders = Vec::new();
         let mut entity_id = self.idp.entity_id.clone();
         if let Some(xml) = &self.idp.metadata {
-            let metadata = parse_idp_metadata(xml).map_err(|m| ConfigError::field("idp.metadata", m))?;
+            let metadata =
+                parse_idp_metadata(xml).map_err(|m| ConfigError::field("idp.metadata", m))?;
             match &entity_id {
                 Some(id) if *id != metadata.entity_id => {
                     return Err(ConfigError::field(
                         "idp.entity_id",
-                        format!("{id:?} differs from the metadata's entityID {:?}", metadata.entity_id),
+                        format!(
+                            "{id:?} differs from the metadata's entityID {:?}",
+                            metadata.entity_id
+                        ),
                     ))
                 }
                 _ => entity_id = Some(metadata.entity_id),
             }
-            ders.extend(metadata.signing_certificates.into_iter().map(|d| ("idp.metadata.certificates", d)));
+            ders.extend(
+                metadata
+                    .signing_certificates
+                    .into_iter()
+                    .map(|d| ("idp.metadata.certificates", d)),
+            );
         }
         for pem in &self.idp.certificates {
-            let found = pem_certificates(pem).map_err(|m| ConfigError::field("idp.certificates", m))?;
+            let found =
+                pem_certificates(pem).map_err(|m| ConfigError::field("idp.certificates", m))?;
             ders.extend(found.into_iter().map(|d| ("idp.certificates", d)));
         }
         let entity_id = entity_id
             .filter(|id| !id.trim().is_empty())
-            .ok_or_else(|| ConfigError::field("idp.entity_id", "set the IdP entity ID (the Issuer of its assertions), or idp.metadata_file"))?;
+            .ok_or_else(|| {
+                ConfigError::field(
+                    "idp.entity_id",
+                    "set the IdP entity ID (the Issuer of its assertions), or idp.metadata_file",
+                )
+            })?;
         if ders.is_empty() {
             return Err(ConfigError::field(
                 "idp.certificates",
@@ -308,15 +336,22 @@ impl BrokerConfig {
     }
 }
 
+/// A DER certificate and the config field it came from (for error messages).
+type SourcedCertificate = (&'static str, Vec<u8>);
+
 fn require_non_empty(field: &str, values: &[String]) -> Result<(), ConfigError> {
     if values.is_empty() || values.iter().any(|v| v.trim().is_empty()) {
-        return Err(ConfigError::field(field, "must list at least one non-empty value"));
+        return Err(ConfigError::field(
+            field,
+            "must list at least one non-empty value",
+        ));
     }
     Ok(())
 }
 
 fn check_policy(policy: &SamlPolicy) -> Result<(), ConfigError> {
-    let field = |name: &str, message: &str| Err(ConfigError::field(format!("saml.{name}"), message));
+    let field =
+        |name: &str, message: &str| Err(ConfigError::field(format!("saml.{name}"), message));
     if !(0..=600).contains(&policy.clock_skew_seconds) {
         return field("clock_skew_seconds", "must be between 0 and 600");
     }
@@ -324,7 +359,10 @@ fn check_policy(policy: &SamlPolicy) -> Result<(), ConfigError> {
         return field("max_assertion_age_seconds", "must be between 30 and 86400");
     }
     if !(1024..=16_384).contains(&policy.min_rsa_key_bits) {
-        return field("min_rsa_key_bits", "must be between 1024 and 16384 (default 2048)");
+        return field(
+            "min_rsa_key_bits",
+            "must be between 1024 and 16384 (default 2048)",
+        );
     }
     if policy.signature_algorithms.is_empty() {
         return field("signature_algorithms", "must list at least one algorithm");
@@ -332,13 +370,24 @@ fn check_policy(policy: &SamlPolicy) -> Result<(), ConfigError> {
     if policy.digest_algorithms.is_empty() {
         return field("digest_algorithms", "must list at least one algorithm");
     }
-    let sha1_listed = policy.signature_algorithms.contains(&crate::saml::SignatureAlgorithm::RsaSha1)
-        || policy.digest_algorithms.contains(&crate::saml::DigestAlgorithm::Sha1);
+    let sha1_listed = policy
+        .signature_algorithms
+        .contains(&crate::saml::SignatureAlgorithm::RsaSha1)
+        || policy
+            .digest_algorithms
+            .contains(&crate::saml::DigestAlgorithm::Sha1);
     if sha1_listed && !policy.allow_sha1 {
-        return field("allow_sha1", "SHA-1 algorithms are listed; set allow_sha1 = true to really accept them");
+        return field(
+            "allow_sha1",
+            "SHA-1 algorithms are listed; set allow_sha1 = true to really accept them",
+        );
     }
     let limits = &policy.limits;
-    if limits.max_body_bytes < 1024 || limits.max_decoded_bytes < 1024 || limits.max_depth < 8 || limits.max_elements < 64 {
+    if limits.max_body_bytes < 1024
+        || limits.max_decoded_bytes < 1024
+        || limits.max_depth < 8
+        || limits.max_elements < 64
+    {
         return field("limits", "limits are too small for any real SAML Response");
     }
     Ok(())

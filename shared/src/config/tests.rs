@@ -1,0 +1,205 @@
+//! Configuration: every field checked at load, errors name the field.
+
+use super::*;
+use crate::saml::testkit;
+
+fn toml_with(extra_idp: &str, rest: &str) -> String {
+    format!(
+        "[idp]\nentity_id = \"{}\"\ncertificates = [\"\"\"{}\"\"\"]\n{extra_idp}\n[sp]\nacs_urls = [\"{}\"]\n{rest}",
+        testkit::IDP_ENTITY_ID,
+        testkit::IDP.cert_pem,
+        testkit::ACS_URL
+    )
+}
+
+fn field_of(result: Result<BrokerConfig, ConfigError>) -> String {
+    match result {
+        Err(ConfigError::Field { field, .. }) => field,
+        other => panic!("expected a field error, got {other:?}"),
+    }
+}
+
+#[test]
+fn loads_a_minimal_config_with_strict_defaults() {
+    let config = BrokerConfig::from_toml(&toml_with("", ""), None).unwrap();
+    let validator = config.saml_validator().unwrap();
+    let settings = validator.settings();
+    assert_eq!(settings.idp_entity_id, testkit::IDP_ENTITY_ID);
+    assert_eq!(settings.audiences, vec![AWS_AUDIENCE]);
+    assert_eq!(settings.recipients.len(), 4);
+    assert_eq!(settings.policy.clock_skew_seconds, 180);
+    assert_eq!(settings.policy.min_rsa_key_bits, 2048);
+    assert!(!settings.policy.allow_sha1);
+    assert!(!settings.policy.allow_in_response_to);
+}
+
+#[test]
+fn rejects_unknown_fields_by_name() {
+    let err = BrokerConfig::from_toml(&toml_with("entity_idd = \"x\"", ""), None).unwrap_err();
+    assert!(
+        matches!(&err, ConfigError::Syntax(m) if m.contains("entity_idd")),
+        "{err}"
+    );
+}
+
+#[test]
+fn names_the_field_that_is_missing_or_wrong() {
+    let no_entity = format!(
+        "[idp]\ncertificates = [\"\"\"{}\"\"\"]\n[sp]\nacs_urls = [\"{}\"]",
+        testkit::IDP.cert_pem,
+        testkit::ACS_URL
+    );
+    assert_eq!(
+        field_of(BrokerConfig::from_toml(&no_entity, None)),
+        "idp.entity_id"
+    );
+    let no_cert = format!(
+        "[idp]\nentity_id = \"x\"\n[sp]\nacs_urls = [\"{}\"]",
+        testkit::ACS_URL
+    );
+    assert_eq!(
+        field_of(BrokerConfig::from_toml(&no_cert, None)),
+        "idp.certificates"
+    );
+    let no_acs = toml_with("", "").replace(&format!("acs_urls = [\"{}\"]", testkit::ACS_URL), "");
+    assert_eq!(
+        field_of(BrokerConfig::from_toml(&no_acs, None)),
+        "sp.acs_urls"
+    );
+    let bad_acs = toml_with("", "").replace(testkit::ACS_URL, "ftp://x");
+    assert_eq!(
+        field_of(BrokerConfig::from_toml(&bad_acs, None)),
+        "sp.acs_urls[0]"
+    );
+    let skew = toml_with("", "[saml]\nclock_skew_seconds = 9999");
+    assert_eq!(
+        field_of(BrokerConfig::from_toml(&skew, None)),
+        "saml.clock_skew_seconds"
+    );
+    let sha1 = toml_with("", "[saml]\nsignature_algorithms = [\"rsa-sha1\"]");
+    assert_eq!(
+        field_of(BrokerConfig::from_toml(&sha1, None)),
+        "saml.allow_sha1"
+    );
+    let bad_key = toml_with("", "decryption_key_pem = \"not a key\"");
+    assert_eq!(
+        field_of(BrokerConfig::from_toml(&bad_key, None)),
+        "sp.decryption_key_pem"
+    );
+}
+
+#[test]
+fn refuses_a_1024_bit_idp_certificate_unless_the_floor_is_lowered() {
+    let weak = toml_with("", "").replace(testkit::IDP.cert_pem, testkit::WEAK.cert_pem);
+    let err = BrokerConfig::from_toml(&weak, None).unwrap_err();
+    assert!(
+        err.to_string().contains("idp.certificates[0]") && err.to_string().contains("1024 bits"),
+        "{err}"
+    );
+    let legacy = format!("{weak}\n[saml]\nmin_rsa_key_bits = 1024");
+    assert!(BrokerConfig::from_toml(&legacy, None).is_ok());
+}
+
+#[test]
+fn imports_entity_id_and_signing_certificates_from_idp_metadata() {
+    let body = |pem: &str| {
+        pem.lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect::<String>()
+    };
+    let metadata = format!(
+        r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{id}">
+  <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{a}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+    <md:KeyDescriptor><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{b}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+    <md:KeyDescriptor use="encryption"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{c}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+  </md:IDPSSODescriptor>
+</md:EntityDescriptor>"#,
+        id = testkit::IDP_ENTITY_ID,
+        a = body(testkit::IDP.cert_pem),
+        b = body(testkit::IDP_NEXT.cert_pem),
+        c = body(testkit::SP_ENCRYPTION.cert_pem),
+    );
+    let parsed = parse_idp_metadata(&metadata).unwrap();
+    assert_eq!(parsed.entity_id, testkit::IDP_ENTITY_ID);
+    assert_eq!(parsed.signing_certificates.len(), 2);
+
+    let dir = std::env::temp_dir().join(format!("studiogate-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("idp.xml"), &metadata).unwrap();
+    let text = format!(
+        "[idp]\nmetadata_file = \"idp.xml\"\n[sp]\nacs_urls = [\"{}\"]",
+        testkit::ACS_URL
+    );
+    std::fs::write(dir.join("studiogate.toml"), &text).unwrap();
+    let config = BrokerConfig::from_file(&dir.join("studiogate.toml")).unwrap();
+    assert_eq!(
+        config.saml_validator().unwrap().settings().idp_entity_id,
+        testkit::IDP_ENTITY_ID
+    );
+
+    let conflicting = format!(
+        "[idp]\nentity_id = \"other\"\nmetadata = '''{metadata}'''\n[sp]\nacs_urls = [\"{}\"]",
+        testkit::ACS_URL
+    );
+    assert_eq!(
+        field_of(BrokerConfig::from_toml(&conflicting, None)),
+        "idp.entity_id"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn reads_config_from_a_file_or_inline_environment_variable_but_not_both() {
+    // The only test that touches these variables.
+    let dir = std::env::temp_dir().join(format!("studiogate-env-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("studiogate.toml");
+    std::fs::write(&path, toml_with("", "")).unwrap();
+    let set = |file: Option<&std::path::Path>, inline: Option<String>| {
+        match file {
+            Some(p) => std::env::set_var(ENV_CONFIG_FILE, p),
+            None => std::env::remove_var(ENV_CONFIG_FILE),
+        }
+        match inline {
+            Some(t) => std::env::set_var(ENV_CONFIG_INLINE, t),
+            None => std::env::remove_var(ENV_CONFIG_INLINE),
+        }
+    };
+    set(None, None);
+    assert_eq!(
+        BrokerConfig::from_env().unwrap_err(),
+        ConfigError::NotProvided
+    );
+    set(Some(&path), None);
+    assert!(BrokerConfig::from_env().is_ok());
+    set(None, Some(toml_with("", "")));
+    assert!(BrokerConfig::from_env().is_ok());
+    set(Some(&path), Some(toml_with("", "")));
+    assert_eq!(
+        BrokerConfig::from_env().unwrap_err(),
+        ConfigError::Ambiguous
+    );
+    set(Some(&dir.join("missing.toml")), None);
+    assert!(matches!(
+        BrokerConfig::from_env().unwrap_err(),
+        ConfigError::Read { .. }
+    ));
+    set(None, None);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn never_prints_the_decryption_key() {
+    let text = toml_with(
+        "",
+        &format!(
+            "decryption_key_pem = \"\"\"{}\"\"\"",
+            testkit::SP_ENCRYPTION.key_pem
+        ),
+    );
+    let config = BrokerConfig::from_toml(&text, None).unwrap();
+    let printed = format!("{config:?} {:?}", config.saml_validator().unwrap());
+    assert!(printed.contains("<redacted>"));
+    assert!(!printed.contains("PRIVATE KEY"));
+}

@@ -113,7 +113,10 @@ pub fn parse(attributes: &BTreeMap<String, Vec<String>>) -> Result<AwsAttributes
         };
         let value = single(attributes, name)?.unwrap_or_default();
         if key.is_empty() || key.len() > 128 || value.len() > 256 {
-            return Err(invalid(name, "tag keys are 1-128 and values 0-256 characters"));
+            return Err(invalid(
+                name,
+                "tag keys are 1-128 and values 0-256 characters",
+            ));
         }
         aws.principal_tags.insert(key.to_owned(), value.to_owned());
     }
@@ -133,7 +136,10 @@ fn parse_role(value: &str) -> Result<RolePair, Rejection> {
     let [first, second] = parts.as_slice() else {
         return Err(invalid(
             ROLE,
-            format!("value {:?} is not ROLE_ARN,PROVIDER_ARN", super::xml::clip(value)),
+            format!(
+                "value {:?} is not ROLE_ARN,PROVIDER_ARN",
+                super::xml::clip(value)
+            ),
         ));
     };
     let (role, provider) = match (iam_resource(first), iam_resource(second)) {
@@ -234,13 +240,25 @@ mod tests {
             (&format!("{PRINCIPAL_TAG_PREFIX}studiouserid"), &["alice"]),
             (&format!("{PRINCIPAL_TAG_PREFIX}team"), &["ml"]),
             (TRANSITIVE_TAG_KEYS, &["studiouserid", "team"]),
-            ("https://aws.amazon.com/SAML/Attributes/Zzz", &["after the tags"]),
+            (
+                "https://aws.amazon.com/SAML/Attributes/Zzz",
+                &["after the tags"],
+            ),
         ]))
         .unwrap();
-        assert_eq!(parsed.role_session_name.as_deref(), Some("alice@example.com"));
+        assert_eq!(
+            parsed.role_session_name.as_deref(),
+            Some("alice@example.com")
+        );
         assert_eq!(parsed.session_duration, Some(3600));
         assert_eq!(parsed.source_identity.as_deref(), Some("alice"));
-        assert_eq!(parsed.principal_tags.get("studiouserid").map(String::as_str), Some("alice"));
+        assert_eq!(
+            parsed
+                .principal_tags
+                .get("studiouserid")
+                .map(String::as_str),
+            Some("alice")
+        );
         assert_eq!(parsed.principal_tags.len(), 2);
         assert_eq!(parsed.transitive_tag_keys, vec!["studiouserid", "team"]);
     }
@@ -258,7 +276,11 @@ mod tests {
         ];
         for (name, values) in cases {
             let err = parse(&attrs(&[(name, values)])).unwrap_err();
-            assert_eq!(err.reason_code(), "invalid-aws-attribute", "{name} {values:?}");
+            assert_eq!(
+                err.reason_code(),
+                "invalid-aws-attribute",
+                "{name} {values:?}"
+            );
         }
     }
 }

@@ -44,7 +44,10 @@ pub fn parse_form(body: &[u8], limits: &Limits) -> Result<PostForm, Rejection> {
 
 /// Decodes the base64 `SAMLResponse` (whitespace tolerated) to UTF-8 XML.
 pub fn decode_saml_response(encoded: &str, limits: &Limits) -> Result<String, Rejection> {
-    let compact: String = encoded.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let compact: String = encoded
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
     // Base64 grows 4/3; refuse before allocating the decoded buffer.
     if compact.len() / 4 * 3 > limits.max_decoded_bytes + 3 {
         return Err(Rejection::DecodedTooLarge {
@@ -73,8 +76,16 @@ pub struct SniffedInput {
 pub fn sniff_input(raw: &[u8], limits: &Limits) -> Result<SniffedInput, Rejection> {
     let text = std::str::from_utf8(raw).map_err(|_| Rejection::NotUtf8)?;
     let trimmed = text.trim_start_matches('\u{feff}').trim();
-    let lower_head: String = trimmed.chars().take(4096).collect::<String>().to_ascii_lowercase();
-    if trimmed.starts_with('<') && !(lower_head.contains("<form") || lower_head.contains("<html") || lower_head.contains("<!doctype html")) {
+    let lower_head: String = trimmed
+        .chars()
+        .take(4096)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if trimmed.starts_with('<')
+        && !(lower_head.contains("<form")
+            || lower_head.contains("<html")
+            || lower_head.contains("<!doctype html"))
+    {
         return Ok(SniffedInput {
             xml: trimmed.to_owned(),
             relay_state: None,
@@ -82,7 +93,8 @@ pub fn sniff_input(raw: &[u8], limits: &Limits) -> Result<SniffedInput, Rejectio
         });
     }
     if trimmed.starts_with('<') {
-        let response = html_input_value(trimmed, "SAMLResponse").ok_or(Rejection::MissingSamlResponse)?;
+        let response =
+            html_input_value(trimmed, "SAMLResponse").ok_or(Rejection::MissingSamlResponse)?;
         return Ok(SniffedInput {
             xml: decode_saml_response(&response, limits)?,
             relay_state: html_input_value(trimmed, "RelayState"),
@@ -110,7 +122,9 @@ fn html_input_value(html: &str, name: &str) -> Option<String> {
     while let Some(start) = rest.find('<') {
         let tag_end = rest[start..].find('>')? + start;
         let tag = &rest[start..tag_end];
-        if tag.to_ascii_lowercase().starts_with("<input") && tag_attr(tag, "name").as_deref() == Some(name) {
+        if tag.to_ascii_lowercase().starts_with("<input")
+            && tag_attr(tag, "name").as_deref() == Some(name)
+        {
             return tag_attr(tag, "value").map(|v| decode_html_entities(&v));
         }
         rest = &rest[tag_end..];
@@ -132,9 +146,16 @@ fn tag_attr(tag: &str, attr: &str) -> Option<String> {
         let value = tag[tag.len() - after.len() + 1..].trim_start();
         let quote = value.chars().next()?;
         return if quote == '"' || quote == '\'' {
-            value[1..].find(quote).map(|end| value[1..1 + end].to_owned())
+            value[1..]
+                .find(quote)
+                .map(|end| value[1..1 + end].to_owned())
         } else {
-            Some(value.split(|c: char| c.is_ascii_whitespace() || c == '/').next()?.to_owned())
+            Some(
+                value
+                    .split(|c: char| c.is_ascii_whitespace() || c == '/')
+                    .next()?
+                    .to_owned(),
+            )
         };
     }
     None
@@ -190,37 +211,71 @@ mod tests {
 
     #[test]
     fn parses_a_post_form_with_relay_state() {
-        let form = parse_form(b"SAMLResponse=PHI%2BPC9yPg%3D%3D&RelayState=team-a", &limits()).unwrap();
+        let form = parse_form(
+            b"SAMLResponse=PHI%2BPC9yPg%3D%3D&RelayState=team-a",
+            &limits(),
+        )
+        .unwrap();
         assert_eq!(form.saml_response, "PHI+PC9yPg==");
         assert_eq!(form.relay_state.as_deref(), Some("team-a"));
-        assert_eq!(decode_saml_response(&form.saml_response, &limits()).unwrap(), "<r></r>");
+        assert_eq!(
+            decode_saml_response(&form.saml_response, &limits()).unwrap(),
+            "<r></r>"
+        );
     }
 
     #[test]
     fn rejects_missing_duplicate_and_oversized_fields() {
-        assert_eq!(parse_form(b"RelayState=x", &limits()), Err(Rejection::MissingSamlResponse));
+        assert_eq!(
+            parse_form(b"RelayState=x", &limits()),
+            Err(Rejection::MissingSamlResponse)
+        );
         assert_eq!(
             parse_form(b"SAMLResponse=a&SAMLResponse=b", &limits()),
-            Err(Rejection::DuplicateFormField { field: "SAMLResponse" })
+            Err(Rejection::DuplicateFormField {
+                field: "SAMLResponse"
+            })
         );
         let big = vec![b'a'; 300 * 1024];
-        assert_eq!(parse_form(&big, &limits()).unwrap_err().reason_code(), "body-too-large");
-        assert_eq!(decode_saml_response("!!!", &limits()), Err(Rejection::InvalidBase64));
-        assert_eq!(decode_saml_response(&"QUFB".repeat(70_000), &limits()).unwrap_err().reason_code(), "decoded-too-large");
+        assert_eq!(
+            parse_form(&big, &limits()).unwrap_err().reason_code(),
+            "body-too-large"
+        );
+        assert_eq!(
+            decode_saml_response("!!!", &limits()),
+            Err(Rejection::InvalidBase64)
+        );
+        assert_eq!(
+            decode_saml_response(&"QUFB".repeat(70_000), &limits())
+                .unwrap_err()
+                .reason_code(),
+            "decoded-too-large"
+        );
     }
 
     #[test]
     fn sniffs_xml_base64_html_forms_and_form_bodies() {
         let xml = "<samlp:Response/>";
-        assert_eq!(sniff_input(xml.as_bytes(), &limits()).unwrap().encoding, "xml");
+        assert_eq!(
+            sniff_input(xml.as_bytes(), &limits()).unwrap().encoding,
+            "xml"
+        );
         let b64 = "PHNhbWxwOlJlc3BvbnNlLz4=";
         assert_eq!(sniff_input(b64.as_bytes(), &limits()).unwrap().xml, xml);
-        let html = format!(
-            "<html><body onload=\"document.forms[0].submit()\"><form method=\"post\" action=\"x\"><input type=\"hidden\" name=\"SAMLResponse\" value=\"PHNhbWxwOlJlc3BvbnNlLz4&#x3D;\"/><input type='hidden' name='RelayState' value='a&amp;b'/></form></body></html>"
-        );
+        let html = "<html><body onload=\"document.forms[0].submit()\"><form method=\"post\" action=\"x\"><input type=\"hidden\" name=\"SAMLResponse\" value=\"PHNhbWxwOlJlc3BvbnNlLz4&#x3D;\"/><input type='hidden' name='RelayState' value='a&amp;b'/></form></body></html>";
         let sniffed = sniff_input(html.as_bytes(), &limits()).unwrap();
-        assert_eq!((sniffed.xml.as_str(), sniffed.relay_state.as_deref(), sniffed.encoding), (xml, Some("a&b"), "html-form"));
+        assert_eq!(
+            (
+                sniffed.xml.as_str(),
+                sniffed.relay_state.as_deref(),
+                sniffed.encoding
+            ),
+            (xml, Some("a&b"), "html-form")
+        );
         let body = format!("SAMLResponse={}", "PHNhbWxwOlJlc3BvbnNlLz4%3D");
-        assert_eq!(sniff_input(body.as_bytes(), &limits()).unwrap().encoding, "form-body");
+        assert_eq!(
+            sniff_input(body.as_bytes(), &limits()).unwrap().encoding,
+            "form-body"
+        );
     }
 }

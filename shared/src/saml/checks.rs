@@ -31,7 +31,10 @@ impl Clock<'_> {
     fn instant(&self, what: &'static str, text: &str) -> Result<OffsetDateTime, Rejection> {
         parse_instant(text).ok_or_else(|| Rejection::Malformed {
             what,
-            detail: format!("{:?} is not an xs:dateTime with a time zone", super::xml::clip(text)),
+            detail: format!(
+                "{:?} is not an xs:dateTime with a time zone",
+                super::xml::clip(text)
+            ),
         })
     }
 
@@ -91,30 +94,57 @@ pub(crate) fn check_conditions(
         settings,
     };
     let results = [
-        report.record("issuer", check_issuer(envelope, assertion, settings), |_| {
-            format!("issuer is {:?}", assertion.issuer)
-        }),
+        report.record(
+            "issuer",
+            check_issuer(envelope, assertion, settings),
+            |_| format!("issuer is {:?}", assertion.issuer),
+        ),
         report.record("status", check_status(envelope), |_| "Success".into()),
         report.record("destination", check_destination(envelope, settings), |_| {
-            format!("Destination {:?} is a configured ACS URL", envelope.destination.as_deref().unwrap_or(""))
+            format!(
+                "Destination {:?} is a configured ACS URL",
+                envelope.destination.as_deref().unwrap_or("")
+            )
         }),
         report.record("audience", check_audience(assertion, settings), |_| {
-            format!("audiences {:?} include a configured SP audience", assertion.audience_restrictions)
+            format!(
+                "audiences {:?} include a configured SP audience",
+                assertion.audience_restrictions
+            )
         }),
-        report.record("in-response-to", check_in_response_to(envelope, assertion, settings), |_| {
-            if settings.policy.allow_in_response_to {
-                "InResponseTo tolerated (saml.allow_in_response_to)".into()
-            } else {
-                "no InResponseTo (IdP-initiated)".into()
-            }
-        }),
+        report.record(
+            "in-response-to",
+            check_in_response_to(envelope, assertion, settings),
+            |_| {
+                if settings.policy.allow_in_response_to {
+                    "InResponseTo tolerated (saml.allow_in_response_to)".into()
+                } else {
+                    "no InResponseTo (IdP-initiated)".into()
+                }
+            },
+        ),
     ];
-    let confirmation = report.record("subject-confirmation", check_bearer(assertion, settings, &clock), |c| {
-        format!("bearer confirmation for Recipient {:?}", c.recipient.as_deref().unwrap_or(""))
-    });
-    let window = report.record("time-window", check_time(envelope, assertion, &clock), |_| {
-        format!("valid at {} (skew {}s)", format_instant(now), settings.policy.clock_skew_seconds)
-    });
+    let confirmation = report.record(
+        "subject-confirmation",
+        check_bearer(assertion, settings, &clock),
+        |c| {
+            format!(
+                "bearer confirmation for Recipient {:?}",
+                c.recipient.as_deref().unwrap_or("")
+            )
+        },
+    );
+    let window = report.record(
+        "time-window",
+        check_time(envelope, assertion, &clock),
+        |_| {
+            format!(
+                "valid at {} (skew {}s)",
+                format_instant(now),
+                settings.policy.clock_skew_seconds
+            )
+        },
+    );
     for result in results {
         result?;
     }
@@ -130,7 +160,11 @@ pub(crate) fn check_conditions(
     })
 }
 
-fn check_issuer(envelope: &EnvelopeContent, assertion: &AssertionContent, settings: &Settings) -> Result<(), Rejection> {
+fn check_issuer(
+    envelope: &EnvelopeContent,
+    assertion: &AssertionContent,
+    settings: &Settings,
+) -> Result<(), Rejection> {
     for found in std::iter::once(&assertion.issuer).chain(envelope.issuer.as_ref()) {
         if *found != settings.idp_entity_id {
             return Err(Rejection::IssuerMismatch {
@@ -171,19 +205,32 @@ fn check_audience(assertion: &AssertionContent, settings: &Settings) -> Result<(
         return Ok(());
     }
     Err(Rejection::AudienceMismatch {
-        found: restrictions.iter().flatten().map(|a| super::xml::clip(a)).collect(),
+        found: restrictions
+            .iter()
+            .flatten()
+            .map(|a| super::xml::clip(a))
+            .collect(),
         allowed: settings.audiences.clone(),
     })
 }
 
-fn check_in_response_to(envelope: &EnvelopeContent, assertion: &AssertionContent, settings: &Settings) -> Result<(), Rejection> {
+fn check_in_response_to(
+    envelope: &EnvelopeContent,
+    assertion: &AssertionContent,
+    settings: &Settings,
+) -> Result<(), Rejection> {
     if settings.policy.allow_in_response_to {
         return Ok(());
     }
     let found = envelope
         .in_response_to
         .iter()
-        .chain(assertion.confirmations.iter().filter_map(|c| c.in_response_to.as_ref()))
+        .chain(
+            assertion
+                .confirmations
+                .iter()
+                .filter_map(|c| c.in_response_to.as_ref()),
+        )
         .next();
     match found {
         Some(id) => Err(Rejection::InResponseToPresent(super::xml::clip(id))),
@@ -192,9 +239,18 @@ fn check_in_response_to(envelope: &EnvelopeContent, assertion: &AssertionContent
 }
 
 /// At least one bearer confirmation must pass every test; its failure otherwise is reported.
-fn check_bearer<'a>(assertion: &'a AssertionContent, settings: &Settings, clock: &Clock<'_>) -> Result<&'a Confirmation, Rejection> {
+fn check_bearer<'a>(
+    assertion: &'a AssertionContent,
+    settings: &Settings,
+    clock: &Clock<'_>,
+) -> Result<&'a Confirmation, Rejection> {
     let mut first_failure = Rejection::NoBearerConfirmation;
-    for (index, confirmation) in assertion.confirmations.iter().filter(|c| c.method == BEARER).enumerate() {
+    for (index, confirmation) in assertion
+        .confirmations
+        .iter()
+        .filter(|c| c.method == BEARER)
+        .enumerate()
+    {
         let outcome = (|| {
             let recipient_ok = confirmation
                 .recipient
@@ -212,7 +268,10 @@ fn check_bearer<'a>(assertion: &'a AssertionContent, settings: &Settings, clock:
                 .as_deref()
                 .ok_or(Rejection::Missing("SubjectConfirmationData NotOnOrAfter"))?;
             clock.not_on_or_after("SubjectConfirmationData NotOnOrAfter", end)?;
-            clock.not_before("SubjectConfirmationData NotBefore", confirmation.not_before.as_deref())
+            clock.not_before(
+                "SubjectConfirmationData NotBefore",
+                confirmation.not_before.as_deref(),
+            )
         })();
         match outcome {
             Ok(()) => return Ok(confirmation),
@@ -225,7 +284,11 @@ fn check_bearer<'a>(assertion: &'a AssertionContent, settings: &Settings, clock:
 
 type TimeWindow = (Option<OffsetDateTime>, Option<OffsetDateTime>);
 
-fn check_time(envelope: &EnvelopeContent, assertion: &AssertionContent, clock: &Clock<'_>) -> Result<TimeWindow, Rejection> {
+fn check_time(
+    envelope: &EnvelopeContent,
+    assertion: &AssertionContent,
+    clock: &Clock<'_>,
+) -> Result<TimeWindow, Rejection> {
     clock.issued("Assertion IssueInstant", &assertion.issue_instant)?;
     if let Some(issued) = &envelope.issue_instant {
         clock.issued("Response IssueInstant", issued)?;
@@ -250,7 +313,10 @@ pub(crate) fn recipient_allowed(found: &str, allowed: &[String]) -> bool {
             .strip_prefix(head)
             .and_then(|rest| rest.strip_suffix(tail))
             .is_some_and(|label| {
-                !label.is_empty() && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                !label.is_empty()
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             }),
     })
 }
@@ -262,10 +328,25 @@ mod tests {
     #[test]
     fn recipient_wildcard_matches_exactly_one_region_label() {
         let allowed = vec!["https://*.signin.aws.amazon.com/saml".to_owned()];
-        assert!(recipient_allowed("https://eu-west-1.signin.aws.amazon.com/saml", &allowed));
-        assert!(!recipient_allowed("https://signin.aws.amazon.com/saml", &allowed));
-        assert!(!recipient_allowed("https://evil.com/.signin.aws.amazon.com/saml", &allowed));
-        assert!(!recipient_allowed("https://a.b.signin.aws.amazon.com/saml", &allowed));
-        assert!(!recipient_allowed("https://eu-west-1.signin.aws.amazon.com/saml/x", &allowed));
+        assert!(recipient_allowed(
+            "https://eu-west-1.signin.aws.amazon.com/saml",
+            &allowed
+        ));
+        assert!(!recipient_allowed(
+            "https://signin.aws.amazon.com/saml",
+            &allowed
+        ));
+        assert!(!recipient_allowed(
+            "https://evil.com/.signin.aws.amazon.com/saml",
+            &allowed
+        ));
+        assert!(!recipient_allowed(
+            "https://a.b.signin.aws.amazon.com/saml",
+            &allowed
+        ));
+        assert!(!recipient_allowed(
+            "https://eu-west-1.signin.aws.amazon.com/saml/x",
+            &allowed
+        ));
     }
 }

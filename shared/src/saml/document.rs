@@ -84,8 +84,12 @@ mod tests {
     fn rejects_doctype_and_entity_declarations() {
         let xxe = r#"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>"#;
         assert_eq!(parse(xxe, &limits()).err(), Some(Rejection::DtdForbidden));
-        let laughs = r#"<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]><l>&lol2;</l>"#;
-        assert_eq!(parse(laughs, &limits()).err(), Some(Rejection::DtdForbidden));
+        let laughs =
+            r#"<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]><l>&lol2;</l>"#;
+        assert_eq!(
+            parse(laughs, &limits()).err(),
+            Some(Rejection::DtdForbidden)
+        );
     }
 
     #[test]
@@ -128,9 +132,24 @@ mod tests {
     #[test]
     fn rejects_oversized_and_malformed_input_without_panicking() {
         let big = format!("<r>{}</r>", "x".repeat(200 * 1024));
-        assert_eq!(parse(&big, &limits()).unwrap_err().reason_code(), "decoded-too-large");
-        for bad in ["", "<", "<a>", "<a></b>", "not xml", "<a b='1' b='2'/>", "\u{0}"] {
-            assert_eq!(parse(bad, &limits()).unwrap_err().reason_code(), "malformed-xml", "{bad:?}");
+        assert_eq!(
+            parse(&big, &limits()).unwrap_err().reason_code(),
+            "decoded-too-large"
+        );
+        for bad in [
+            "",
+            "<",
+            "<a>",
+            "<a></b>",
+            "not xml",
+            "<a b='1' b='2'/>",
+            "\u{0}",
+        ] {
+            assert_eq!(
+                parse(bad, &limits()).unwrap_err().reason_code(),
+                "malformed-xml",
+                "{bad:?}"
+            );
         }
     }
 }

@@ -64,7 +64,9 @@ pub enum Rejection {
     #[error("{what} is malformed: {detail}")]
     Malformed { what: &'static str, detail: String },
     /// The Issuer is not the configured IdP.
-    #[error("issuer {found:?} is not the configured IdP entity ID {expected:?} (check idp.entity_id)")]
+    #[error(
+        "issuer {found:?} is not the configured IdP entity ID {expected:?} (check idp.entity_id)"
+    )]
     IssuerMismatch { found: String, expected: String },
     /// Status is not Success.
     #[error("the IdP answered with status {0}, not Success")]

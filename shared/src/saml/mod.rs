@@ -21,7 +21,9 @@ pub mod testkit;
 #[cfg(test)]
 mod tests;
 
-pub use error::Rejection;
 pub(crate) use document::parse as parse_document;
+pub use error::Rejection;
 pub use policy::{DigestAlgorithm, Limits, SamlPolicy, SignatureAlgorithm};
-pub use validator::{Assessment, PostedAssertion, SamlValidator, Settings, SignedParts, VerifiedAssertion};
+pub use validator::{
+    Assessment, PostedAssertion, SamlValidator, Settings, SignedParts, VerifiedAssertion,
+};

@@ -152,7 +152,10 @@ impl SamlPolicy {
     /// The policy with SHA-1 switched on (adds RSA-SHA1 and SHA-1 to the lists).
     pub fn with_sha1(mut self) -> Self {
         self.allow_sha1 = true;
-        if !self.signature_algorithms.contains(&SignatureAlgorithm::RsaSha1) {
+        if !self
+            .signature_algorithms
+            .contains(&SignatureAlgorithm::RsaSha1)
+        {
             self.signature_algorithms.push(SignatureAlgorithm::RsaSha1);
         }
         if !self.digest_algorithms.contains(&DigestAlgorithm::Sha1) {

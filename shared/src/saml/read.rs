@@ -69,7 +69,8 @@ pub(crate) fn read_envelope(doc: &Document<'_>, response: NodeId) -> EnvelopeCon
         .and_then(|s| xml::child(doc, s, SAMLP, "StatusCode"))
         .and_then(|c| owned_attr(doc, c, "Value"));
     EnvelopeContent {
-        issuer: xml::child(doc, response, SAML, "Issuer").map(|i| xml::text(doc, i).trim().to_owned()),
+        issuer: xml::child(doc, response, SAML, "Issuer")
+            .map(|i| xml::text(doc, i).trim().to_owned()),
         status,
         destination: owned_attr(doc, response, "Destination"),
         in_response_to: owned_attr(doc, response, "InResponseTo"),
@@ -88,10 +89,18 @@ pub(crate) fn read_assertion(
         id: owned_attr(doc, assertion, "ID").ok_or(Rejection::Missing("Assertion ID"))?,
         issue_instant: owned_attr(doc, assertion, "IssueInstant")
             .ok_or(Rejection::Missing("Assertion IssueInstant"))?,
-        issuer: xml::text(doc, one_child(doc, assertion, "Issuer")?).trim().to_owned(),
+        issuer: xml::text(doc, one_child(doc, assertion, "Issuer")?)
+            .trim()
+            .to_owned(),
         ..AssertionContent::default()
     };
-    read_subject(doc, one_child(doc, assertion, "Subject")?, key, limits, &mut content)?;
+    read_subject(
+        doc,
+        one_child(doc, assertion, "Subject")?,
+        key,
+        limits,
+        &mut content,
+    )?;
 
     match xml::children(doc, assertion, SAML, "Conditions").as_slice() {
         [] => {}

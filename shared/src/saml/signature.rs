@@ -51,10 +51,15 @@ pub(crate) fn verify_signatures(
     }
     let ctx = DsigContext::new(keys.clone());
     // Secure defaults, restated so a future default change cannot weaken us silently.
-    debug_assert!(ctx.trusted_keys_only && ctx.strict_verification && ctx.require_reference_digests);
-    let results =
-        bergshamra::dsig::verify::verify_all_document_with_source(&ctx, doc, Some(doc.input_text()))
-            .map_err(|e| Rejection::SignatureInvalid(e.to_string()))?;
+    debug_assert!(
+        ctx.trusted_keys_only && ctx.strict_verification && ctx.require_reference_digests
+    );
+    let results = bergshamra::dsig::verify::verify_all_document_with_source(
+        &ctx,
+        doc,
+        Some(doc.input_text()),
+    )
+    .map_err(|e| Rejection::SignatureInvalid(e.to_string()))?;
     if results.len() != sites.len() {
         return Err(Rejection::SignatureInvalid(format!(
             "verified {} signatures but the document holds {}",
@@ -126,10 +131,7 @@ fn preflight(
         .ok_or_else(|| policy_error("the signed element has no ID attribute"))?;
 
     let parts = xml::element_children(doc, signature);
-    let names: Vec<String> = parts
-        .iter()
-        .map(|p| xml::qualified_name(doc, *p))
-        .collect();
+    let names: Vec<String> = parts.iter().map(|p| xml::qualified_name(doc, *p)).collect();
     let expected_prefix = [
         format!("{{{DSIG}}}SignedInfo"),
         format!("{{{DSIG}}}SignatureValue"),

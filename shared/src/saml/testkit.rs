@@ -87,10 +87,22 @@ impl ResponseSpec {
             audiences: vec!["urn:amazon:webservices".into()],
             attributes: vec![
                 (crate::saml::aws::ROLE.into(), vec![ROLE_VALUE.into()]),
-                (crate::saml::aws::ROLE_SESSION_NAME.into(), vec!["alice".into()]),
-                (crate::saml::aws::SESSION_DURATION.into(), vec!["3600".into()]),
-                (format!("{}studiouserid", crate::saml::aws::PRINCIPAL_TAG_PREFIX), vec!["alice".into()]),
-                ("groups".into(), vec!["ml-engineers".into(), "everyone".into()]),
+                (
+                    crate::saml::aws::ROLE_SESSION_NAME.into(),
+                    vec!["alice".into()],
+                ),
+                (
+                    crate::saml::aws::SESSION_DURATION.into(),
+                    vec!["3600".into()],
+                ),
+                (
+                    format!("{}studiouserid", crate::saml::aws::PRINCIPAL_TAG_PREFIX),
+                    vec!["alice".into()],
+                ),
+                (
+                    "groups".into(),
+                    vec!["ml-engineers".into(), "everyone".into()],
+                ),
             ],
             padding_attributes: 0,
         }
@@ -194,7 +206,11 @@ fn text(value: &str) -> String {
 
 /// An XML-DSig template for RSA-SHA256 / SHA-256 / exc-c14n over `#id`.
 pub fn signature_template(id: &str) -> String {
-    signature_template_with(id, "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", "http://www.w3.org/2001/04/xmlenc#sha256")
+    signature_template_with(
+        id,
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+        "http://www.w3.org/2001/04/xmlenc#sha256",
+    )
 }
 
 /// An XML-DSig template with the given algorithm URIs.
@@ -207,7 +223,8 @@ pub fn signature_template_with(id: &str, method: &str, digest: &str) -> String {
 
 /// Signs the first empty signature template in `xml` with `key`.
 pub fn sign_first_template(xml: &str, key: &TestKey) -> String {
-    let private = bergshamra::keys::loader::load_pem_auto(key.key_pem.as_bytes(), None).expect("test key loads");
+    let private = bergshamra::keys::loader::load_pem_auto(key.key_pem.as_bytes(), None)
+        .expect("test key loads");
     let mut keys = KeysManager::new();
     keys.add_key(private);
     bergshamra::sign(&DsigContext::new(keys), xml).expect("test template signs")
@@ -228,13 +245,16 @@ pub fn sign_assertion(assertion_xml: &str, assertion_id: &str, key: &TestKey) ->
 /// A complete Response for `spec`, signed as `signing` says with `key`.
 pub fn signed_response(spec: &ResponseSpec, signing: Signing, key: &TestKey) -> String {
     let assertion = match signing {
-        Signing::Assertion | Signing::Both => sign_assertion(&spec.assertion_xml(), &spec.assertion_id, key),
+        Signing::Assertion | Signing::Both => {
+            sign_assertion(&spec.assertion_xml(), &spec.assertion_id, key)
+        }
         _ => spec.assertion_xml(),
     };
     let response = spec.response_xml(&assertion);
     match signing {
         Signing::Response | Signing::Both => {
-            let templated = insert_after_issuer(&response, 0, &signature_template(&spec.response_id));
+            let templated =
+                insert_after_issuer(&response, 0, &signature_template(&spec.response_id));
             sign_first_template(&templated, key)
         }
         _ => response,
@@ -252,21 +272,33 @@ pub enum ContentCipher {
 
 /// Wraps `assertion_xml` in an EncryptedAssertion for `recipient` (RSA-OAEP-MGF1P key transport,
 /// EncryptedKey beside EncryptedData, as Shibboleth and others send it).
-pub fn encrypt_assertion(assertion_xml: &str, recipient: &TestKey, cipher: ContentCipher) -> String {
+pub fn encrypt_assertion(
+    assertion_xml: &str,
+    recipient: &TestKey,
+    cipher: ContentCipher,
+) -> String {
     use base64::Engine as _;
     let (uri, key_len) = match cipher {
         ContentCipher::Aes256Gcm => ("http://www.w3.org/2009/xmlenc11#aes256-gcm", 32),
         ContentCipher::Aes128Cbc => ("http://www.w3.org/2001/04/xmlenc#aes128-cbc", 16),
     };
-    let session_key: Vec<u8> = (0..key_len).map(|i| (i as u8).wrapping_mul(37).wrapping_add(11)).collect();
+    let session_key: Vec<u8> = (0..key_len)
+        .map(|i| (i as u8).wrapping_mul(37).wrapping_add(11))
+        .collect();
     let ciphertext = bergshamra::crypto::cipher::from_uri(uri)
         .and_then(|c| c.encrypt(&session_key, assertion_xml.as_bytes()))
         .expect("content encrypts");
-    let public = bergshamra::keys::loader::load_x509_cert_pem(recipient.cert_pem.as_bytes()).expect("cert loads");
-    let public = public.software_key().expect("software key").expect("public key");
-    let wrapped = bergshamra::crypto::keytransport::from_uri("http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p")
-        .and_then(|t| t.encrypt(&public, &session_key))
-        .expect("key wraps");
+    let public = bergshamra::keys::loader::load_x509_cert_pem(recipient.cert_pem.as_bytes())
+        .expect("cert loads");
+    let public = public
+        .software_key()
+        .expect("software key")
+        .expect("public key");
+    let wrapped = bergshamra::crypto::keytransport::from_uri(
+        "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p",
+    )
+    .and_then(|t| t.encrypt(&public, &session_key))
+    .expect("key wraps");
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
     format!(
         "<saml:EncryptedAssertion><xenc:EncryptedData xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\" Type=\"http://www.w3.org/2001/04/xmlenc#Element\"><xenc:EncryptionMethod Algorithm=\"{uri}\"/><xenc:CipherData><xenc:CipherValue>{}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData><xenc:EncryptedKey xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\"><xenc:EncryptionMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p\"><ds:DigestMethod xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" Algorithm=\"http://www.w3.org/2000/09/xmldsig#sha1\"/></xenc:EncryptionMethod><xenc:CipherData><xenc:CipherValue>{}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></saml:EncryptedAssertion>",

@@ -119,7 +119,10 @@ impl std::fmt::Debug for SamlValidator {
         f.debug_struct("SamlValidator")
             .field("settings", &self.settings)
             .field("pinned_keys", &self.keys.len())
-            .field("decryption_key", &self.decryption_key.as_ref().map(|_| "<redacted>"))
+            .field(
+                "decryption_key",
+                &self.decryption_key.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -145,7 +148,11 @@ impl SamlValidator {
     }
 
     /// Validates an HTTP-POST binding form body (`SAMLResponse`, optional `RelayState`).
-    pub fn validate_post(&self, body: &[u8], now: OffsetDateTime) -> Result<PostedAssertion, Rejection> {
+    pub fn validate_post(
+        &self,
+        body: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<PostedAssertion, Rejection> {
         let form = binding::parse_form(body, &self.settings.policy.limits)?;
         let xml = binding::decode_saml_response(&form.saml_response, &self.settings.policy.limits)?;
         let assertion = self.validate_document(&xml, now)?;
@@ -157,7 +164,11 @@ impl SamlValidator {
     }
 
     /// Validates a decoded SAML Response document.
-    pub fn validate_document(&self, xml: &str, now: OffsetDateTime) -> Result<VerifiedAssertion, Rejection> {
+    pub fn validate_document(
+        &self,
+        xml: &str,
+        now: OffsetDateTime,
+    ) -> Result<VerifiedAssertion, Rejection> {
         self.assess_document(xml, now).into_result()
     }
 
@@ -184,11 +195,18 @@ impl SamlValidator {
         let doc = report.record("xml", document::parse(text, limits), |_| {
             "well-formed; no DTD or entities; within size, depth and element limits".into()
         })?;
-        let response = report.record("response", response_element(&doc), |_| "samlp:Response".into())?;
-        let carrier = report.record("assertion-count", single_assertion(&doc, response), |c| match c {
-            Carrier::Plain(_) => "exactly one Assertion".into(),
-            Carrier::Encrypted(_) => "exactly one EncryptedAssertion".into(),
+        let response = report.record("response", response_element(&doc), |_| {
+            "samlp:Response".into()
         })?;
+        let carrier =
+            report.record(
+                "assertion-count",
+                single_assertion(&doc, response),
+                |c| match c {
+                    Carrier::Plain(_) => "exactly one Assertion".into(),
+                    Carrier::Encrypted(_) => "exactly one EncryptedAssertion".into(),
+                },
+            )?;
         let plain_assertion = match carrier {
             Carrier::Plain(a) => Some(a),
             Carrier::Encrypted(_) => None,
@@ -197,7 +215,12 @@ impl SamlValidator {
         let covered = report.record(
             "signature",
             signature::verify_signatures(&doc, &self.keys, &self.settings.policy, &signable),
-            |c| format!("{} valid signature(s) from pinned keys; policy preflight passed", c.len()),
+            |c| {
+                format!(
+                    "{} valid signature(s) from pinned keys; policy preflight passed",
+                    c.len()
+                )
+            },
         )?;
         let mut signed = SignedParts {
             response: covered.contains(&response),
@@ -218,8 +241,15 @@ impl SamlValidator {
                 let assertion = decrypted_assertion(&inner)?;
                 let inner_covered = report.record(
                     "signature-decrypted",
-                    signature::verify_signatures(&inner, &self.keys, &self.settings.policy, &|n| n == assertion),
-                    |c| format!("{} valid signature(s) inside the decrypted Assertion", c.len()),
+                    signature::verify_signatures(&inner, &self.keys, &self.settings.policy, &|n| {
+                        n == assertion
+                    }),
+                    |c| {
+                        format!(
+                            "{} valid signature(s) inside the decrypted Assertion",
+                            c.len()
+                        )
+                    },
                 )?;
                 signed.assertion = inner_covered.contains(&assertion);
                 require_signed(signed, report)?;
@@ -234,7 +264,10 @@ impl SamlValidator {
             assertion_id: content.id.clone(),
             session_index: content.session_index.clone(),
             not_on_or_after: best_effort_end(&content, now),
-            session_not_on_or_after: content.session_not_on_or_after.as_deref().and_then(parse_instant),
+            session_not_on_or_after: content
+                .session_not_on_or_after
+                .as_deref()
+                .and_then(parse_instant),
             attributes: content.attributes.clone(),
             aws: AwsAttributes::default(),
             signed,
@@ -247,7 +280,8 @@ impl SamlValidator {
             verified.aws = parsed.clone();
         }
         *read = Some(verified.clone());
-        let window: Window = checks::check_conditions(&envelope, &content, &self.settings, now, report)?;
+        let window: Window =
+            checks::check_conditions(&envelope, &content, &self.settings, now, report)?;
         aws?;
         verified.not_on_or_after = window.not_on_or_after;
         verified.session_not_on_or_after = window.session_not_on_or_after;
@@ -255,11 +289,27 @@ impl SamlValidator {
         Ok(())
     }
 
-    fn read(&self, doc: &Document<'_>, assertion: NodeId, report: &mut Report) -> Result<AssertionContent, Rejection> {
+    fn read(
+        &self,
+        doc: &Document<'_>,
+        assertion: NodeId,
+        report: &mut Report,
+    ) -> Result<AssertionContent, Rejection> {
         report.record(
             "assertion-content",
-            read::read_assertion(doc, assertion, self.decryption_key.as_ref(), &self.settings.policy.limits),
-            |c| format!("NameID {:?}, {} attribute(s)", c.name_id, c.attributes.len()),
+            read::read_assertion(
+                doc,
+                assertion,
+                self.decryption_key.as_ref(),
+                &self.settings.policy.limits,
+            ),
+            |c| {
+                format!(
+                    "NameID {:?}, {} attribute(s)",
+                    c.name_id,
+                    c.attributes.len()
+                )
+            },
         )
     }
 }
@@ -271,7 +321,9 @@ enum Carrier {
 }
 
 fn response_element(doc: &Document<'_>) -> Result<NodeId, Rejection> {
-    let root = doc.document_element().ok_or(Rejection::MalformedXml("no document element".into()))?;
+    let root = doc
+        .document_element()
+        .ok_or(Rejection::MalformedXml("no document element".into()))?;
     if xml::is(doc, root, SAMLP, "Response") {
         Ok(root)
     } else {
@@ -295,7 +347,11 @@ fn single_assertion(doc: &Document<'_>, response: NodeId) -> Result<Carrier, Rej
             encrypted_everywhere.len()
         )
     };
-    match (everywhere.len() + encrypted_everywhere.len(), direct.as_slice(), encrypted_direct.as_slice()) {
+    match (
+        everywhere.len() + encrypted_everywhere.len(),
+        direct.as_slice(),
+        encrypted_direct.as_slice(),
+    ) {
         (1, [one], []) => Ok(Carrier::Plain(*one)),
         (1, [], [one]) => Ok(Carrier::Encrypted(*one)),
         _ => Err(Rejection::AssertionCount { found: describe() }),
@@ -305,14 +361,21 @@ fn single_assertion(doc: &Document<'_>, response: NodeId) -> Result<Carrier, Rej
 fn decrypted_assertion(inner: &Document<'_>) -> Result<NodeId, Rejection> {
     let wrapper = inner
         .document_element()
-        .filter(|w| inner.element(*w).is_some_and(|e| e.name.local_name == decrypt::WRAPPER))
+        .filter(|w| {
+            inner
+                .element(*w)
+                .is_some_and(|e| e.name.local_name == decrypt::WRAPPER)
+        })
         .ok_or_else(|| Rejection::DecryptionFailed("unexpected plaintext".into()))?;
     let elements = xml::element_children(inner, wrapper);
     let assertions = xml::descendants(inner, wrapper, SAML, "Assertion");
     match (elements.as_slice(), assertions.len()) {
         ([one], 1) if xml::is(inner, *one, SAML, "Assertion") => Ok(*one),
         _ => Err(Rejection::AssertionCount {
-            found: format!("{} Assertion(s) inside the EncryptedAssertion", assertions.len()),
+            found: format!(
+                "{} Assertion(s) inside the EncryptedAssertion",
+                assertions.len()
+            ),
         }),
     }
 }

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Every test studiogate has: unit tests, the SAML conformance corpus, the CLI, the SAM template lint,
+# and the arm64 Lambda build check. Sets up what it needs first (scripts/setup.sh). Ends with one line:
+# `studiogate: N passed, M failed, K skipped`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+export PATH="$PWD/.venv/bin:$PATH"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+failed_steps=0
+
+echo "== cargo test (unit, conformance corpus, CLI)"
+cargo test --workspace --no-fail-fast 2>&1 | tee "$log" || failed_steps=$((failed_steps + 1))
+
+echo "== cfn-lint template.yaml"
+if cfn-lint template.yaml; then echo "test result: ok. 1 passed; 0 failed" >> "$log"; else echo "test result: FAILED. 0 passed; 1 failed" >> "$log"; failed_steps=$((failed_steps + 1)); fi
+
+echo "== arm64 Lambda binaries: build and check their dynamic dependencies"
+if ./scripts/check-lambda-build.sh; then echo "test result: ok. 1 passed; 0 failed" >> "$log"; else echo "test result: FAILED. 0 passed; 1 failed" >> "$log"; failed_steps=$((failed_steps + 1)); fi
+
+# Sum cargo's `test result:` lines and the corpus line into one closing line.
+read -r passed failed skipped < <(awk '
+  /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
+  /^conformance: / { p += $2; f += $4; s += $6 }
+  END { print p + 0, f + 0, s + 0 }' "$log")
+echo "studiogate: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "$failed_steps" -eq 0 ]
