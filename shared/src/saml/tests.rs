@@ -538,3 +538,17 @@ fn reports_every_failed_condition_for_inspection() {
         Some("alice@example.com")
     );
 }
+
+#[test]
+fn rejects_a_response_or_assertion_that_is_not_saml_2_0() {
+    let xml = signed(&ResponseSpec::aws(now()), Signing::Assertion);
+    let old_response = xml.replacen("Version=\"2.0\"", "Version=\"1.1\"", 1);
+    assert_eq!(reason(&old_response), "malformed-value");
+    let spec = ResponseSpec::aws(now());
+    let assertion = spec.assertion_xml().replace("Version=\"2.0\"", "");
+    let signed_assertion = testkit::sign_assertion(&assertion, &spec.assertion_id, &testkit::IDP);
+    assert_eq!(
+        reason(&spec.response_xml(&signed_assertion)),
+        "missing-element"
+    );
+}

@@ -325,6 +325,7 @@ fn response_element(doc: &Document<'_>) -> Result<NodeId, Rejection> {
         .document_element()
         .ok_or(Rejection::MalformedXml("no document element".into()))?;
     if xml::is(doc, root, SAMLP, "Response") {
+        require_version_2(doc, root, "Response Version")?;
         Ok(root)
     } else {
         Err(Rejection::NotAResponse {
@@ -358,6 +359,22 @@ fn single_assertion(doc: &Document<'_>, response: NodeId) -> Result<Carrier, Rej
     }
 }
 
+/// SAML 2.0 messages and assertions carry `Version="2.0"`.
+fn require_version_2(
+    doc: &Document<'_>,
+    node: NodeId,
+    what: &'static str,
+) -> Result<(), Rejection> {
+    match xml::attr(doc, node, "Version") {
+        Some("2.0") => Ok(()),
+        Some(other) => Err(Rejection::Malformed {
+            what,
+            detail: format!("{:?} is not 2.0", xml::clip(other)),
+        }),
+        None => Err(Rejection::Missing(what)),
+    }
+}
+
 fn decrypted_assertion(inner: &Document<'_>) -> Result<NodeId, Rejection> {
     let wrapper = inner
         .document_element()
@@ -370,7 +387,10 @@ fn decrypted_assertion(inner: &Document<'_>) -> Result<NodeId, Rejection> {
     let elements = xml::element_children(inner, wrapper);
     let assertions = xml::descendants(inner, wrapper, SAML, "Assertion");
     match (elements.as_slice(), assertions.len()) {
-        ([one], 1) if xml::is(inner, *one, SAML, "Assertion") => Ok(*one),
+        ([one], 1) if xml::is(inner, *one, SAML, "Assertion") => {
+            require_version_2(inner, *one, "Assertion Version")?;
+            Ok(*one)
+        }
         _ => Err(Rejection::AssertionCount {
             found: format!(
                 "{} Assertion(s) inside the EncryptedAssertion",

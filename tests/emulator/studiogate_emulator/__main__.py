@@ -1,0 +1,71 @@
+"""`python -m studiogate_emulator serve [--host 127.0.0.1] [--port 0] [--seed WORLD.json] [--no-warm] [--parent-pid PID]`
+
+Starts the emulator on a free loopback port (port 0), warms each service, optionally seeds a world,
+then prints one line `EMULATOR_ENDPOINT=http://127.0.0.1:PORT` (and, when seeded,
+`EMULATOR_WORLD=<json>`) and serves until killed, or until --parent-pid exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from . import seed
+from .server import Emulator, warm
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs):  # request lines would only be noise in test output
+        pass
+
+
+def _watch_parent(pid: int) -> None:
+    while True:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            os._exit(0)
+        time.sleep(0.5)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="studiogate_emulator")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the emulator")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=0)
+    serve.add_argument("--seed", help="a world file to create (JSON)")
+    serve.add_argument("--no-warm", action="store_true")
+    serve.add_argument("--parent-pid", type=int)
+    args = parser.parse_args()
+
+    app = Emulator()
+    server = make_server(args.host, args.port, app, threaded=True, request_handler=_QuietHandler)
+    host, port = server.server_address[:2]
+    app.endpoint = f"http://{host}:{port}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    if not args.no_warm:
+        warm(app.endpoint)
+    if args.seed:
+        with open(args.seed, encoding="utf-8") as handle:
+            world = seed.seed(app.endpoint, json.load(handle), base_dir=os.path.dirname(os.path.abspath(args.seed)))
+        print("EMULATOR_WORLD=" + json.dumps(world), flush=True)
+    print(f"EMULATOR_ENDPOINT={app.endpoint}", flush=True)
+    if args.parent_pid:
+        threading.Thread(target=_watch_parent, args=(args.parent_pid,), daemon=True).start()
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Per-operation fault injection and the call log, both driven over the control API."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from .protocol import AwsCall, AwsError
+
+# AWS's throttling codes differ per service; the SDKs retry each of them.
+THROTTLE_CODES = {
+    "sts": ("Throttling", 400),
+    "sagemaker": ("ThrottlingException", 400),
+    "elasticmapreduce": ("ThrottlingException", 400),
+    "dynamodb": ("ThrottlingException", 400),
+    "ssm": ("ThrottlingException", 400),
+    "iam": ("Throttling", 400),
+    "lambda": ("TooManyRequestsException", 429),
+}
+
+# Parameters worth logging per operation: names and identifiers, never secrets or assertions.
+LOGGED_PARAMS = {
+    "DomainId", "UserProfileName", "SpaceName", "LandingUri", "ExpiresInSeconds",
+    "SessionExpirationDurationInSeconds", "StudioId", "IdentityName", "IdentityId", "IdentityType",
+    "SessionPolicyArn", "RoleArn", "PrincipalArn", "DurationSeconds", "RoleSessionName", "TableName",
+    "Name", "StudioLifecycleConfigName", "ResourceArn", "DomainName", "AuthMode",
+}
+
+
+@dataclass
+class Fault:
+    """What to do to calls of one operation (or `*` for every operation of a service)."""
+
+    kind: str  # "throttle", "error500", "error503", "latency", "none"
+    count: int | None = None  # fail the next N calls, then stop (None: until cleared)
+    latency_ms: int = 0
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "count": self.count, "latency_ms": self.latency_ms}
+
+
+class FaultBook:
+    """Faults keyed by `service:Operation` (or `service:*`), and the call log."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: dict[str, Fault] = {}
+        self._calls: list[dict] = []
+
+    def set(self, key: str, fault: Fault) -> None:
+        with self._lock:
+            if fault.kind == "none":
+                self._faults.pop(key, None)
+            else:
+                self._faults[key] = fault
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+            self._calls.clear()
+
+    def faults(self) -> dict:
+        with self._lock:
+            return {k: f.to_json() for k, f in self._faults.items()}
+
+    def calls(self) -> list[dict]:
+        with self._lock:
+            return list(self._calls)
+
+    def record(self, call: AwsCall, signer: dict | None, outcome: str) -> None:
+        entry = {
+            "service": call.service,
+            "operation": call.operation,
+            "params": {k: v for k, v in call.params.items() if k in LOGGED_PARAMS},
+            "access_key_id": call.access_key_id,
+            "signer": signer,
+            "outcome": outcome,
+            "at": time.time(),
+        }
+        with self._lock:
+            self._calls.append(entry)
+
+    def apply(self, call: AwsCall) -> None:
+        """Sleeps and/or raises as the fault for this call says."""
+        with self._lock:
+            key = next((k for k in (f"{call.service}:{call.operation}", f"{call.service}:*") if k in self._faults), None)
+            if key is None:
+                return
+            fault = self._faults[key]
+            if fault.count is not None:
+                fault.count -= 1
+                if fault.count <= 0:
+                    del self._faults[key]
+        if fault.latency_ms:
+            time.sleep(fault.latency_ms / 1000)
+        if fault.kind == "throttle":
+            code, status = THROTTLE_CODES.get(call.service, ("ThrottlingException", 400))
+            raise AwsError(code, "Rate exceeded", status)
+        if fault.kind == "error500":
+            raise AwsError("InternalFailure", "The request processing has failed because of an unknown error.", 500, sender=False)
+        if fault.kind == "error503":
+            raise AwsError("ServiceUnavailable", "Service is unavailable. Try again later.", 503, sender=False)

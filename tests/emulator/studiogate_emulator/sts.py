@@ -1,0 +1,311 @@
+"""A strict STS AssumeRoleWithSAML and GetCallerIdentity for the credentials it issues.
+
+An implementation independent of studiogate's Rust validator: lxml + signxml, checking what STS
+documents: the signature against the metadata of the IAM SAML provider named by PrincipalArn
+(KeyInfo ignored), the Audience, the AWS sign-in Recipient, the time window, the (role, provider) pair
+in the Role attribute, the role's trust policy, RoleSessionName, and DurationSeconds against
+SessionDuration and the role's MaxSessionDuration.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from lxml import etree
+from moto.iam.models import iam_backends
+from signxml import SignatureConfiguration, XMLVerifier
+from signxml.exceptions import InvalidInput, InvalidSignature
+
+from .protocol import AwsCall, AwsError, xml_escape
+
+SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
+SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
+MD = "urn:oasis:names:tc:SAML:2.0:metadata"
+DS = "http://www.w3.org/2000/09/xmldsig#"
+NS = {"samlp": SAMLP, "saml": SAML, "md": MD, "ds": DS}
+ROLE = "https://aws.amazon.com/SAML/Attributes/Role"
+ROLE_SESSION_NAME = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
+SESSION_DURATION = "https://aws.amazon.com/SAML/Attributes/SessionDuration"
+SOURCE_IDENTITY = "https://aws.amazon.com/SAML/Attributes/SourceIdentity"
+PRINCIPAL_TAG = "https://aws.amazon.com/SAML/Attributes/PrincipalTag:"
+AUDIENCES = {"urn:amazon:webservices", "https://signin.aws.amazon.com/saml"}
+RECIPIENT = re.compile(r"^https://([a-z0-9-]+\.)?signin\.(aws\.amazon\.com|amazonaws-us-gov\.com|amazonaws\.cn)/saml$")
+SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
+STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
+
+
+@dataclass
+class IssuedCredentials:
+    """Temporary credentials the emulator issued (secrets kept only to verify who signed a call)."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+    expiration: float
+    account_id: str
+    role_name: str
+    role_id: str
+    session_name: str
+    source_identity: str | None
+    principal_tags: dict
+
+    @property
+    def assumed_role_arn(self) -> str:
+        return f"arn:aws:sts::{self.account_id}:assumed-role/{self.role_name}/{self.session_name}"
+
+    def describe(self) -> dict:
+        """What the call log says about a signer: never the secret or the token."""
+        return {
+            "kind": "assumed-role",
+            "arn": self.assumed_role_arn,
+            "session_name": self.session_name,
+            "principal_tags": self.principal_tags,
+        }
+
+
+class CredentialStore:
+    """Access key id -> issued credentials."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_key: dict[str, IssuedCredentials] = {}
+
+    def add(self, creds: IssuedCredentials) -> None:
+        with self._lock:
+            self._by_key[creds.access_key_id] = creds
+
+    def get(self, access_key_id: str | None) -> IssuedCredentials | None:
+        if not access_key_id:
+            return None
+        with self._lock:
+            return self._by_key.get(access_key_id)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._by_key.clear()
+
+
+def _parse_time(text: str) -> float:
+    text = text.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    return datetime.fromisoformat(text).timestamp()
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _invalid(message: str) -> AwsError:
+    return AwsError("InvalidIdentityToken", message)
+
+
+def _parse_arn(arn: str, kind: str) -> tuple[str, str]:
+    match = re.match(rf"^arn:aws[a-z-]*:iam::(\d{{12}}):{kind}/(?:[\w+=,.@/-]*/)?([\w+=,.@-]+)$", arn or "")
+    if not match:
+        raise AwsError("ValidationError", f"{kind} ARN {arn!r} is not valid")
+    return match.group(1), match.group(2)
+
+
+def _metadata(provider_xml: str) -> tuple[str, list[str]]:
+    root = etree.fromstring(provider_xml.encode(), parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    entity = root if root.tag == f"{{{MD}}}EntityDescriptor" else root.find(".//md:EntityDescriptor", NS)
+    if entity is None:
+        raise _invalid("SAML provider metadata has no EntityDescriptor")
+    certs = []
+    for descriptor in entity.findall("md:IDPSSODescriptor/md:KeyDescriptor", NS):
+        if descriptor.get("use") not in (None, "signing"):
+            continue
+        for cert in descriptor.findall(".//ds:X509Certificate", NS):
+            body = "".join(cert.text.split())
+            lines = "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
+            certs.append(f"-----BEGIN CERTIFICATE-----\n{lines}\n-----END CERTIFICATE-----\n")
+    return entity.get("entityID"), certs
+
+
+def _verified_assertion(document: bytes, certs: list[str]) -> etree._Element:
+    """The Assertion covered by the first valid signature, verified with the provider's certificates."""
+    config = SignatureConfiguration(require_x509=False)
+    last_error = "no signing certificate in the SAML provider metadata"
+    for cert in certs:
+        try:
+            result = XMLVerifier().verify(document, x509_cert=cert, expect_config=config)
+        except (InvalidSignature, InvalidInput) as error:
+            last_error = str(error)
+            continue
+        signed = result.signed_xml
+        if signed.tag == f"{{{SAML}}}Assertion":
+            return signed
+        if signed.tag == f"{{{SAMLP}}}Response":
+            assertions = signed.findall("saml:Assertion", NS)
+            if len(assertions) == 1:
+                return assertions[0]
+            raise _invalid("the signed Response does not hold exactly one Assertion")
+        raise _invalid("the signature covers neither the Response nor the Assertion")
+    raise _invalid(f"signature could not be verified: {last_error}")
+
+
+def _attributes(assertion: etree._Element) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for attribute in assertion.findall("saml:AttributeStatement/saml:Attribute", NS):
+        values = ["".join(v.itertext()).strip() for v in attribute.findall("saml:AttributeValue", NS)]
+        out.setdefault(attribute.get("Name"), []).extend(values)
+    return out
+
+
+def _trust_allows(role, provider_arn: str) -> bool:
+    try:
+        policy = json.loads(role.assume_role_policy_document)
+    except (TypeError, ValueError):
+        return False
+    statements = policy.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    for statement in statements:
+        actions = statement.get("Action", [])
+        actions = [actions] if isinstance(actions, str) else actions
+        federated = (statement.get("Principal") or {}).get("Federated", [])
+        federated = [federated] if isinstance(federated, str) else federated
+        if statement.get("Effect") == "Allow" and "sts:AssumeRoleWithSAML" in actions and provider_arn in federated:
+            return True
+    return False
+
+
+def assume_role_with_saml(call: AwsCall, store: CredentialStore, now: float | None = None) -> str:
+    """Validates like STS and returns the XML response body."""
+    now = time.time() if now is None else now
+    params = call.params
+    role_arn, provider_arn = params.get("RoleArn", ""), params.get("PrincipalArn", "")
+    role_account, role_name = _parse_arn(role_arn, "role")
+    provider_account, provider_name = _parse_arn(provider_arn, "saml-provider")
+    try:
+        document = base64.b64decode(params.get("SAMLAssertion", ""), validate=True)
+    except ValueError:
+        raise AwsError("ValidationError", "SAMLAssertion is not base64") from None
+    if b"<!DOCTYPE" in document or len(document) > 100_000:
+        raise _invalid("SAMLAssertion is malformed")
+
+    iam = iam_backends[provider_account]["global"]
+    try:
+        provider = iam.get_saml_provider(provider_arn)
+    except Exception:  # moto raises its own NotFound type
+        raise _invalid(f"SAML provider {provider_arn} does not exist") from None
+    issuer_expected, certs = _metadata(provider.saml_metadata_document)
+
+    assertion = _verified_assertion(document, certs)
+    issuer = (assertion.findtext("saml:Issuer", namespaces=NS) or "").strip()
+    if issuer != issuer_expected:
+        raise _invalid(f"Issuer {issuer!r} does not match the SAML provider's entity ID")
+    response = etree.fromstring(document, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    status = response.find("samlp:Status/samlp:StatusCode", NS)
+    if status is not None and status.get("Value") != "urn:oasis:names:tc:SAML:2.0:status:Success":
+        raise AwsError("IDPRejectedClaim", "The identity provider reported that authentication failed")
+
+    audiences = {"".join(a.itertext()).strip() for a in assertion.findall("saml:Conditions/saml:AudienceRestriction/saml:Audience", NS)}
+    if not audiences & AUDIENCES:
+        raise _invalid("Audience does not include urn:amazon:webservices")
+    conditions = assertion.find("saml:Conditions", NS)
+    if conditions is not None:
+        if conditions.get("NotBefore") and now < _parse_time(conditions.get("NotBefore")):
+            raise _invalid("Assertion is not yet valid")
+        if conditions.get("NotOnOrAfter") and now >= _parse_time(conditions.get("NotOnOrAfter")):
+            raise AwsError("ExpiredTokenException", "Token is expired")
+    recipient = None
+    for data in assertion.findall("saml:Subject/saml:SubjectConfirmation/saml:SubjectConfirmationData", NS):
+        if RECIPIENT.match(data.get("Recipient") or ""):
+            if data.get("NotOnOrAfter") and now >= _parse_time(data.get("NotOnOrAfter")):
+                raise AwsError("ExpiredTokenException", "Token is expired")
+            recipient = data.get("Recipient")
+            break
+    if recipient is None:
+        raise _invalid("SubjectConfirmationData Recipient is not an AWS sign-in SAML endpoint")
+
+    attributes = _attributes(assertion)
+    pairs = set()
+    for value in attributes.get(ROLE, []):
+        parts = [p.strip() for p in value.split(",")]
+        if len(parts) == 2:
+            pairs.add(frozenset(parts))
+    if frozenset((role_arn, provider_arn)) not in pairs:
+        raise AwsError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", 403)
+    session_names = attributes.get(ROLE_SESSION_NAME, [])
+    if len(session_names) != 1 or not SESSION_NAME.match(session_names[0]):
+        raise _invalid("RoleSessionName is missing or invalid")
+    session_name = session_names[0]
+
+    role_iam = iam_backends[role_account]["global"]
+    try:
+        role = role_iam.get_role(role_name)
+    except Exception:
+        raise AwsError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", 403) from None
+    if not _trust_allows(role, provider_arn):
+        raise AwsError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", 403)
+
+    max_session = int(role.max_session_duration or 3600)
+    requested = int(params.get("DurationSeconds") or 3600)
+    if requested < 900 or requested > 43200:
+        raise AwsError("ValidationError", "1 validation error detected: Value at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200")
+    if requested > max_session:
+        raise AwsError("ValidationError", f"The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+    duration = requested
+    if attributes.get(SESSION_DURATION):
+        duration = min(duration, int(attributes[SESSION_DURATION][0]))
+    authn = assertion.find("saml:AuthnStatement", NS)
+    if authn is not None and authn.get("SessionNotOnOrAfter"):
+        duration = min(duration, int(_parse_time(authn.get("SessionNotOnOrAfter")) - now))
+
+    name_id = assertion.find("saml:Subject/saml:NameID", NS)
+    subject = "".join(name_id.itertext()).strip() if name_id is not None else ""
+    subject_format = (name_id.get("Format") if name_id is not None else None) or "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
+    subject_type = {
+        "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent": "persistent",
+        "urn:oasis:names:tc:SAML:2.0:nameid-format:transient": "transient",
+    }.get(subject_format, subject_format)
+    source_identity = (attributes.get(SOURCE_IDENTITY) or [None])[0]
+    tags = {name[len(PRINCIPAL_TAG):]: values[0] for name, values in attributes.items() if name.startswith(PRINCIPAL_TAG) and values}
+    name_qualifier = base64.b64encode(hashlib.sha1(f"{issuer}{provider_account}/{provider_name}".encode()).digest()).decode()
+
+    creds = IssuedCredentials(
+        access_key_id="ASIA" + secrets.token_hex(8).upper(),
+        secret_access_key=secrets.token_urlsafe(30),
+        session_token=secrets.token_urlsafe(96),
+        expiration=now + duration,
+        account_id=role_account,
+        role_name=role_name,
+        role_id=role.id,
+        session_name=session_name,
+        source_identity=source_identity,
+        principal_tags=tags,
+    )
+    store.add(creds)
+    source = f"<SourceIdentity>{xml_escape(source_identity)}</SourceIdentity>" if source_identity else ""
+    return (
+        f'<AssumeRoleWithSAMLResponse xmlns="{STS_NS}"><AssumeRoleWithSAMLResult>'
+        f"<Audience>{xml_escape(recipient)}</Audience>"
+        f"<AssumedRoleUser><AssumedRoleId>{creds.role_id}:{xml_escape(session_name)}</AssumedRoleId><Arn>{xml_escape(creds.assumed_role_arn)}</Arn></AssumedRoleUser>"
+        f"<Credentials><AccessKeyId>{creds.access_key_id}</AccessKeyId><SecretAccessKey>{creds.secret_access_key}</SecretAccessKey>"
+        f"<SessionToken>{creds.session_token}</SessionToken><Expiration>{_iso(creds.expiration)}</Expiration></Credentials>"
+        f"<Issuer>{xml_escape(issuer)}</Issuer><NameQualifier>{name_qualifier}</NameQualifier><PackedPolicySize>0</PackedPolicySize>"
+        f"<Subject>{xml_escape(subject)}</Subject><SubjectType>{xml_escape(subject_type)}</SubjectType>{source}"
+        f"</AssumeRoleWithSAMLResult><ResponseMetadata><RequestId>{call.request_id}</RequestId></ResponseMetadata></AssumeRoleWithSAMLResponse>"
+    )
+
+
+def get_caller_identity(call: AwsCall, creds: IssuedCredentials) -> str:
+    """GetCallerIdentity for credentials this emulator issued."""
+    if creds.expiration <= time.time():
+        raise AwsError("ExpiredToken", "The security token included in the request is expired", 403)
+    return (
+        f'<GetCallerIdentityResponse xmlns="{STS_NS}"><GetCallerIdentityResult>'
+        f"<Arn>{xml_escape(creds.assumed_role_arn)}</Arn><UserId>{creds.role_id}:{xml_escape(creds.session_name)}</UserId>"
+        f"<Account>{creds.account_id}</Account></GetCallerIdentityResult>"
+        f"<ResponseMetadata><RequestId>{call.request_id}</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
+    )
