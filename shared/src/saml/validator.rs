@@ -353,7 +353,10 @@ fn single_assertion(doc: &Document<'_>, response: NodeId) -> Result<Carrier, Rej
         direct.as_slice(),
         encrypted_direct.as_slice(),
     ) {
-        (1, [one], []) => Ok(Carrier::Plain(*one)),
+        (1, [one], []) => {
+            require_version_2(doc, *one, "Assertion Version")?;
+            Ok(Carrier::Plain(*one))
+        }
         (1, [], [one]) => Ok(Carrier::Encrypted(*one)),
         _ => Err(Rejection::AssertionCount { found: describe() }),
     }
