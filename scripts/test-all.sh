@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Every test studiogate has: unit tests, the SAML conformance corpus, the CLI, the SAM template lint,
-# and the arm64 Lambda build check. Sets up what it needs first (scripts/setup.sh). Ends with one line:
+# Every test studiogate has: unit tests, the SAML conformance corpus, the CLI, the local AWS emulator
+# (its own pytest suite and the Rust harness), the SAM template lint, and the arm64 Lambda build check. Sets up what it needs first (scripts/setup.sh). Ends with one line:
 # `studiogate: N passed, M failed, K skipped`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,8 +10,11 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 failed_steps=0
 
-echo "== cargo test (unit, conformance corpus, CLI)"
+echo "== cargo test (unit, conformance corpus, CLI, emulator harness)"
 cargo test --workspace --no-fail-fast 2>&1 | tee "$log" || failed_steps=$((failed_steps + 1))
+
+echo "== local AWS emulator (pytest)"
+(cd tests/emulator && ../../.venv/bin/python -m pytest -q -p no:cacheprovider tests) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
 
 echo "== cfn-lint template.yaml"
 if cfn-lint template.yaml; then echo "test result: ok. 1 passed; 0 failed" >> "$log"; else echo "test result: FAILED. 0 passed; 1 failed" >> "$log"; failed_steps=$((failed_steps + 1)); fi
@@ -23,6 +26,7 @@ if ./scripts/check-lambda-build.sh; then echo "test result: ok. 1 passed; 0 fail
 read -r passed failed skipped < <(awk '
   /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
   /^conformance: / { p += $2; f += $4; s += $6 }
+  /^[0-9]+ (passed|failed).* in [0-9.]+s/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^skipped/) s += $i; if ($(i+1) ~ /^error/) f += $i } }
   END { print p + 0, f + 0, s + 0 }' "$log")
 echo "studiogate: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$failed_steps" -eq 0 ]

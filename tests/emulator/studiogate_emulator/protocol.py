@@ -45,10 +45,15 @@ def parse_call(request: Request) -> AwsCall | None:
     if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
         if "Action" in form:
-            return AwsCall(service or "unknown", form["Action"], "query", form, access_key, region)
+            # Unsigned calls carry no credential scope; STS's unsigned actions name the service.
+            service = service or ("sts" if form["Action"] in _UNSIGNED_STS else "unknown")
+            return AwsCall(service, form["Action"], "query", form, access_key, region)
     if request.args.get("Action"):
         return AwsCall(service or "unknown", request.args["Action"], "query", dict(request.args), access_key, region)
     return None
+
+
+_UNSIGNED_STS = {"AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"}
 
 
 def _service_from_target(prefix: str) -> str:

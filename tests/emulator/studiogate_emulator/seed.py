@@ -13,13 +13,21 @@ import os
 import time
 
 import boto3
+from moto.iam.models import iam_backends
 
 VPC = {"VpcId": "vpc-0studiogate0local", "SubnetIds": ["subnet-0studiogate0a"], "SecurityGroupId": "sg-0studiogate0local"}
 
 
+_CLIENTS: dict = {}
+
+
 def _client(endpoint: str, service: str):
-    session = boto3.session.Session(aws_access_key_id="seed", aws_secret_access_key="seed", region_name="us-east-1")
-    return session.client(service, endpoint_url=endpoint)
+    # Building a boto3 client costs ~0.2 s; seeding runs before every test, so keep them.
+    key = (endpoint, service)
+    if key not in _CLIENTS:
+        session = boto3.session.Session(aws_access_key_id="seed", aws_secret_access_key="seed", region_name="us-east-1")
+        _CLIENTS[key] = session.client(service, endpoint_url=endpoint)
+    return _CLIENTS[key]
 
 
 def _read(base_dir: str, path: str) -> str:
@@ -49,6 +57,11 @@ def seed(endpoint: str, world: dict, base_dir: str = ".") -> dict:
             metadata = _read(base_dir, provider["metadata_file"])
         else:
             metadata = idp_metadata(provider["entity_id"], _read(base_dir, provider["certificate_file"]))
+        if provider.get("account_id"):
+            # Another account: moto keeps one IAM backend per account, reachable in-process.
+            made = iam_backends[provider["account_id"]]["global"].create_saml_provider(provider["name"], metadata)
+            created["saml_providers"][provider["name"]] = made.arn
+            continue
         arn = iam.create_saml_provider(Name=provider["name"], SAMLMetadataDocument=metadata)["SAMLProviderArn"]
         created["saml_providers"][provider["name"]] = arn
 
@@ -63,9 +76,17 @@ def seed(endpoint: str, world: dict, base_dir: str = ".") -> dict:
         statement = {"Effect": "Allow", "Principal": principal, "Action": [action, "sts:TagSession", "sts:SetSourceIdentity"]}
         if condition:
             statement["Condition"] = condition
+        policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+        if role.get("account_id"):
+            made = iam_backends[role["account_id"]]["global"].create_role(
+                role_name=role["name"], assume_role_policy_document=policy, path="/", permissions_boundary=None,
+                description="", tags=[], max_session_duration=str(role.get("max_session_duration", 3600)), linked_service=None,
+            )
+            created["roles"][role["name"]] = made.arn
+            continue
         arn = iam.create_role(
             RoleName=role["name"],
-            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+            AssumeRolePolicyDocument=policy,
             MaxSessionDuration=int(role.get("max_session_duration", 3600)),
         )["Role"]["Arn"]
         created["roles"][role["name"]] = arn

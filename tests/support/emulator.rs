@@ -1,0 +1,176 @@
+//! The local AWS emulator (tests/emulator) for Rust tests: started once per test binary, ready
+//! (every service warmed) before the first test uses it, stopped by PID.
+//!
+//! ```no_run
+//! let aws = studiogate_tests::emulator::shared();
+//! aws.reset();
+//! let world = aws.seed_default_world();
+//! std::env::set_var("AWS_ENDPOINT_URL", aws.endpoint());
+//! ```
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// A running emulator.
+pub struct Emulator {
+    child: Mutex<Child>,
+    endpoint: String,
+    host_port: String,
+    /// How long start-up (including warming every service) took.
+    pub started_in: Duration,
+}
+
+static SHARED: OnceLock<Emulator> = OnceLock::new();
+
+/// The emulator of this test binary, started on first use.
+pub fn shared() -> &'static Emulator {
+    SHARED.get_or_init(|| Emulator::start().unwrap_or_else(|e| panic!("cannot start the AWS emulator: {e}")))
+}
+
+fn python() -> std::path::PathBuf {
+    let venv = crate::workspace_root().join(".venv/bin/python");
+    if venv.exists() {
+        venv
+    } else {
+        "python3".into()
+    }
+}
+
+impl Emulator {
+    /// Starts a new emulator on a free loopback port and waits until it is ready.
+    pub fn start() -> Result<Self, String> {
+        let started = Instant::now();
+        let mut child = Command::new(python())
+            .args(["-m", "studiogate_emulator", "serve", "--parent-pid", &std::process::id().to_string()])
+            .current_dir(crate::workspace_root().join("tests/emulator"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("spawn {}: {e} (run ./scripts/setup.sh)", python().display()))?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(endpoint) = line.strip_prefix("EMULATOR_ENDPOINT=") {
+                    let _ = sender.send(endpoint.to_owned());
+                }
+            }
+        });
+        let endpoint = match receiver.recv_timeout(Duration::from_secs(60)) {
+            Ok(endpoint) => endpoint,
+            Err(_) => {
+                let _ = child.kill();
+                return Err("no EMULATOR_ENDPOINT line within 60 s".into());
+            }
+        };
+        let host_port = endpoint.trim_start_matches("http://").to_owned();
+        let emulator = Emulator {
+            child: Mutex::new(child),
+            endpoint,
+            host_port,
+            started_in: started.elapsed(),
+        };
+        let health = emulator.control("GET", "/health", None)?;
+        if health["ok"] != true {
+            return Err(format!("unhealthy: {health}"));
+        }
+        Ok(emulator)
+    }
+
+    /// `http://127.0.0.1:PORT`, for `AWS_ENDPOINT_URL`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The console federation endpoint.
+    pub fn federation_url(&self) -> String {
+        format!("{}/federation", self.endpoint)
+    }
+
+    /// Clears every service's state, the faults and the call log.
+    pub fn reset(&self) {
+        self.control("POST", "/reset", None).expect("reset");
+    }
+
+    /// Seeds `tests/emulator/worlds/default.json` and returns what was created.
+    pub fn seed_default_world(&self) -> Value {
+        let path = crate::workspace_root().join("tests/emulator/worlds/default.json");
+        let mut world: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("world file")).expect("world JSON");
+        let cert = crate::workspace_root().join("shared/testdata/keys/idp-cert.pem");
+        world["saml_providers"][0]["certificate_file"] = Value::from(cert.display().to_string());
+        self.control("POST", "/seed", Some(&world)).expect("seed")
+    }
+
+    /// Sets a fault, e.g. `("sagemaker:CreatePresignedDomainUrl", "throttle", Some(2))`.
+    pub fn fault(&self, operation: &str, kind: &str, count: Option<u32>) {
+        let body = serde_json::json!({"operation": operation, "kind": kind, "count": count});
+        self.control("POST", "/faults", Some(&body)).expect("fault");
+    }
+
+    /// The call log.
+    pub fn calls(&self) -> Vec<Value> {
+        match self.control("GET", "/calls", None).expect("calls") {
+            Value::Array(calls) => calls,
+            other => panic!("calls: {other}"),
+        }
+    }
+
+    /// A control API request (`/_emulator` + `path`), returning the JSON answer.
+    pub fn control(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let request = format!(
+            "{method} /_emulator{path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.host_port,
+            body.len()
+        );
+        let mut stream = TcpStream::connect(&self.host_port).map_err(|e| e.to_string())?;
+        stream.set_read_timeout(Some(Duration::from_secs(60))).map_err(|e| e.to_string())?;
+        stream.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).map_err(|e| e.to_string())?;
+        let (head, payload) = response.split_once("\r\n\r\n").ok_or("malformed HTTP answer")?;
+        let status = head.split_whitespace().nth(1).unwrap_or("0");
+        let payload = decode_chunked(head, payload);
+        let value: Value = serde_json::from_str(&payload).map_err(|e| format!("{status}: {e}: {payload}"))?;
+        if status.starts_with('2') {
+            Ok(value)
+        } else {
+            Err(format!("{method} {path}: HTTP {status}: {value}"))
+        }
+    }
+
+    /// Stops the emulator (also happens when the test process exits).
+    pub fn stop(&self) {
+        if let Ok(mut child) = self.child.lock() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn decode_chunked(head: &str, payload: &str) -> String {
+    if !head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        return payload.to_owned();
+    }
+    let mut out = String::new();
+    let mut rest = payload;
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if size == 0 || tail.len() < size {
+            break;
+        }
+        out.push_str(&tail[..size]);
+        rest = tail[size..].trim_start_matches("\r\n");
+    }
+    out
+}
