@@ -28,7 +28,9 @@ static SHARED: OnceLock<Emulator> = OnceLock::new();
 
 /// The emulator of this test binary, started on first use.
 pub fn shared() -> &'static Emulator {
-    SHARED.get_or_init(|| Emulator::start().unwrap_or_else(|e| panic!("cannot start the AWS emulator: {e}")))
+    SHARED.get_or_init(|| {
+        Emulator::start().unwrap_or_else(|e| panic!("cannot start the AWS emulator: {e}"))
+    })
 }
 
 fn python() -> std::path::PathBuf {
@@ -45,7 +47,13 @@ impl Emulator {
     pub fn start() -> Result<Self, String> {
         let started = Instant::now();
         let mut child = Command::new(python())
-            .args(["-m", "studiogate_emulator", "serve", "--parent-pid", &std::process::id().to_string()])
+            .args([
+                "-m",
+                "studiogate_emulator",
+                "serve",
+                "--parent-pid",
+                &std::process::id().to_string(),
+            ])
             .current_dir(crate::workspace_root().join("tests/emulator"))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -99,7 +107,9 @@ impl Emulator {
     /// Seeds `tests/emulator/worlds/default.json` and returns what was created.
     pub fn seed_default_world(&self) -> Value {
         let path = crate::workspace_root().join("tests/emulator/worlds/default.json");
-        let mut world: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("world file")).expect("world JSON");
+        let mut world: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("world file"))
+                .expect("world JSON");
         let cert = crate::workspace_root().join("shared/testdata/keys/idp-cert.pem");
         world["saml_providers"][0]["certificate_file"] = Value::from(cert.display().to_string());
         self.control("POST", "/seed", Some(&world)).expect("seed")
@@ -128,14 +138,23 @@ impl Emulator {
             body.len()
         );
         let mut stream = TcpStream::connect(&self.host_port).map_err(|e| e.to_string())?;
-        stream.set_read_timeout(Some(Duration::from_secs(60))).map_err(|e| e.to_string())?;
-        stream.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .map_err(|e| e.to_string())?;
+        stream
+            .write_all(request.as_bytes())
+            .map_err(|e| e.to_string())?;
         let mut response = String::new();
-        stream.read_to_string(&mut response).map_err(|e| e.to_string())?;
-        let (head, payload) = response.split_once("\r\n\r\n").ok_or("malformed HTTP answer")?;
+        stream
+            .read_to_string(&mut response)
+            .map_err(|e| e.to_string())?;
+        let (head, payload) = response
+            .split_once("\r\n\r\n")
+            .ok_or("malformed HTTP answer")?;
         let status = head.split_whitespace().nth(1).unwrap_or("0");
         let payload = decode_chunked(head, payload);
-        let value: Value = serde_json::from_str(&payload).map_err(|e| format!("{status}: {e}: {payload}"))?;
+        let value: Value =
+            serde_json::from_str(&payload).map_err(|e| format!("{status}: {e}: {payload}"))?;
         if status.starts_with('2') {
             Ok(value)
         } else {
@@ -159,7 +178,10 @@ impl Drop for Emulator {
 }
 
 fn decode_chunked(head: &str, payload: &str) -> String {
-    if !head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    if !head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         return payload.to_owned();
     }
     let mut out = String::new();

@@ -236,6 +236,18 @@ pub fn insert_after_issuer(xml: &str, from: usize, template: &str) -> String {
     format!("{}{}{}", &xml[..at], template, &xml[at..])
 }
 
+/// Signs `assertion_xml` with the given SignatureMethod and DigestMethod URIs.
+pub fn sign_assertion_with(
+    assertion_xml: &str,
+    assertion_id: &str,
+    key: &TestKey,
+    method: &str,
+    digest: &str,
+) -> String {
+    let template = signature_template_with(assertion_id, method, digest);
+    sign_first_template(&insert_after_issuer(assertion_xml, 0, &template), key)
+}
+
 /// Signs `assertion_xml` (an Assertion element) in place, as an IdP would.
 pub fn sign_assertion(assertion_xml: &str, assertion_id: &str, key: &TestKey) -> String {
     let templated = insert_after_issuer(assertion_xml, 0, &signature_template(assertion_id));

@@ -188,14 +188,12 @@ fn accepts_any_pinned_certificate_during_rollover() {
 #[test]
 fn accepts_ecdsa_p256_signatures() {
     let spec = ResponseSpec::aws(now());
-    let template = testkit::signature_template_with(
+    let assertion = testkit::sign_assertion_with(
+        &spec.assertion_xml(),
         &spec.assertion_id,
+        &testkit::IDP_EC,
         SignatureAlgorithm::EcdsaSha256.uri(),
         DigestAlgorithm::Sha256.uri(),
-    );
-    let assertion = testkit::sign_first_template(
-        &testkit::insert_after_issuer(&spec.assertion_xml(), 0, &template),
-        &testkit::IDP_EC,
     );
     let v = validator_with(settings(), &[testkit::IDP_EC]);
     assert_eq!(
@@ -254,14 +252,12 @@ fn rejects_signed_assertion_wrapped_inside_an_unsigned_one() {
 #[test]
 fn rejects_sha1_unless_configured() {
     let spec = ResponseSpec::aws(now());
-    let template = testkit::signature_template_with(
+    let assertion = testkit::sign_assertion_with(
+        &spec.assertion_xml(),
         &spec.assertion_id,
+        &testkit::IDP,
         SignatureAlgorithm::RsaSha1.uri(),
         DigestAlgorithm::Sha1.uri(),
-    );
-    let assertion = testkit::sign_first_template(
-        &testkit::insert_after_issuer(&spec.assertion_xml(), 0, &template),
-        &testkit::IDP,
     );
     let xml = spec.response_xml(&assertion);
     assert_eq!(reason(&xml), "signature-policy");
