@@ -4,9 +4,12 @@
 //!   [`saml::VerifiedAssertion`] or a typed [`saml::Rejection`] out. It never writes HTTP.
 //! * [`config`] — the broker's one configuration format, loaded once at cold start.
 //! * [`clock`] — the injectable clock every time check reads.
+//! * [`provision`] — the presign function's logic: contract, profile naming, mapping rules, retries.
 #![forbid(unsafe_code)]
 
+pub mod aws;
 pub mod clock;
 pub mod config;
+pub mod provision;
 pub mod saml;
 pub mod telemetry;

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 
 pub mod emulator;
+pub mod federation;
 
 use std::path::PathBuf;
 

@@ -20,9 +20,13 @@
 
 mod certs;
 mod metadata;
+mod targets;
 
 pub use certs::{pem_certificates, pinned_key_from_der};
 pub use metadata::{parse_idp_metadata, IdpMetadata};
+pub use targets::{
+    EmrTarget, MappingMode, PresignConfig, SagemakerTarget, SessionPolicyRule, Target,
+};
 
 use crate::saml::{SamlPolicy, SamlValidator, Settings};
 use serde::Deserialize;
@@ -159,6 +163,12 @@ pub struct BrokerConfig {
     /// `[saml]`.
     #[serde(default)]
     pub saml: SamlPolicy,
+    /// `[presign]`.
+    #[serde(default)]
+    pub presign: PresignConfig,
+    /// `[targets.KEY]`: where logins can lead (RelayState is a key into these).
+    #[serde(default)]
+    pub targets: std::collections::BTreeMap<String, Target>,
 }
 
 fn read_file(path: &Path) -> Result<String, ConfigError> {
@@ -194,6 +204,8 @@ impl BrokerConfig {
         let mut config = Self::parse_unvalidated(text)?;
         config.resolve_files(base_dir)?;
         config.saml_validator()?;
+        targets::check(&config.presign, &config.targets)
+            .map_err(|(field, message)| ConfigError::field(field, message))?;
         Ok(config)
     }
 

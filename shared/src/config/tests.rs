@@ -203,3 +203,91 @@ fn never_prints_the_decryption_key() {
     assert!(printed.contains("<redacted>"));
     assert!(!printed.contains("PRIVATE KEY"));
 }
+
+const TARGETS: &str = r#"
+[presign]
+sagemaker_endpoint_url = "https://vpce-0abc.api.sagemaker.us-east-1.vpce.amazonaws.com"
+broker_url = "https://sso.example.com"
+
+[targets.sagemaker-ml]
+kind = "sagemaker"
+display_name = "ML platform"
+domain_id = "d-abc123"
+profile_name = { from = "attribute", attribute = "employeeNumber" }
+static_tags = { cost-centre = "42" }
+tags_from_attributes = { team = "https://idp.example.test/claims/team" }
+default = { execution_role = "arn:aws:iam::123456789012:role/SageMakerExecutionDefault" }
+
+[[targets.sagemaker-ml.rules]]
+group = "ml-engineers"
+execution_role = "arn:aws:iam::123456789012:role/SageMakerExecutionML"
+lifecycle_configs = { JupyterLab = { default = "arn:aws:sagemaker:us-east-1:123456789012:studio-lifecycle-config/auto-shutdown" } }
+
+[targets.emr-idc]
+kind = "emr"
+display_name = "EMR Studio"
+studio_id = "es-ABC"
+region = "us-east-1"
+mapping = "group"
+default_session_policy_arn = "arn:aws:iam::123456789012:policy/EMRStudioBasic"
+"#;
+
+#[test]
+fn loads_presign_settings_and_targets() {
+    let config = BrokerConfig::from_toml(&format!("{}{TARGETS}", toml_with("", "")), None).unwrap();
+    assert_eq!(config.presign.budget_seconds, 20);
+    assert_eq!(
+        config.presign.federation_url,
+        "https://signin.aws.amazon.com/federation"
+    );
+    let Target::Sagemaker(ml) = &config.targets["sagemaker-ml"] else {
+        panic!("sagemaker target")
+    };
+    assert_eq!(ml.owner_tag, "studiouserid");
+    assert_eq!(ml.expires_in_seconds, 30);
+    assert_eq!(
+        ml.profile_name,
+        crate::provision::naming::ProfileNameRule::Attribute("employeeNumber".into())
+    );
+    assert_eq!(ml.rules[0].lifecycle_configs.len(), 1);
+    let Target::Emr(emr) = &config.targets["emr-idc"] else {
+        panic!("emr target")
+    };
+    assert_eq!(emr.mapping, MappingMode::Group);
+}
+
+#[test]
+fn names_the_bad_target_field() {
+    let base = format!("{}{TARGETS}", toml_with("", ""));
+    let cases = [
+        (
+            base.replace("d-abc123", "abc"),
+            "targets.sagemaker-ml.domain_id",
+        ),
+        (
+            base.replace("role/SageMakerExecutionML", "user/x")
+                .replace(":role/", ":user/"),
+            "targets.sagemaker-ml.rules[0].execution_role",
+        ),
+        (
+            base.replace("es-ABC", "studio"),
+            "targets.emr-idc.studio_id",
+        ),
+        (
+            base.replace("[presign]", "[presign]\nbudget_seconds = 2"),
+            "presign.budget_seconds",
+        ),
+        (
+            base.replace("[targets.emr-idc]", "[targets.\"bad key\"]"),
+            "targets.bad key",
+        ),
+    ];
+    for (text, field) in cases {
+        assert_eq!(field_of(BrokerConfig::from_toml(&text, None)), field);
+    }
+    let unknown_kind = base.replace("kind = \"emr\"", "kind = \"ec2\"");
+    assert!(matches!(
+        BrokerConfig::from_toml(&unknown_kind, None),
+        Err(ConfigError::Syntax(_))
+    ));
+}

@@ -1,0 +1,63 @@
+//! Federated credentials for tests: a test-kit-signed assertion through the emulator's strict STS.
+
+use studiogate::provision::contract::FederatedCredentials;
+use studiogate::saml::testkit::{self, ResponseSpec, Signing};
+
+/// The emulator's default-world SAML provider.
+pub const PROVIDER: &str = "arn:aws:iam::123456789012:saml-provider/studiogate-test-idp";
+/// The default-world federated role.
+pub const STUDIO_USER: &str = "arn:aws:iam::123456789012:role/StudioUser";
+
+/// A signed SAMLResponse (base64) for `session_name` with `PrincipalTag:studiouserid = session_name`.
+pub fn assertion(session_name: &str, name_id: &str) -> String {
+    let mut spec = ResponseSpec::aws(time::OffsetDateTime::now_utc());
+    spec.name_id = name_id.to_owned();
+    spec.attributes = vec![
+        (
+            studiogate::saml::aws::ROLE.into(),
+            vec![format!("{STUDIO_USER},{PROVIDER}")],
+        ),
+        (
+            studiogate::saml::aws::ROLE_SESSION_NAME.into(),
+            vec![session_name.to_owned()],
+        ),
+        (
+            format!(
+                "{}studiouserid",
+                studiogate::saml::aws::PRINCIPAL_TAG_PREFIX
+            ),
+            vec![session_name.to_owned()],
+        ),
+    ];
+    testkit::encode(&testkit::signed_response(
+        &spec,
+        Signing::Assertion,
+        &testkit::IDP,
+    ))
+}
+
+/// AssumeRoleWithSAML against the endpoint in `AWS_ENDPOINT_URL`.
+pub async fn federate(session_name: &str, name_id: &str) -> FederatedCredentials {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region("us-east-1")
+        .load()
+        .await;
+    let output = aws_sdk_sts::Client::new(&config)
+        .assume_role_with_saml()
+        .role_arn(STUDIO_USER)
+        .principal_arn(PROVIDER)
+        .saml_assertion(assertion(session_name, name_id))
+        .duration_seconds(3600)
+        .send()
+        .await
+        .expect("AssumeRoleWithSAML");
+    let c = output.credentials().expect("credentials");
+    FederatedCredentials {
+        access_key_id: c.access_key_id().to_owned(),
+        secret_access_key: c.secret_access_key().to_owned(),
+        session_token: c.session_token().to_owned(),
+        expiration: studiogate::clock::format_instant(
+            time::OffsetDateTime::from_unix_timestamp(c.expiration().secs()).expect("expiration"),
+        ),
+    }
+}
