@@ -486,3 +486,99 @@ async fn emr_identity_center_studio_creates_then_reuses_then_updates_the_session
         "arn:aws:iam::123456789012:policy/EMRStudioAdvanced"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_profile_gives_a_clear_error_not_a_retry_loop() {
+    let world = world();
+    let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
+    let creds = federate("dave", "dave@example.com").await;
+    redirect(
+        presigner
+            .handle(&request(
+                "sagemaker-ml",
+                identity("dave", &[]),
+                creds.clone(),
+            ))
+            .await
+            .0,
+    );
+    let status = serde_json::json!({"DomainId": world.domain(), "UserProfileName": "dave", "Status": "Failed"});
+    world
+        .aws
+        .control("POST", "/sagemaker/profile-status", Some(&status))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let (response, _) = presigner
+        .handle(&request("sagemaker-ml", identity("dave", &[]), creds))
+        .await;
+    assert_eq!(error_code(response), ErrorCode::ProfileUnusable);
+    assert!(
+        started.elapsed().as_secs() < 2,
+        "no waiting on a Failed profile: {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_role_change_blocked_by_running_apps_keeps_the_old_role_and_lets_the_user_in() {
+    let world = world();
+    let creds = federate("erin", "erin@example.com").await;
+    let first = world.presigner(&world.role("SageMakerExecutionML")).await;
+    redirect(
+        first
+            .handle(&request(
+                "sagemaker-ml",
+                identity("erin", &["ml-engineers"]),
+                creds.clone(),
+            ))
+            .await
+            .0,
+    );
+    let apps =
+        serde_json::json!({"DomainId": world.domain(), "UserProfileName": "erin", "running": true});
+    world
+        .aws
+        .control("POST", "/sagemaker/apps", Some(&apps))
+        .unwrap();
+    let changed = world
+        .presigner(&world.role("SageMakerExecutionDefault"))
+        .await;
+    let (url, _) = redirect(
+        changed
+            .handle(&request(
+                "sagemaker-ml",
+                identity("erin", &["ml-engineers"]),
+                creds,
+            ))
+            .await
+            .0,
+    );
+    assert!(url.contains("token="));
+    assert_eq!(
+        world.describe("erin")["role"],
+        world.role("SageMakerExecutionML").as_str()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_lambda_event_handler_answers_json_and_refuses_malformed_events() {
+    let world = world();
+    let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
+    let bad = studiogate::provision::wiring::handle_event(
+        &presigner,
+        serde_json::json!({"target": 7}),
+        "lambda-1",
+    )
+    .await;
+    assert_eq!(bad["outcome"], "error");
+    assert_eq!(bad["error"]["code"], "bad-request");
+    let creds = federate("frank", "frank@example.com").await;
+    let event =
+        serde_json::to_value(request("sagemaker-ml", identity("frank", &[]), creds)).unwrap();
+    let good = studiogate::provision::wiring::handle_event(&presigner, event, "lambda-2").await;
+    assert_eq!(good["outcome"], "redirect");
+    assert_eq!(
+        good["action"],
+        serde_json::json!({"kind": "sagemaker-profile", "name": "frank", "change": "created"})
+    );
+}

@@ -1,11 +1,13 @@
 //! Building the presigner on the real SDK clients, once, at cold start.
 
+use super::contract::{ErrorCode, PresignError, PresignRequest, PresignResponse};
 use super::Presigner;
 use crate::aws::emr::SdkEmr;
 use crate::aws::federation::HttpFederation;
 use crate::aws::sagemaker::SdkSageMaker;
 use crate::aws::sts::SdkSts;
 use crate::config::BrokerConfig;
+use serde_json::Value;
 
 /// The presigner on the SDK adapters.
 pub type SdkPresigner = Presigner<SdkSts, SdkSageMaker, SdkEmr, HttpFederation>;
@@ -29,4 +31,30 @@ pub fn sdk_presigner(config: &BrokerConfig, aws: &aws_config::SdkConfig) -> SdkP
         settings: config.presign.clone(),
         targets: config.targets.clone(),
     }
+}
+
+/// One Lambda invocation: JSON in, JSON out, one audit log line. A malformed event is a typed
+/// `bad-request`, never a panic.
+pub async fn handle_event(
+    presigner: &SdkPresigner,
+    event: Value,
+    lambda_request_id: &str,
+) -> Value {
+    let response = match serde_json::from_value::<PresignRequest>(event) {
+        Ok(request) => {
+            let (response, audit) = presigner.handle(&request).await;
+            tracing::info!(audit = %serde_json::to_string(&audit).unwrap_or_default(), lambda_request_id, "presign outcome");
+            response
+        }
+        Err(e) => {
+            tracing::warn!(reason = "bad-request", error = %e, lambda_request_id, "presign request rejected");
+            PresignResponse::Error {
+                error: PresignError {
+                    code: ErrorCode::BadRequest,
+                    message: "The request was not understood.".into(),
+                },
+            }
+        }
+    };
+    serde_json::to_value(response).unwrap_or(Value::Null)
 }

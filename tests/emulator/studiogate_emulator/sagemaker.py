@@ -312,6 +312,12 @@ class SageMaker:
         with self._lock:
             self._profile(domain_id, name).apps_running = running
 
+    def force_status(self, domain_id: str, name: str, status: str) -> None:
+        """Puts a profile into any status (AWS can leave profiles Failed or Update_Failed)."""
+        with self._lock:
+            profile = self._profile(domain_id, name)
+            profile.status, profile.next_status = status, None
+
     def redeem(self, token: str) -> tuple[PresignedUrl | None, str]:
         """Opens a presigned URL once: (url, "ok" | "used" | "expired" | "unknown")."""
         with self._lock:

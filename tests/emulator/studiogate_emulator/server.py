@@ -159,6 +159,12 @@ class Emulator:
             except AwsError as error:
                 return _json({"error": error.message}, 404)
             return _json({"ok": True})
+        if route == ("POST", "/sagemaker/profile-status"):
+            try:
+                self.sagemaker.force_status(body["DomainId"], body["UserProfileName"], body["Status"])
+            except AwsError as error:
+                return _json({"error": error.message}, 404)
+            return _json({"ok": True})
         if route == ("GET", "/federation/logins"):
             return _json(self.federation.logins)
         return _json({"error": f"no control route {route}"}, 404)

@@ -187,3 +187,9 @@ def test_federated_user_may_only_open_the_profile_tagged_with_its_id(emulator, w
     with pytest.raises(ClientError) as excinfo:
         user.create_presigned_domain_url(DomainId=domain_id(world), UserProfileName="bob")
     assert code(excinfo) == "AccessDeniedException"
+
+
+def test_a_profile_can_be_forced_into_a_failed_state(emulator, world):
+    client = create(emulator, world)
+    emulator.control("POST", "/sagemaker/profile-status", {"DomainId": domain_id(world), "UserProfileName": "alice", "Status": "Failed"})
+    assert client.describe_user_profile(DomainId=domain_id(world), UserProfileName="alice")["Status"] == "Failed"
