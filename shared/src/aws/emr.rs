@@ -19,6 +19,11 @@ pub struct SdkEmr {
 }
 
 impl SdkEmr {
+    /// With a ready-made client (tests inject a mocked one).
+    pub fn with_client(client: aws_sdk_emr::Client) -> Self {
+        SdkEmr { client }
+    }
+
     /// With the function's own credentials.
     pub fn new(config: &aws_config::SdkConfig) -> Self {
         SdkEmr {
@@ -82,8 +87,11 @@ impl EmrApi for SdkEmr {
                 .map(str::to_owned)),
             Err(e) => {
                 // EMR answers a missing mapping with InvalidRequestException.
+                let modeled = e
+                    .as_service_error()
+                    .is_some_and(|se| se.is_invalid_request_exception());
                 let error = AwsError::from_sdk("elasticmapreduce:GetStudioSessionMapping", e);
-                if matches!(error.kind, ErrorKind::Validation | ErrorKind::NotFound) {
+                if modeled || matches!(error.kind, ErrorKind::Validation | ErrorKind::NotFound) {
                     Ok(None)
                 } else {
                     Err(error)

@@ -156,6 +156,9 @@ pub(crate) fn user_credentials(
 }
 
 #[cfg(test)]
+mod adapter_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

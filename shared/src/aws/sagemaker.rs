@@ -39,6 +39,18 @@ impl SdkSageMaker {
             presign_endpoint,
         }
     }
+
+    /// With a ready-made admin client (tests inject a mocked one).
+    pub fn with_admin_client(
+        admin: aws_sdk_sagemaker::Client,
+        config: &aws_config::SdkConfig,
+    ) -> Self {
+        SdkSageMaker {
+            admin,
+            sdk_config: config.clone(),
+            presign_endpoint: None,
+        }
+    }
 }
 
 fn settings_for(role: Option<&str>, lifecycle: &BTreeMap<AppType, AppLifecycle>) -> UserSettings {
@@ -151,8 +163,12 @@ impl SageMakerApi for SdkSageMaker {
         {
             Ok(d) => d,
             Err(e) => {
+                // The modeled error first (typed), then the code on the wire.
+                let modeled = e
+                    .as_service_error()
+                    .is_some_and(|se| se.is_resource_not_found());
                 let error = AwsError::from_sdk("sagemaker:DescribeUserProfile", e);
-                return if error.kind == ErrorKind::NotFound {
+                return if modeled || error.kind == ErrorKind::NotFound {
                     Ok(None)
                 } else {
                     Err(error)
@@ -215,8 +231,11 @@ impl SageMakerApi for SdkSageMaker {
         match result {
             Ok(_) => Ok(Created::New),
             Err(e) => {
+                let modeled = e
+                    .as_service_error()
+                    .is_some_and(|se| se.is_resource_in_use());
                 let error = AwsError::from_sdk("sagemaker:CreateUserProfile", e);
-                if error.kind == ErrorKind::InUse {
+                if modeled || error.kind == ErrorKind::InUse {
                     Ok(Created::AlreadyExists)
                 } else {
                     Err(error)
