@@ -1,4 +1,5 @@
 """`python -m studiogate_emulator serve [--host 127.0.0.1] [--port 0] [--seed WORLD.json] [--no-warm] [--parent-pid PID]`
+`python -m studiogate_emulator mint-presign-event --endpoint URL --target KEY [--session NAME] [--groups a,b]`
 
 Starts the emulator on a free loopback port (port 0), warms each service, optionally seeds a world,
 then prints one line `EMULATOR_ENDPOINT=http://127.0.0.1:PORT` (and, when seeded,
@@ -43,7 +44,16 @@ def main() -> int:
     serve.add_argument("--seed", help="a world file to create (JSON)")
     serve.add_argument("--no-warm", action="store_true")
     serve.add_argument("--parent-pid", type=int)
+    mint = sub.add_parser("mint-presign-event", help="print a presign request with fresh emulator credentials")
+    mint.add_argument("--endpoint", required=True)
+    mint.add_argument("--target", required=True)
+    mint.add_argument("--session", default="alice")
+    mint.add_argument("--groups", default="")
     args = parser.parse_args()
+    if args.command == "mint-presign-event":
+        from . import mint as minting
+
+        return minting.main(args)
 
     app = Emulator()
     server = make_server(args.host, args.port, app, threaded=True, request_handler=_QuietHandler)

@@ -46,7 +46,10 @@ class Emr:
             raise _invalid("AuthMode must be IAM or SSO", "ValidationException")
         if p["AuthMode"] == "SSO" and not p.get("UserRole"):
             raise _invalid("UserRole is required for an IAM Identity Center (SSO) Studio")
-        studio_id = "es-" + secrets.token_hex(13).upper()[:25]
+        # Deterministic per name, so a local configuration can name the seeded Studios.
+        studio_id = "es-" + hashlib.sha256(p["Name"].encode()).hexdigest().upper()[:25]
+        if studio_id in self.studios:
+            raise _invalid(f"Studio {p['Name']} already exists")
         url = f"https://{studio_id.lower()}.emrstudio-prod.us-east-1.amazonaws.com"
         self.studios[studio_id] = {
             "StudioId": studio_id,

@@ -4,6 +4,7 @@ domain URLs, with AWS's parameter ranges, status transitions and error codes."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 import secrets
 import threading
@@ -125,7 +126,10 @@ class SageMaker:
     def op_CreateDomain(self, p: dict, **_) -> dict:
         if p.get("AuthMode") not in ("IAM", "SSO"):
             raise _validation("AuthMode must be IAM or SSO")
-        domain_id = "d-" + secrets.token_hex(6)
+        # Deterministic per name, so a local configuration can name the seeded domain.
+        domain_id = "d-" + hashlib.sha256(p.get("DomainName", "").encode()).hexdigest()[:12]
+        if domain_id in self.domains:
+            raise AwsError("ResourceInUse", f"Domain {p.get('DomainName')} already exists")
         arn = f"arn:aws:sagemaker:us-east-1:{self.account_id}:domain/{domain_id}"
         now = time.time()
         self.domains[domain_id] = Domain(

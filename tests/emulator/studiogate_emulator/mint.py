@@ -1,0 +1,49 @@
+"""`python -m studiogate_emulator mint-presign-event --endpoint URL --target KEY --session NAME [--groups a,b]`
+
+Signs an assertion with the test IdP, calls AssumeRoleWithSAML on the emulator, and prints a presign
+request (the presign function's JSON input) with those fresh credentials, for `cargo lambda invoke`.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import boto3
+
+from . import testidp
+
+
+def presign_event(endpoint: str, target: str, session: str, groups: list[str]) -> dict:
+    sts = boto3.session.Session(aws_access_key_id="mint", aws_secret_access_key="mint", region_name="us-east-1").client("sts", endpoint_url=endpoint)
+    result = sts.assume_role_with_saml(
+        RoleArn=testidp.STUDIO_USER, PrincipalArn=testidp.PROVIDER,
+        SAMLAssertion=testidp.response(session_name=session, name_id=f"{session}@example.com", tags={"studiouserid": session}),
+        DurationSeconds=3600,
+    )
+    creds = result["Credentials"]
+    return {
+        "request_id": str(uuid.uuid4()),
+        "target": target,
+        "identity": {
+            "name_id": f"{session}@example.com",
+            "role_session_name": session,
+            "source_identity": session,
+            "groups": groups,
+            "attributes": {"https://aws.amazon.com/SAML/Attributes/RoleSessionName": [session]},
+            "principal_tags": {"studiouserid": session},
+            "session_duration": 3600,
+        },
+        "credentials": {
+            "access_key_id": creds["AccessKeyId"],
+            "secret_access_key": creds["SecretAccessKey"],
+            "session_token": creds["SessionToken"],
+            "expiration": creds["Expiration"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+    }
+
+
+def main(args) -> int:
+    event = presign_event(args.endpoint, args.target, args.session, [g for g in (args.groups or "").split(",") if g])
+    print(json.dumps(event, indent=2))
+    return 0
