@@ -5,41 +5,15 @@
 use aws_config::BehaviorVersion;
 use aws_credential_types::Credentials;
 use aws_sdk_sagemaker::types::Tag;
-use serde_json::Value;
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 use studiogate::saml::testkit::{self, ResponseSpec, Signing};
-use studiogate_tests::emulator::{self, Emulator};
+use studiogate_tests::emulator;
 
 const PROVIDER: &str = "arn:aws:iam::123456789012:saml-provider/studiogate-test-idp";
 const STUDIO_USER: &str = "arn:aws:iam::123456789012:role/StudioUser";
 
-/// Tests share one emulator; each resets it, so they take turns.
-static TURN: Mutex<()> = Mutex::new(());
-
-struct World {
-    aws: &'static Emulator,
-    seeded: Value,
-    _turn: MutexGuard<'static, ()>,
-}
-
-fn world() -> World {
-    let turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let aws = emulator::shared();
-    aws.reset();
-    aws.control(
-        "POST",
-        "/config",
-        Some(&serde_json::json!({"transition_seconds": 0.2})),
-    )
-    .unwrap();
-    // The standard variable: nothing else points the SDK at the emulator.
-    std::env::set_var("AWS_ENDPOINT_URL", aws.endpoint());
-    World {
-        aws,
-        seeded: aws.seed_default_world(),
-        _turn: turn,
-    }
+fn world() -> emulator::World {
+    emulator::exclusive_world()
 }
 
 async fn sdk(credentials: Credentials) -> aws_config::SdkConfig {

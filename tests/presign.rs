@@ -2,22 +2,23 @@
 
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard};
 use studiogate::config::BrokerConfig;
 use studiogate::provision::contract::{
     Change, ErrorCode, FederatedCredentials, Identity, PresignRequest, PresignResponse, TargetKind,
 };
 use studiogate::provision::wiring::{sdk_config, sdk_presigner, SdkPresigner};
 use studiogate::saml::testkit;
-use studiogate_tests::emulator::{self, Emulator};
+use studiogate_tests::emulator;
 use studiogate_tests::federation::federate;
 
-static TURN: Mutex<()> = Mutex::new(());
+/// The shared emulator's world, with what these tests need from it.
+struct World(emulator::World);
 
-struct World {
-    aws: &'static Emulator,
-    seeded: Value,
-    _turn: MutexGuard<'static, ()>,
+impl std::ops::Deref for World {
+    type Target = emulator::World;
+    fn deref(&self) -> &emulator::World {
+        &self.0
+    }
 }
 
 impl World {
@@ -123,24 +124,7 @@ default_session_policy_arn = "arn:aws:iam::123456789012:policy/EMRStudioBasic"
 }
 
 fn world() -> World {
-    let turn = TURN.lock().unwrap_or_else(|p| p.into_inner());
-    let aws = emulator::shared();
-    aws.reset();
-    aws.control(
-        "POST",
-        "/config",
-        Some(&serde_json::json!({"transition_seconds": 0.3})),
-    )
-    .unwrap();
-    std::env::set_var("AWS_ENDPOINT_URL", aws.endpoint());
-    std::env::set_var("AWS_ACCESS_KEY_ID", "AKIAPRESIGNFUNCTION1");
-    std::env::set_var("AWS_SECRET_ACCESS_KEY", "presign-function-secret");
-    std::env::set_var("AWS_REGION", "us-east-1");
-    World {
-        aws,
-        seeded: aws.seed_default_world(),
-        _turn: turn,
-    }
+    World(emulator::exclusive_world())
 }
 
 fn identity(session: &str, groups: &[&str]) -> Identity {
@@ -581,4 +565,36 @@ async fn the_lambda_event_handler_answers_json_and_refuses_malformed_events() {
         good["action"],
         serde_json::json!({"kind": "sagemaker-profile", "name": "frank", "change": "created"})
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_login_that_fails_after_creating_the_profile_is_completed_by_the_next_one() {
+    let world = world();
+    let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
+    let creds = federate("gina", "gina@example.com").await;
+    world
+        .aws
+        .fault("sagemaker:CreatePresignedDomainUrl", "error500", None);
+    let (response, _) = presigner
+        .handle(&request(
+            "sagemaker-ml",
+            identity("gina", &[]),
+            creds.clone(),
+        ))
+        .await;
+    assert_eq!(error_code(response), ErrorCode::TryAgain);
+    assert_eq!(
+        world.describe("gina")["status"],
+        "InService",
+        "the profile stays usable"
+    );
+    world.aws.control("DELETE", "/faults", None).unwrap();
+    let (url, action) = redirect(
+        presigner
+            .handle(&request("sagemaker-ml", identity("gina", &[]), creds))
+            .await
+            .0,
+    );
+    assert_eq!(action.change, Change::Unchanged);
+    assert!(url.contains("token="));
 }

@@ -25,6 +25,39 @@ pub struct Emulator {
 }
 
 static SHARED: OnceLock<Emulator> = OnceLock::new();
+static TURN: Mutex<()> = Mutex::new(());
+
+/// One test's exclusive use of the shared emulator: reset, pointed at by the standard AWS variables
+/// (`AWS_ENDPOINT_URL`, a function identity, `AWS_REGION`), seeded with the default world.
+pub struct World {
+    /// The emulator.
+    pub aws: &'static Emulator,
+    /// What seeding created.
+    pub seeded: Value,
+    _turn: std::sync::MutexGuard<'static, ()>,
+}
+
+/// Waits for the emulator, then resets and seeds it for this test alone.
+pub fn exclusive_world() -> World {
+    let turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let aws = shared();
+    aws.reset();
+    aws.control(
+        "POST",
+        "/config",
+        Some(&serde_json::json!({"transition_seconds": 0.3})),
+    )
+    .expect("config");
+    std::env::set_var("AWS_ENDPOINT_URL", aws.endpoint());
+    std::env::set_var("AWS_ACCESS_KEY_ID", "AKIAPRESIGNFUNCTION1");
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "presign-function-secret");
+    std::env::set_var("AWS_REGION", "us-east-1");
+    World {
+        aws,
+        seeded: aws.seed_default_world(),
+        _turn: turn,
+    }
+}
 
 /// The emulator of this test binary, started on first use.
 pub fn shared() -> &'static Emulator {
