@@ -5,11 +5,13 @@
 //! * [`config`] — the broker's one configuration format, loaded once at cold start.
 //! * [`clock`] — the injectable clock every time check reads.
 //! * [`provision`] — the presign function's logic: contract, profile naming, mapping rules, retries.
+//! * [`replay`] — the replay cache: each assertion is consumed once (DynamoDB in [`aws::dynamodb`]).
 #![forbid(unsafe_code)]
 
 pub mod aws;
 pub mod clock;
 pub mod config;
 pub mod provision;
+pub mod replay;
 pub mod saml;
 pub mod telemetry;

@@ -1,6 +1,7 @@
 //! The SDK side of the provisioning ports: one adapter per service, each listing the AWS operations
 //! it calls (`OPERATIONS`), so the deployment's IAM policy can be checked against the code.
 
+pub mod dynamodb;
 pub mod emr;
 pub mod federation;
 pub mod sagemaker;
