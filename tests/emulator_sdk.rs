@@ -6,11 +6,10 @@ use aws_config::BehaviorVersion;
 use aws_credential_types::Credentials;
 use aws_sdk_sagemaker::types::Tag;
 use std::time::Duration;
-use studiogate::saml::testkit::{self, ResponseSpec, Signing};
-use studiogate_tests::emulator;
+use studiogate::saml::testkit;
+use studiogate_tests::{emulator, federation};
 
-const PROVIDER: &str = "arn:aws:iam::123456789012:saml-provider/studiogate-test-idp";
-const STUDIO_USER: &str = "arn:aws:iam::123456789012:role/StudioUser";
+use studiogate_tests::federation::{PROVIDER, STUDIO_USER};
 
 fn world() -> emulator::World {
     emulator::exclusive_world()
@@ -34,58 +33,11 @@ fn function_credentials() -> Credentials {
     )
 }
 
-fn signed_assertion(tags: &[(&str, &str)]) -> String {
-    let mut spec = ResponseSpec::aws(time::OffsetDateTime::now_utc());
-    spec.attributes
-        .retain(|(name, _)| !name.contains("PrincipalTag") && !name.ends_with("/Role"));
-    spec.attributes.push((
-        studiogate::saml::aws::ROLE.into(),
-        vec![format!("{STUDIO_USER},{PROVIDER}")],
-    ));
-    for (key, value) in tags {
-        spec.attributes.push((
-            format!("{}{key}", studiogate::saml::aws::PRINCIPAL_TAG_PREFIX),
-            vec![(*value).into()],
-        ));
-    }
-    testkit::encode(&testkit::signed_response(
-        &spec,
-        Signing::Assertion,
-        &testkit::IDP,
-    ))
-}
-
-async fn federated(
-    tags: &[(&str, &str)],
-) -> (
-    aws_sdk_sts::operation::assume_role_with_saml::AssumeRoleWithSamlOutput,
-    Credentials,
-) {
-    let sts = aws_sdk_sts::Client::new(&sdk(function_credentials()).await);
-    let output = sts
-        .assume_role_with_saml()
-        .role_arn(STUDIO_USER)
-        .principal_arn(PROVIDER)
-        .saml_assertion(signed_assertion(tags))
-        .duration_seconds(3600)
-        .send()
-        .await
-        .expect("AssumeRoleWithSAML");
-    let c = output.credentials().expect("credentials");
-    let creds = Credentials::new(
-        c.access_key_id(),
-        c.secret_access_key(),
-        Some(c.session_token().to_owned()),
-        None,
-        "saml",
-    );
-    (output, creds)
-}
-
 #[tokio::test]
 async fn sts_verifies_a_studiogate_signed_assertion_and_knows_its_credentials() {
     let _world = world();
-    let (output, creds) = federated(&[]).await;
+    let output = federation::assume("alice", "alice@example.com").await;
+    let creds = federation::sdk_credentials(&output);
     assert_eq!(output.subject(), Some("alice@example.com"));
     assert_eq!(output.issuer(), Some(testkit::IDP_ENTITY_ID));
     assert_eq!(
@@ -113,9 +65,12 @@ async fn sts_errors_reach_the_sdk_with_their_codes() {
     let _world = world();
     let sts = aws_sdk_sts::Client::new(&sdk(function_credentials()).await);
     let tampered = testkit::encode(
-        &String::from_utf8(base64_decode(&signed_assertion(&[])))
-            .unwrap()
-            .replace("alice@example.com", "admin@example.com"),
+        &String::from_utf8(base64_decode(&federation::assertion(
+            "alice",
+            "alice@example.com",
+        )))
+        .unwrap()
+        .replace("alice@example.com", "admin@example.com"),
     );
     let err = sts
         .assume_role_with_saml()
@@ -159,7 +114,8 @@ async fn sagemaker_profile_then_presigned_url_signed_with_the_users_credentials(
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let (_, creds) = federated(&[("studiouserid", "alice")]).await;
+    let creds =
+        federation::sdk_credentials(&federation::assume("alice", "alice@example.com").await);
     let user = aws_sdk_sagemaker::Client::new(&sdk(creds).await);
     let url = user
         .create_presigned_domain_url()
@@ -173,14 +129,7 @@ async fn sagemaker_profile_then_presigned_url_signed_with_the_users_credentials(
         .authorized_url()
         .unwrap()
         .to_owned();
-    let resolved = world
-        .aws
-        .control(
-            "GET",
-            &format!("/sagemaker/presigned?url={}", url.replace('&', "%26")),
-            None,
-        )
-        .unwrap();
+    let resolved = world.aws.resolve_presigned(&url);
     assert_eq!(resolved["domain_id"], domain.as_str());
     assert_eq!(resolved["user_profile_name"], "alice");
     assert_eq!(

@@ -191,14 +191,7 @@ async fn first_login_creates_the_tagged_profile_and_a_url_for_it_then_reuses_it(
         ),
         ("ok", Some("created"), "sagemaker-ml")
     );
-    let resolved = world
-        .aws
-        .control(
-            "GET",
-            &format!("/sagemaker/presigned?url={}", url.replace('&', "%26")),
-            None,
-        )
-        .unwrap();
+    let resolved = world.aws.resolve_presigned(&url);
     assert_eq!(resolved["domain_id"], world.domain().as_str());
     assert_eq!(resolved["user_profile_name"], "alice");
     // SessionDuration 3600, capped by what is left of the credentials' hour.

@@ -154,6 +154,16 @@ impl Emulator {
         self.control("POST", "/faults", Some(&body)).expect("fault");
     }
 
+    /// What the emulator knows of a presigned domain URL (domain, profile, session, signer...).
+    pub fn resolve_presigned(&self, url: &str) -> Value {
+        self.control(
+            "GET",
+            &format!("/sagemaker/presigned?url={}", url.replace('&', "%26")),
+            None,
+        )
+        .expect("a presigned URL the emulator issued")
+    }
+
     /// The call log.
     pub fn calls(&self) -> Vec<Value> {
         match self.control("GET", "/calls", None).expect("calls") {

@@ -1,5 +1,6 @@
 //! Federated credentials for tests: a test-kit-signed assertion through the emulator's strict STS.
 
+use aws_sdk_sts::operation::assume_role_with_saml::AssumeRoleWithSamlOutput;
 use studiogate::provision::contract::FederatedCredentials;
 use studiogate::saml::testkit::{self, ResponseSpec, Signing};
 
@@ -36,13 +37,13 @@ pub fn assertion(session_name: &str, name_id: &str) -> String {
     ))
 }
 
-/// AssumeRoleWithSAML against the endpoint in `AWS_ENDPOINT_URL`.
-pub async fn federate(session_name: &str, name_id: &str) -> FederatedCredentials {
+/// AssumeRoleWithSAML against the endpoint in `AWS_ENDPOINT_URL`: the whole STS answer.
+pub async fn assume(session_name: &str, name_id: &str) -> AssumeRoleWithSamlOutput {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region("us-east-1")
         .load()
         .await;
-    let output = aws_sdk_sts::Client::new(&config)
+    aws_sdk_sts::Client::new(&config)
         .assume_role_with_saml()
         .role_arn(STUDIO_USER)
         .principal_arn(PROVIDER)
@@ -50,7 +51,12 @@ pub async fn federate(session_name: &str, name_id: &str) -> FederatedCredentials
         .duration_seconds(3600)
         .send()
         .await
-        .expect("AssumeRoleWithSAML");
+        .expect("AssumeRoleWithSAML")
+}
+
+/// AssumeRoleWithSAML against the endpoint in `AWS_ENDPOINT_URL`: the credentials, as presign gets them.
+pub async fn federate(session_name: &str, name_id: &str) -> FederatedCredentials {
+    let output = assume(session_name, name_id).await;
     let c = output.credentials().expect("credentials");
     FederatedCredentials {
         access_key_id: c.access_key_id().to_owned(),
@@ -60,4 +66,16 @@ pub async fn federate(session_name: &str, name_id: &str) -> FederatedCredentials
             time::OffsetDateTime::from_unix_timestamp(c.expiration().secs()).expect("expiration"),
         ),
     }
+}
+
+/// SDK credentials for the same answer.
+pub fn sdk_credentials(output: &AssumeRoleWithSamlOutput) -> aws_credential_types::Credentials {
+    let c = output.credentials().expect("credentials");
+    aws_credential_types::Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_owned()),
+        None,
+        "saml",
+    )
 }

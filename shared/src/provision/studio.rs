@@ -50,6 +50,8 @@ pub(crate) async fn open_studio<S: SageMakerApi>(
     let domain = target.domain_id.as_str();
     let (existing, _) = with_retry(budget, || api.describe_profile(domain, &name)).await;
     let mut change = Change::Unchanged;
+    // A returning user's InService, unchanged profile is ready as described: no second describe.
+    let mut ready = None;
     match existing.map_err(aws_failure)? {
         None => {
             let (created, _) =
@@ -66,9 +68,15 @@ pub(crate) async fn open_studio<S: SageMakerApi>(
             if settings.update_existing_profiles && state.status == "InService" {
                 change = reconcile(api, domain, &name, &state, &desired, budget).await?;
             }
+            if change == Change::Unchanged && state.status == "InService" {
+                ready = Some(state);
+            }
         }
     }
-    let ready = wait_in_service(api, domain, &name, settings, budget).await?;
+    let ready = match ready {
+        Some(state) => state,
+        None => wait_in_service(api, domain, &name, settings, budget).await?,
+    };
     // After a lost create race the profile is someone's: make sure it is this user's.
     check_usable(&ready, &target.owner_tag, &owner, &name)?;
 
