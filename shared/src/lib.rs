@@ -6,12 +6,18 @@
 //! * [`clock`] — the injectable clock every time check reads.
 //! * [`provision`] — the presign function's logic: contract, profile naming, mapping rules, retries.
 //! * [`replay`] — the replay cache: each assertion is consumed once (DynamoDB in [`aws::dynamodb`]).
+//! * [`login`] — the ACS flow: validate, choose target and role, consume, AssumeRoleWithSAML,
+//!   cross-check, invoke presign. It never writes HTTP.
+//! * [`web`] — the HTTP surface: routes, security headers, pages, SP metadata.
 #![forbid(unsafe_code)]
 
 pub mod aws;
 pub mod clock;
 pub mod config;
+pub mod digest;
+pub mod login;
 pub mod provision;
 pub mod replay;
 pub mod saml;
 pub mod telemetry;
+pub mod web;

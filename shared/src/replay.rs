@@ -37,13 +37,7 @@ pub trait ReplayCache: Send + Sync {
 
 /// The cache key: SHA-256 (hex) of the issuer and the assertion ID, so neither is stored in clear.
 pub fn replay_key(issuer: &str, assertion_id: &str) -> String {
-    let material = format!("{}\n{}", issuer, assertion_id);
-    let digest = bergshamra::crypto::digest::digest(
-        "http://www.w3.org/2001/04/xmlenc#sha256",
-        material.as_bytes(),
-    )
-    .unwrap_or_else(|_| material.as_bytes().to_vec());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::digest::sha256_hex(format!("{}\n{}", issuer, assertion_id).as_bytes())
 }
 
 /// A process-local cache for `cargo lambda watch` and tests. Not for deployment: each Lambda

@@ -1,9 +1,10 @@
-//! The SDK side of the provisioning ports: one adapter per service, each listing the AWS operations
-//! it calls (`OPERATIONS`), so the deployment's IAM policy can be checked against the code.
+//! The SDK side of the provisioning and login ports: one adapter per service, each listing the AWS
+//! operations it calls (`OPERATIONS`), so the deployment's IAM policy can be checked against the code.
 
 pub mod dynamodb;
 pub mod emr;
 pub mod federation;
+pub mod lambda;
 pub mod sagemaker;
 pub mod sts;
 

@@ -19,10 +19,12 @@
 //! ```
 
 mod certs;
+mod login;
 mod metadata;
 mod targets;
 
 pub use certs::{pem_certificates, pinned_key_from_der};
+pub use login::LoginConfig;
 pub use metadata::{parse_idp_metadata, IdpMetadata};
 pub use targets::{
     EmrTarget, MappingMode, PresignConfig, SagemakerTarget, SessionPolicyRule, Target,
@@ -169,6 +171,9 @@ pub struct BrokerConfig {
     /// `[targets.KEY]`: where logins can lead (RelayState is a key into these).
     #[serde(default)]
     pub targets: std::collections::BTreeMap<String, Target>,
+    /// `[login]`: the ACS flow (saml-validator needs it; presign ignores it).
+    #[serde(default)]
+    pub login: Option<LoginConfig>,
 }
 
 fn read_file(path: &Path) -> Result<String, ConfigError> {
@@ -206,7 +211,31 @@ impl BrokerConfig {
         config.saml_validator()?;
         targets::check(&config.presign, &config.targets)
             .map_err(|(field, message)| ConfigError::field(field, message))?;
+        if let Some(login) = &config.login {
+            login::check(login, &config.targets)
+                .map_err(|(field, message)| ConfigError::field(field, message))?;
+        }
         Ok(config)
+    }
+
+    /// `[login]`, which the ACS endpoint cannot run without.
+    pub fn login(&self) -> Result<&LoginConfig, ConfigError> {
+        self.login.as_ref().ok_or_else(|| {
+            ConfigError::field(
+                "login",
+                "saml-validator needs a [login] section (presign_function, replay_table, allowed_roles)",
+            )
+        })
+    }
+
+    /// The broker's SAML entity ID, as its metadata publishes it: `sp.entity_id`, or else the
+    /// first audience (what the IdP must put in the Audience for STS to accept the assertion).
+    pub fn sp_entity_id(&self) -> &str {
+        self.sp
+            .entity_id
+            .as_deref()
+            .or(self.sp.audiences.first().map(String::as_str))
+            .unwrap_or(AWS_AUDIENCE)
     }
 
     /// Parses TOML without validating (for tools that override fields first).
@@ -270,6 +299,15 @@ impl BrokerConfig {
             require_non_empty("sp.acs_urls", &self.sp.acs_urls)?;
         }
         require_non_empty("sp.recipients", &self.sp.recipients)?;
+        if let Some(entity_id) = &self.sp.entity_id {
+            // An IdP that imports the broker's metadata puts its entityID in the Audience.
+            if !self.sp.audiences.contains(entity_id) {
+                return Err(ConfigError::field(
+                    "sp.entity_id",
+                    format!("{entity_id:?} must be one of sp.audiences (an IdP importing the broker's metadata uses it as the Audience)"),
+                ));
+            }
+        }
         for (index, url) in self.sp.acs_urls.iter().enumerate() {
             if !(url.starts_with("https://") || url.starts_with("http://")) {
                 return Err(ConfigError::field(

@@ -13,12 +13,14 @@ const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
 const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 
 /// Instants the checks established, for the caller (replay cache, session length).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Window {
     /// The earliest NotOnOrAfter that applies (bearer confirmation, Conditions).
     pub not_on_or_after: OffsetDateTime,
     /// AuthnStatement SessionNotOnOrAfter, if given.
     pub session_not_on_or_after: Option<OffsetDateTime>,
+    /// The Recipient of the bearer confirmation that passed (STS answers it as `Audience`).
+    pub recipient: String,
 }
 
 struct Clock<'a> {
@@ -157,6 +159,7 @@ pub(crate) fn check_conditions(
     Ok(Window {
         not_on_or_after: conditions_end.map_or(confirmation_end, |c| c.min(confirmation_end)),
         session_not_on_or_after: session_end,
+        recipient: confirmation.recipient.clone().unwrap_or_default(),
     })
 }
 

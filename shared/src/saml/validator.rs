@@ -62,6 +62,8 @@ pub struct VerifiedAssertion {
     /// AuthnStatement SessionNotOnOrAfter.
     #[serde(with = "time::serde::rfc3339::option")]
     pub session_not_on_or_after: Option<OffsetDateTime>,
+    /// The bearer SubjectConfirmationData Recipient that passed the checks (`None` until they ran).
+    pub recipient: Option<String>,
     /// Every attribute: name → values, in document order.
     pub attributes: BTreeMap<String, Vec<String>>,
     /// The AWS attributes, parsed.
@@ -268,6 +270,7 @@ impl SamlValidator {
                 .session_not_on_or_after
                 .as_deref()
                 .and_then(parse_instant),
+            recipient: None,
             attributes: content.attributes.clone(),
             aws: AwsAttributes::default(),
             signed,
@@ -285,6 +288,7 @@ impl SamlValidator {
         aws?;
         verified.not_on_or_after = window.not_on_or_after;
         verified.session_not_on_or_after = window.session_not_on_or_after;
+        verified.recipient = Some(window.recipient);
         *read = Some(verified);
         Ok(())
     }

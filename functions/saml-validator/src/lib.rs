@@ -1,0 +1,71 @@
+//! saml-validator's Lambda adapter: a `lambda_http` request (function URL or API Gateway HTTP API,
+//! payload 2.0; the body already base64-decoded) in, the broker's answer out. Everything else,
+//! routing and pages included, is `studiogate::web`.
+
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use studiogate::clock::Clock;
+use studiogate::login::ports::{PresignInvoker, SamlFederation};
+use studiogate::replay::ReplayCache;
+use studiogate::web::{Broker, WebRequest, WebResponse};
+use tracing::Instrument;
+
+/// Handles one invocation: routes it through `broker`, writes the audit record and the metrics
+/// line of a login, and answers. Never fails: bad input is a 4xx page.
+pub async fn handle<R, F, P, C>(broker: &Broker<R, F, P, C>, request: Request) -> Response<Body>
+where
+    R: ReplayCache,
+    F: SamlFederation,
+    P: PresignInvoker,
+    C: Clock,
+{
+    let request_id = request
+        .lambda_context_ref()
+        .map(|context| context.request_id.clone())
+        .unwrap_or_default();
+    let path = match request.raw_http_path() {
+        "" => request.uri().path(),
+        raw => raw,
+    };
+    let source_ip = source_ip(&request);
+    let web = WebRequest {
+        method: request.method().as_str(),
+        path,
+        body: request.body().as_ref(),
+        request_id: &request_id,
+        source_ip: source_ip.as_deref(),
+    };
+    let span = tracing::info_span!("request", requestId = %request_id);
+    let (answer, audit) = broker.handle(&web).instrument(span.clone()).await;
+    if let Some(audit) = audit {
+        span.in_scope(|| audit.log());
+        let now_ms = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
+        // EMF must be a whole JSON object on its own line, outside the tracing envelope.
+        println!(
+            "{}",
+            audit.emf_line(i64::try_from(now_ms).unwrap_or(i64::MAX))
+        );
+    }
+    into_lambda(answer)
+}
+
+fn source_ip(request: &Request) -> Option<String> {
+    match request.request_context_ref()? {
+        RequestContext::ApiGatewayV2(context) => context.http.source_ip.clone(),
+        RequestContext::ApiGatewayV1(context) => context.identity.source_ip.clone(),
+        _ => None,
+    }
+}
+
+fn into_lambda(answer: WebResponse) -> Response<Body> {
+    let mut builder = Response::builder().status(answer.status);
+    for (name, value) in &answer.headers {
+        builder = builder.header(*name, value);
+    }
+    builder.body(Body::Text(answer.body)).unwrap_or_else(|_| {
+        // Only an invalid header value could land here; answer plainly rather than panic.
+        let mut fallback = Response::new(Body::Text("Internal error".into()));
+        *fallback.status_mut() = lambda_http::http::StatusCode::INTERNAL_SERVER_ERROR;
+        fallback
+    })
+}

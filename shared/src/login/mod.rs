@@ -1,0 +1,294 @@
+//! The login, from a posted SAMLResponse to a one-time Studio URL: validate, choose the target and
+//! role, consume the assertion once, AssumeRoleWithSAML, check STS read what we read, then invoke
+//! presign. It never writes HTTP: `crate::web` turns the outcome into a page or a redirect.
+
+pub mod audit;
+mod error;
+pub mod ports;
+pub mod select;
+pub mod wiring;
+
+pub use audit::LoginAudit;
+pub use error::LoginError;
+pub use select::LoginOption;
+
+use crate::clock::Clock;
+use crate::config::{LoginConfig, Target};
+use crate::provision::contract::{Change, Identity, PresignRequest, PresignResponse, TargetKind};
+use crate::provision::retry::{with_retry, Budget, Retryable};
+use crate::replay::{Consumed, ReplayCache};
+use crate::saml::{SamlValidator, VerifiedAssertion};
+use ports::{AssumeRoleWithSaml, PresignInvoker, SamlFederation, StsAnswer};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+/// The login flow over its ports. Built once at cold start.
+pub struct LoginFlow<R, F, P, C> {
+    /// The strict SAML validator.
+    pub validator: SamlValidator,
+    /// `[login]`.
+    pub login: LoginConfig,
+    /// `[targets]`.
+    pub targets: BTreeMap<String, Target>,
+    /// Where assertions are consumed.
+    pub replay: R,
+    /// STS.
+    pub sts: F,
+    /// The presign function.
+    pub presign: P,
+    /// "Now", for every time check.
+    pub clock: C,
+}
+
+/// One POST to the ACS endpoint.
+#[derive(Debug, Clone, Copy)]
+pub struct AcsRequest<'a> {
+    /// The form body (already base64-decoded if the front door encoded it).
+    pub body: &'a [u8],
+    /// The Lambda request ID.
+    pub request_id: &'a str,
+    /// The client address, if the front door says.
+    pub source_ip: Option<&'a str>,
+}
+
+/// What the user is shown next.
+#[derive(Clone, PartialEq, Eq)]
+pub enum LoginOutcome {
+    /// Send the browser into Studio. The URL is a bearer token: never log it.
+    Redirect {
+        /// The one-time URL.
+        url: String,
+    },
+    /// Several places or roles: let the user choose (nothing is consumed yet).
+    Chooser(ChooserPage),
+}
+
+impl std::fmt::Debug for LoginOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoginOutcome::Redirect { .. } => f.write_str("Redirect { url: <redacted> }"),
+            LoginOutcome::Chooser(page) => f
+                .debug_struct("Chooser")
+                .field("options", &page.options)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+/// What the chooser page needs: the same SAMLResponse to post back, and the options.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ChooserPage {
+    /// The SAMLResponse as posted (base64). It goes back into the form, never into a log.
+    pub saml_response: String,
+    /// The RelayState as posted (a target key), carried back unchanged.
+    pub relay_state: Option<String>,
+    /// Who is signing in (their RoleSessionName).
+    pub user: String,
+    /// The choices.
+    pub options: Vec<LoginOption>,
+}
+
+impl<R, F, P, C> LoginFlow<R, F, P, C>
+where
+    R: ReplayCache,
+    F: SamlFederation,
+    P: PresignInvoker,
+    C: Clock,
+{
+    /// Handles one ACS POST. Returns the outcome and the audit record (also logged by the caller).
+    pub async fn acs(
+        &self,
+        request: &AcsRequest<'_>,
+    ) -> (Result<LoginOutcome, LoginError>, LoginAudit) {
+        let started = Instant::now();
+        let mut audit = LoginAudit {
+            request_id: request.request_id.to_owned(),
+            source_ip: request.source_ip.map(str::to_owned),
+            ..LoginAudit::default()
+        };
+        let result = self.run(request, &mut audit).await;
+        audit.outcome = match &result {
+            Ok(LoginOutcome::Redirect { .. }) => "redirect".into(),
+            Ok(LoginOutcome::Chooser(_)) => "chooser".into(),
+            Err(error) => {
+                tracing::warn!(reason = error.reason_code(), detail = %error, "login refused");
+                error.reason_code().into()
+            }
+        };
+        audit.latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        (result, audit)
+    }
+
+    async fn run(
+        &self,
+        request: &AcsRequest<'_>,
+        audit: &mut LoginAudit,
+    ) -> Result<LoginOutcome, LoginError> {
+        let now = self.clock.now();
+        let posted = self
+            .validator
+            .validate_post(request.body, now)
+            .map_err(LoginError::Rejected)?;
+        let assertion = &posted.assertion;
+        audit.issuer = Some(assertion.issuer.clone());
+        audit.name_id_hash = Some(audit::hash_name_id(&assertion.issuer, &assertion.name_id));
+        let session_name = assertion
+            .aws
+            .role_session_name
+            .clone()
+            .ok_or(LoginError::MissingSessionName)?;
+
+        let choice = select::parse_choice(request.body)?;
+        let options = select::login_options(
+            &assertion.aws.roles,
+            &self.login,
+            &self.targets,
+            posted.relay_state.as_deref(),
+        )?;
+        let picked = match choice {
+            Some(choice) => options
+                .iter()
+                .find(|o| o.target == choice.target && o.role.role_arn == choice.role_arn)
+                .ok_or(LoginError::ChoiceNotOffered)?,
+            None if options.len() == 1 => &options[0],
+            None => {
+                return Ok(LoginOutcome::Chooser(ChooserPage {
+                    saml_response: posted.saml_response.clone(),
+                    relay_state: posted.relay_state.clone(),
+                    user: session_name,
+                    options,
+                }))
+            }
+        };
+        audit.target = Some(picked.target.clone());
+        audit.role = Some(picked.role.role_arn.clone());
+
+        // Consumed only now that the login goes ahead (a chooser does not use it up).
+        let skew = time::Duration::seconds(self.validator.settings().policy.clock_skew_seconds);
+        match self
+            .replay
+            .consume(
+                &assertion.issuer,
+                &assertion.assertion_id,
+                assertion.not_on_or_after + skew,
+                now,
+            )
+            .await
+        {
+            Ok(Consumed::First) => {}
+            Ok(Consumed::Replayed) => return Err(LoginError::Replayed),
+            Err(unavailable) => return Err(LoginError::ReplayUnavailable(unavailable.0)),
+        }
+
+        let budget = Budget::new(Duration::from_secs(self.login.budget_seconds));
+        let duration_seconds = self.login.session_seconds(assertion.aws.session_duration);
+        let params = AssumeRoleWithSaml {
+            role_arn: &picked.role.role_arn,
+            provider_arn: &picked.role.provider_arn,
+            saml_response: &posted.saml_response,
+            duration_seconds,
+        };
+        let (answer, attempts) =
+            with_retry(&budget, || self.sts.assume_role_with_saml(&params)).await;
+        let answer = answer.map_err(|error| {
+            tracing::warn!(operation = error.operation, code = %error.code, attempts, "AssumeRoleWithSAML failed");
+            if error.is_retryable() {
+                LoginError::StsUnavailable(error)
+            } else {
+                LoginError::StsRejected(error)
+            }
+        })?;
+        cross_check(&answer, assertion, picked, &session_name)?;
+
+        let presign_request = PresignRequest {
+            request_id: request.request_id.to_owned(),
+            target: picked.target.clone(),
+            identity: self.identity(assertion, session_name, duration_seconds),
+            credentials: answer.credentials,
+        };
+        let (response, _) = with_retry(&budget, || self.presign.invoke(&presign_request)).await;
+        match response.map_err(LoginError::PresignUnavailable)? {
+            PresignResponse::Redirect { url, action } => {
+                audit.change = serde_json::to_value(action.change)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned));
+                audit.profile_created =
+                    action.kind == TargetKind::SagemakerProfile && action.change == Change::Created;
+                Ok(LoginOutcome::Redirect { url })
+            }
+            PresignResponse::Error { error } => Err(LoginError::Presign(error)),
+        }
+    }
+
+    fn identity(
+        &self,
+        assertion: &VerifiedAssertion,
+        role_session_name: String,
+        session_duration: u32,
+    ) -> Identity {
+        let groups = self
+            .login
+            .groups_attribute
+            .as_ref()
+            .and_then(|name| assertion.attributes.get(name))
+            .cloned()
+            .unwrap_or_default();
+        Identity {
+            name_id: assertion.name_id.clone(),
+            role_session_name,
+            source_identity: assertion.aws.source_identity.clone(),
+            groups,
+            attributes: assertion.attributes.clone(),
+            principal_tags: assertion.aws.principal_tags.clone(),
+            session_duration: Some(session_duration),
+        }
+    }
+}
+
+/// STS verified the signature itself; if it read a different Issuer, Recipient (its `Audience`),
+/// NameID, role or session than the validator, the two parsers disagree and nothing is trusted.
+fn cross_check(
+    answer: &StsAnswer,
+    assertion: &VerifiedAssertion,
+    picked: &LoginOption,
+    session_name: &str,
+) -> Result<(), LoginError> {
+    let same = |field: &'static str, sts: &Option<String>, ours: &str| {
+        if sts.as_deref() == Some(ours) {
+            Ok(())
+        } else {
+            Err(LoginError::StsMismatch {
+                field,
+                sts: sts.clone(),
+                ours: ours.to_owned(),
+            })
+        }
+    };
+    same("Issuer", &answer.issuer, &assertion.issuer)?;
+    same(
+        "Audience",
+        &answer.audience,
+        assertion.recipient.as_deref().unwrap_or_default(),
+    )?;
+    same("Subject", &answer.subject, &assertion.name_id)?;
+    let expected_tail = format!(
+        "/{}/{}",
+        select::role_name(&picked.role.role_arn),
+        session_name
+    );
+    let assumed_ok = answer
+        .assumed_role_arn
+        .as_deref()
+        .is_some_and(|arn| arn.contains(":assumed-role/") && arn.ends_with(&expected_tail));
+    if !assumed_ok {
+        return Err(LoginError::StsMismatch {
+            field: "AssumedRoleUser",
+            sts: answer.assumed_role_arn.clone(),
+            ours: expected_tail,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,68 @@
+//! Building the broker on the real SDK clients, once, at cold start.
+
+use super::LoginFlow;
+use crate::aws::dynamodb::DynamoReplayCache;
+use crate::aws::lambda::SdkPresignInvoker;
+use crate::aws::sts::SdkSamlFederation;
+use crate::clock::SystemClock;
+use crate::config::{BrokerConfig, ConfigError};
+use crate::replay::{Consumed, InMemoryReplayCache, ReplayCache, ReplayUnavailable};
+use crate::web::Broker;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// The replay cache the configuration names.
+#[derive(Debug)]
+pub enum ReplayBackend {
+    /// DynamoDB (deployments).
+    DynamoDb(DynamoReplayCache),
+    /// In memory (`login.replay_in_memory`, local runs only).
+    InMemory(InMemoryReplayCache),
+}
+
+impl ReplayCache for ReplayBackend {
+    async fn consume(
+        &self,
+        issuer: &str,
+        assertion_id: &str,
+        keep_until: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<Consumed, ReplayUnavailable> {
+        match self {
+            ReplayBackend::DynamoDb(cache) => {
+                cache.consume(issuer, assertion_id, keep_until, now).await
+            }
+            ReplayBackend::InMemory(cache) => {
+                cache.consume(issuer, assertion_id, keep_until, now).await
+            }
+        }
+    }
+}
+
+/// The broker on the SDK adapters and the wall clock.
+pub type SdkBroker = Broker<ReplayBackend, SdkSamlFederation, SdkPresignInvoker, SystemClock>;
+
+/// The broker for `config`, on clients built from `aws`. Fails, naming the field, when the
+/// configuration cannot run the ACS endpoint.
+pub fn sdk_broker(
+    config: &BrokerConfig,
+    aws: &aws_config::SdkConfig,
+) -> Result<SdkBroker, ConfigError> {
+    let login = config.login()?.clone();
+    let validator = config.saml_validator()?;
+    let budget = Duration::from_secs(login.budget_seconds);
+    let replay = match &login.replay_table {
+        Some(table) => ReplayBackend::DynamoDb(DynamoReplayCache::new(aws, table.clone(), budget)),
+        None => ReplayBackend::InMemory(InMemoryReplayCache::new_for_local_runs()),
+    };
+    let flow = LoginFlow {
+        validator,
+        presign: SdkPresignInvoker::new(aws, login.presign_function.clone()),
+        login,
+        targets: config.targets.clone(),
+        replay,
+        sts: SdkSamlFederation::new(aws),
+        clock: SystemClock,
+    };
+    Ok(Broker::new(flow, config))
+}

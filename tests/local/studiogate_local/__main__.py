@@ -1,0 +1,44 @@
+"""`python -m studiogate_local stack [--once] [--ports auto] ...`: the local stack (see stack.py).
+`python -m studiogate_local mint-acs-event --front-door function-url|http-api [--tile T] [--user U]`:
+a saml-validator event for `cargo lambda invoke`, with a fresh signed form body from the local IdP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="studiogate_local")
+    sub = parser.add_subparsers(dest="command", required=True)
+    stack = sub.add_parser("stack", help="run the emulator, both functions and the local IdP")
+    stack.add_argument("--once", action="store_true", help="drive one login headlessly, print what opened, exit")
+    stack.add_argument("--ports", choices=["fixed", "auto"], default="fixed", help="4566/9000/8000, or free ports")
+    stack.add_argument("--config", default="examples/local/studiogate.toml", help="broker configuration template")
+    stack.add_argument("--idp-world", default="examples/local/idp.json", help="the IdP's users and tiles")
+    stack.add_argument("--log-dir", help="where the logs and the generated configuration go (default: a temp dir)")
+    stack.add_argument("--ignore-changes", action="store_true", help="do not rebuild the functions on code changes")
+    stack.add_argument("--extra-recipient", help="tests only: also accept this bearer Recipient (STS will not)")
+    stack.add_argument("--build-timeout", type=float, default=1800, help="seconds to wait for the functions to build")
+    stack.add_argument("--user", default="alice", help="--once: who signs in")
+    stack.add_argument("--tile", default="sagemaker-user", help="--once: which tile they click")
+    stack.add_argument("--quiet", action="store_true")
+    mint = sub.add_parser("mint-acs-event", help="print a saml-validator ACS event with a fresh signed form body")
+    mint.add_argument("--front-door", choices=["function-url", "http-api"], default="function-url")
+    mint.add_argument("--broker", default="http://127.0.0.1:9000/lambda-url/saml-validator", help="the running broker (for its SP metadata)")
+    mint.add_argument("--idp-world", default="examples/local/idp.json")
+    mint.add_argument("--user", default="alice")
+    mint.add_argument("--tile", default="sagemaker-user")
+    args = parser.parse_args()
+    if args.command == "stack":
+        from .stack import main as run_stack
+
+        return run_stack(args)
+    from .events import main as mint_event
+
+    return mint_event(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

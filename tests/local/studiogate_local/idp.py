@@ -1,0 +1,229 @@
+"""A local IdP on pysaml2: shows one tile per target and role, and on a click posts a signed,
+IdP-initiated SAML Response to the broker's ACS, the way Okta or Entra ID would.
+
+The SAML work (the Response, the Assertion, its XML signature through xmlsec1) is pysaml2's
+`saml2.server.Server`; this module only holds the users, draws the tiles and chooses the
+attributes. The broker's SP metadata is imported from its `GET /saml/metadata`, as an IdP
+administrator would, on the first sign-in.
+
+Routes: `GET /` (tiles; `?user=bob` switches user), `POST /sso` (a tile: `user`, `tile`; returns
+the auto-submitting form, or JSON with `format=json`), `GET /metadata`.
+
+Test knobs on `POST /sso` (a local IdP can be told to misbehave): `audience`, `recipient`,
+`lifetime_minutes` (negative: already expired), `sign` (`assertion`, `response`, `both`, `none`),
+`session_duration`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+import shutil
+import tempfile
+import threading
+import urllib.request
+
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, saml
+from saml2.assertion import Policy
+from saml2.config import IdPConfig
+from saml2.metadata import entity_descriptor
+from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NameID
+from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+from saml2.server import Server
+from werkzeug.wrappers import Request, Response
+
+AWS = "https://aws.amazon.com/SAML/Attributes/"
+AUDIENCE = "urn:amazon:webservices"
+NAME_FORMAT_URI = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri"
+SIGNINGS = {"assertion": (True, False), "response": (False, True), "both": (True, True), "none": (False, False)}
+
+
+def load_world(path: str) -> dict:
+    """The IdP's users and tiles (examples/local/idp.json); key paths resolve against its folder."""
+    with open(path, encoding="utf-8") as handle:
+        world = json.load(handle)
+    base = os.path.dirname(os.path.abspath(path))
+    for key in ("key_file", "cert_file"):
+        world[key] = os.path.normpath(os.path.join(base, world[key]))
+    return world
+
+
+class LocalIdp:
+    """The WSGI application."""
+
+    def __init__(self, world: dict, base_url: str, sp_metadata_url: str) -> None:
+        self.world = world
+        self.base_url = base_url.rstrip("/")
+        self.sp_metadata_url = sp_metadata_url
+        self._server: Server | None = None
+        self._sp_entity_id = ""
+        self._acs_url = ""
+        self._lock = threading.Lock()
+        self._workdir = tempfile.mkdtemp(prefix="studiogate-idp-")
+
+    # ----- pysaml2
+    def _config(self, sp_metadata_file: str | None) -> IdPConfig:
+        xmlsec = shutil.which("xmlsec1")
+        if xmlsec is None:
+            raise RuntimeError("xmlsec1 is missing: install the Debian package xmlsec1 (scripts/setup.sh does)")
+        settings = {
+            "entityid": self.world["entity_id"],
+            "service": {
+                "idp": {
+                    "name": "studiogate local IdP",
+                    "endpoints": {"single_sign_on_service": [(self.base_url + "/sso", BINDING_HTTP_REDIRECT)]},
+                    "policy": {"default": {"lifetime": {"minutes": 5}, "attribute_restrictions": None, "name_form": NAME_FORMAT_URI}},
+                    "name_id_format": [NAMEID_FORMAT_EMAILADDRESS],
+                    "want_authn_requests_signed": False,
+                }
+            },
+            "key_file": self.world["key_file"],
+            "cert_file": self.world["cert_file"],
+            "xmlsec_binary": xmlsec,
+            "metadata": {"local": [sp_metadata_file]} if sp_metadata_file else {},
+        }
+        config = IdPConfig()
+        config.load(settings)
+        return config
+
+    def server(self) -> Server:
+        """The pysaml2 IdP, built once the broker's SP metadata has been imported."""
+        with self._lock:
+            if self._server is None:
+                with urllib.request.urlopen(self.sp_metadata_url, timeout=30) as answer:
+                    metadata = answer.read()
+                path = os.path.join(self._workdir, "sp-metadata.xml")
+                with open(path, "wb") as handle:
+                    handle.write(metadata)
+                server = Server(config=self._config(path))
+                (sp_entity_id,) = list(server.metadata.service_providers())
+                acs = server.metadata.assertion_consumer_service(sp_entity_id, BINDING_HTTP_POST)
+                self._sp_entity_id, self._acs_url = sp_entity_id, acs[0]["location"]
+                self._server = server
+            return self._server
+
+    def metadata_xml(self) -> str:
+        return str(entity_descriptor(self._config(None)))
+
+    # ----- the assertion
+    def attributes(self, user_id: str, roles: list[str], session_duration: int) -> dict:
+        user = self.world["users"][user_id]
+        account, provider = self.world["account_id"], self.world["saml_provider"]
+        provider_arn = f"arn:aws:iam::{account}:saml-provider/{provider}"
+        return {
+            AWS + "Role": [f"arn:aws:iam::{account}:role/{role},{provider_arn}" for role in roles],
+            AWS + "RoleSessionName": [user_id],
+            AWS + "SessionDuration": [str(session_duration)],
+            AWS + "PrincipalTag:studiouserid": [user_id],
+            self.world["groups_attribute"]: list(user["groups"]),
+        }
+
+    def sign_in(self, user_id: str, tile_id: str, knobs: dict) -> dict:
+        """The SAMLResponse (base64), RelayState and ACS URL for a click on a tile."""
+        user = self.world["users"][user_id]
+        tile = next(t for t in self.world["tiles"] if t["id"] == tile_id)
+        roles = [role for role in tile["roles"] if role in user["roles"]]
+        if not roles:
+            raise KeyError(f"{user_id} has none of the roles of tile {tile_id}")
+        server = self.server()
+        sign_assertion, sign_response = SIGNINGS[knobs.get("sign") or "assertion"]
+        lifetime = float(knobs.get("lifetime_minutes") or 5)
+        recipient = knobs.get("recipient") or self.world["recipient"]
+        identity = self.attributes(user_id, roles, int(knobs.get("session_duration") or self.world["session_duration"]))
+        name_id = NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=user["name_id"])
+        policy = {"default": {"lifetime": {"minutes": lifetime}, "attribute_restrictions": None, "name_form": NAME_FORMAT_URI}}
+        response = server.create_authn_response(
+            identity,
+            in_response_to=None,
+            destination=self._acs_url,
+            sp_entity_id=knobs.get("audience") or self._sp_entity_id,
+            name_id=name_id,
+            authn={"class_ref": saml.AUTHN_PASSWORD_PROTECTED, "authn_auth": self.world["entity_id"]},
+            sign_assertion=sign_assertion,
+            sign_response=sign_response,
+            sign_alg=SIG_RSA_SHA256,
+            digest_alg=DIGEST_SHA256,
+            release_policy=Policy(policy, server.metadata),
+            # The bearer Recipient is AWS's sign-in endpoint; the Destination is the broker.
+            farg={"assertion": {"subject": {"subject_confirmation": {
+                "method": saml.SCM_BEARER,
+                "subject_confirmation_data": {"recipient": recipient, "in_response_to": None},
+            }}}},
+        )
+        encoded = base64.b64encode(str(response).encode()).decode()
+        return {"acs": self._acs_url, "SAMLResponse": encoded, "RelayState": tile["relay_state"]}
+
+    # ----- WSGI
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        try:
+            response = self.route(request)
+        except KeyError as error:
+            response = _page("Unknown user or tile", f"<p>{html.escape(str(error))}</p>", 400)
+        return response(environ, start_response)
+
+    def route(self, request: Request) -> Response:
+        if request.method == "GET" and request.path == "/":
+            return self.tiles_page(request.args.get("user") or next(iter(self.world["users"])))
+        if request.method == "POST" and request.path == "/sso":
+            form = request.form
+            posted = self.sign_in(form["user"], form["tile"], form)
+            if form.get("format") == "json":
+                return Response(json.dumps(posted), headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
+            return _auto_post(posted)
+        if request.method == "GET" and request.path == "/metadata":
+            return Response(self.metadata_xml(), headers={"Content-Type": "application/samlmetadata+xml"})
+        return _page("Not found", "<p>Nothing here.</p>", 404)
+
+    def tiles_page(self, user_id: str) -> Response:
+        user = self.world["users"][user_id]
+        switch = " · ".join(
+            f'<a href="/?user={html.escape(uid)}"{" aria-current=page" if uid == user_id else ""}>{html.escape(u["name"])}</a>'
+            for uid, u in self.world["users"].items()
+        )
+        tiles = []
+        for tile in self.world["tiles"]:
+            if not any(role in user["roles"] for role in tile["roles"]):
+                continue
+            tiles.append(
+                f'<li><form method="post" action="/sso"><input type="hidden" name="user" value="{html.escape(user_id)}">'
+                f'<input type="hidden" name="tile" value="{html.escape(tile["id"])}">'
+                f'<button type="submit" id="tile-{html.escape(tile["id"])}"><strong>{html.escape(tile["label"])}</strong>'
+                f'<span>{html.escape(tile["detail"])}</span></button></form></li>'
+            )
+        body = (
+            f"<h1>Your apps</h1><p>Signed in as <strong>{html.escape(user['name'])}</strong> ({html.escape(user['name_id'])}). "
+            f"Switch user: {switch}</p><ul class=\"tiles\">{''.join(tiles)}</ul>"
+        )
+        return _page("Local IdP", body)
+
+
+def _auto_post(posted: dict) -> Response:
+    relay = f'<input type="hidden" name="RelayState" value="{html.escape(posted["RelayState"])}">' if posted["RelayState"] else ""
+    body = (
+        f'<form id="saml" method="post" action="{html.escape(posted["acs"])}">'
+        f'<input type="hidden" name="SAMLResponse" value="{html.escape(posted["SAMLResponse"])}">{relay}'
+        "<noscript><button type=\"submit\">Continue</button></noscript></form>"
+        "<p>Signing you in…</p><script>document.getElementById('saml').submit()</script>"
+    )
+    return _page("Signing in", body, headers={"Cache-Control": "no-store"})
+
+
+STYLE = (
+    "body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#eef1f5;color:#1b1f24}"
+    "main{max-width:46rem;margin:2rem auto;padding:0 1rem}h1{font-size:1.5rem}"
+    ".tiles{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(13rem,1fr));gap:1rem}"
+    ".tiles button{width:100%;height:100%;text-align:left;font:inherit;background:#fff;border:1px solid #c9d1d9;border-radius:10px;padding:1rem;cursor:pointer}"
+    ".tiles button:hover{border-color:#0b5cad}.tiles span{display:block;color:#59636e;font-size:.9rem;margin-top:.25rem}"
+    "header{background:#24292f;color:#fff;padding:.75rem 1rem}a{color:#0b5cad}"
+)
+
+
+def _page(title: str, body: str, status: int = 200, headers: dict | None = None) -> Response:
+    document = (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{STYLE}</style></head><body><header>Local IdP (pysaml2) · {html.escape(title)}</header><main>{body}</main></body></html>"
+    )
+    return Response(document, status=status, headers={"Content-Type": "text/html; charset=utf-8", **(headers or {})})
