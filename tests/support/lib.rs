@@ -2,6 +2,7 @@
 
 pub mod emulator;
 pub mod federation;
+pub mod login;
 
 use std::path::PathBuf;
 

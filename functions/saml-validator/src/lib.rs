@@ -6,6 +6,7 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use studiogate::clock::Clock;
 use studiogate::login::ports::{PresignInvoker, SamlFederation};
+use studiogate::login::LoginAudit;
 use studiogate::replay::ReplayCache;
 use studiogate::web::{Broker, WebRequest, WebResponse};
 use tracing::Instrument;
@@ -19,24 +20,9 @@ where
     P: PresignInvoker,
     C: Clock,
 {
-    let request_id = request
-        .lambda_context_ref()
-        .map(|context| context.request_id.clone())
-        .unwrap_or_default();
-    let path = match request.raw_http_path() {
-        "" => request.uri().path(),
-        raw => raw,
-    };
-    let source_ip = source_ip(&request);
-    let web = WebRequest {
-        method: request.method().as_str(),
-        path,
-        body: request.body().as_ref(),
-        request_id: &request_id,
-        source_ip: source_ip.as_deref(),
-    };
+    let request_id = lambda_request_id(&request);
     let span = tracing::info_span!("request", requestId = %request_id);
-    let (answer, audit) = broker.handle(&web).instrument(span.clone()).await;
+    let (response, audit) = respond(broker, &request).instrument(span.clone()).await;
     if let Some(audit) = audit {
         span.in_scope(|| audit.log());
         let now_ms = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
@@ -46,7 +32,42 @@ where
             audit.emf_line(i64::try_from(now_ms).unwrap_or(i64::MAX))
         );
     }
-    into_lambda(answer)
+    response
+}
+
+/// The answer to one invocation and, for a login, its audit record (not yet written anywhere).
+pub async fn respond<R, F, P, C>(
+    broker: &Broker<R, F, P, C>,
+    request: &Request,
+) -> (Response<Body>, Option<LoginAudit>)
+where
+    R: ReplayCache,
+    F: SamlFederation,
+    P: PresignInvoker,
+    C: Clock,
+{
+    let request_id = lambda_request_id(request);
+    let path = match request.raw_http_path() {
+        "" => request.uri().path(),
+        raw => raw,
+    };
+    let source_ip = source_ip(request);
+    let web = WebRequest {
+        method: request.method().as_str(),
+        path,
+        body: request.body().as_ref(),
+        request_id: &request_id,
+        source_ip: source_ip.as_deref(),
+    };
+    let (answer, audit) = broker.handle(&web).await;
+    (into_lambda(answer), audit)
+}
+
+fn lambda_request_id(request: &Request) -> String {
+    request
+        .lambda_context_ref()
+        .map(|context| context.request_id.clone())
+        .unwrap_or_default()
 }
 
 fn source_ip(request: &Request) -> Option<String> {

@@ -114,7 +114,7 @@ class Stack:
         self.broker = f"{self.functions}/lambda-url/saml-validator"
 
     def _spawn(self, name: str, command: list[str], cwd: pathlib.Path, env: dict | None = None) -> subprocess.Popen:
-        log = open(self.log_dir / f"{name}.log", "ab")
+        log = open(self.log_dir / f"{name}.log", "wb")
         process = subprocess.Popen(
             command, cwd=cwd, env=env, stdout=log if name != "emulator" else subprocess.PIPE, stderr=log,
             start_new_session=True,
@@ -150,8 +150,9 @@ class Stack:
         cargo_lambda = shutil.which("cargo-lambda", path=str(ROOT / ".venv/bin")) or shutil.which("cargo-lambda")
         if cargo_lambda is None:
             raise StackError("cargo-lambda is missing: run ./scripts/setup.sh")
-        env = dict(os.environ)
-        env.update({
+        # As --env-var flags, the equivalent of [package.metadata.lambda.env] for ports chosen at run time
+        # (cargo-lambda 1.9 lets metadata env win over flags, so the manifests set none).
+        function_env = {
             "STUDIOGATE_CONFIG_FILE": str(config_path),
             "AWS_ENDPOINT_URL": self.emulator,
             # saml-validator invokes presign through cargo lambda watch's Invoke API.
@@ -159,10 +160,12 @@ class Stack:
             "AWS_ACCESS_KEY_ID": "AKIALOCALFUNCTIONS01",
             "AWS_SECRET_ACCESS_KEY": "local-functions-secret",
             "AWS_REGION": "us-east-1",
-            "RUST_LOG": env.get("RUST_LOG", "info"),
-        })
-        env.pop("STUDIOGATE_CONFIG", None)
+            "RUST_LOG": os.environ.get("RUST_LOG", "info"),
+        }
+        env = {k: v for k, v in os.environ.items() if k != "STUDIOGATE_CONFIG"}
         command = [cargo_lambda, "lambda", "watch", "-A", "127.0.0.1", "-P", str(self.ports["functions"]), "--disable-cors"]
+        for name, value in function_env.items():
+            command += ["--env-var", f"{name}={value}"]
         if self.args.ignore_changes:
             command.append("--ignore-changes")
         say(f"== functions on {self.functions} (cargo lambda watch: saml-validator, presign); log {self.log_dir / 'functions.log'}")
