@@ -1,26 +1,15 @@
 #!/usr/bin/env bash
-# studiogate's main command, for now: `studiogate inspect` on a bundled real-IdP sample, once with
-# the matching configuration (accepted) and once with the AWS defaults (rejected, with the reason).
+# studiogate's main command: the local stack. The AWS emulator (seeded with an IAM SAML provider,
+# roles, a SageMaker domain with lifecycle configs, an IAM-mode and an Identity Center-mode EMR
+# Studio, the replay table), both functions under `cargo lambda watch` pointed at it, and a local
+# pysaml2 IdP that shows one tile per target and role. It prints where to click; Ctrl-C stops it.
+#
+#   ./scripts/run-local.sh            # run it, click tiles at http://127.0.0.1:8000/
+#   ./scripts/run-local.sh --once     # one login headlessly through the IdP; prints the Studio
+#                                     # domain and profile it opened, exits 0
+# More options: ./scripts/run-local.sh --help (free ports, log folder, which user and tile for --once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-cargo build --quiet -p studiogate-cli
-bin="${CARGO_TARGET_DIR:-target}/debug/studiogate"
-sample=examples/inspect
-
-echo "== studiogate config check $sample/studiogate.toml"
-"$bin" config check "$sample/studiogate.toml"
-
-echo
-echo "== studiogate inspect --config $sample/studiogate.toml --now 2026-11-23T18:00:00Z $sample/pysaml2-response.xml"
-"$bin" inspect --config "$sample/studiogate.toml" --now 2026-11-23T18:00:00Z "$sample/pysaml2-response.xml"
-
-echo
-echo "== the same response against the AWS default Recipients (expect: reject, recipient-mismatch)"
-set +e
-"$bin" inspect --idp-cert "$sample/idp-cert.pem" --idp-entity-id urn:example:pysaml2-idp \
-  --acs-url http://127.0.0.1:9000/saml/acs --now 2026-11-23T18:00:00Z "$sample/pysaml2-response.xml"
-code=$?
-set -e
-echo "exit code $code (0 accept, 1 reject, 2 usage or configuration error)"
-[ "$code" -eq 1 ]
+cd tests/local
+exec ../../.venv/bin/python -m studiogate_local stack "$@"

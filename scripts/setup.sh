@@ -1,8 +1,25 @@
 #!/usr/bin/env bash
-# Installs what studiogate's commands need, idempotently: a Python virtualenv in ./.venv with the
+# Installs what studiogate's commands need, idempotently: the Debian packages the local IdP and the
+# browser test use (xmlsec1, chromium, chromium-driver), a Python virtualenv in ./.venv with the
 # pinned tools of requirements.txt, and the rustup components/targets. Safe to run repeatedly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Debian packages: xmlsec1 (pysaml2 signs with it), chromium + chromium-driver (the browser test).
+missing=()
+command -v xmlsec1 >/dev/null 2>&1 || missing+=(xmlsec1)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then apt=(apt-get); elif command -v sudo >/dev/null 2>&1; then apt=(sudo apt-get); else apt=(); fi
+  if [ ${#apt[@]} -eq 0 ]; then
+    echo "setup: install these Debian packages first: ${missing[*]} (apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "setup: installing Debian packages: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1 \
+    || { "${apt[@]}" update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y --no-install-recommends "${missing[@]}" >/dev/null; }
+fi
 
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv

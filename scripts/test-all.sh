@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Every test studiogate has: unit tests, the SAML conformance corpus, the CLI, the local AWS emulator
-# (its own pytest suite and the Rust harness), the SAM template lint, and the arm64 Lambda build check. Sets up what it needs first (scripts/setup.sh). Ends with one line:
+# Every test studiogate has: unit tests, the SAML conformance corpus, the CLI, the Lambda handlers
+# in-process, the local AWS emulator (its own pytest suite and the Rust harness), the full stack over
+# HTTP and in headless Chromium (tests/local), the main command's --once login, the SAM template
+# lint, and the arm64 Lambda build check. Sets up what it needs first (scripts/setup.sh). Ends with one line:
 # `studiogate: N passed, M failed, K skipped`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +17,18 @@ cargo test --workspace --no-fail-fast 2>&1 | tee "$log" || failed_steps=$((faile
 
 echo "== local AWS emulator (pytest)"
 (cd tests/emulator && ../../.venv/bin/python -m pytest -q -p no:cacheprovider tests) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
+
+echo "== local stack: the whole login over HTTP and in Chromium (pytest, tests/local)"
+# Build the functions first, so cargo lambda watch starts them without a build of its own.
+cargo build --quiet -p saml-validator -p presign 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
+(cd tests/local && ../../.venv/bin/python -m pytest -q -p no:cacheprovider tests) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
+
+echo "== the main command's proof: ./scripts/run-local.sh --once"
+if ./scripts/run-local.sh --once --ports auto --ignore-changes --quiet | grep -v '^STACK_READY='; then
+  echo "test result: ok. 1 passed; 0 failed" >> "$log"
+else
+  echo "test result: FAILED. 0 passed; 1 failed" >> "$log"; failed_steps=$((failed_steps + 1))
+fi
 
 echo "== cfn-lint template.yaml"
 if cfn-lint template.yaml; then echo "test result: ok. 1 passed; 0 failed" >> "$log"; else echo "test result: FAILED. 0 passed; 1 failed" >> "$log"; failed_steps=$((failed_steps + 1)); fi

@@ -45,12 +45,27 @@ fn main() -> ExitCode {
                 let validator = config.saml_validator().expect("validated by from_file");
                 let settings = validator.settings();
                 println!(
-                    "{}: valid. IdP {:?}; audiences {:?}; ACS URLs {:?}",
+                    "{}: valid. IdP {:?}; audiences {:?}; ACS URLs {:?}; {} target(s)",
                     file.display(),
                     settings.idp_entity_id,
                     settings.audiences,
-                    settings.acs_urls
+                    settings.acs_urls,
+                    config.targets.len()
                 );
+                match &config.login {
+                    Some(login) => println!(
+                        "login: presign function {:?}; replay {}; {} allowed role(s)",
+                        login.presign_function,
+                        login
+                            .replay_table
+                            .as_deref()
+                            .map_or("in memory (local runs only)".to_owned(), |t| format!("table {t:?}")),
+                        login.allowed_roles.len()
+                    ),
+                    None => println!(
+                        "login: no [login] section: presign can run, saml-validator will refuse to start"
+                    ),
+                }
                 ExitCode::SUCCESS
             }
             Err(e) => {

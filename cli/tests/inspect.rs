@@ -264,6 +264,13 @@ fn config_check_validates_a_file_and_names_the_bad_field() {
     let ok = studiogate(&["config", "check", &sample("studiogate.toml")]);
     assert_eq!(ok.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("valid"));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("login: no [login] section"));
+    let local = root().join("examples/local/studiogate.toml");
+    let local = studiogate(&["config", "check", local.to_str().unwrap()]);
+    assert_eq!(local.status.code(), Some(0), "{}", String::from_utf8_lossy(&local.stderr));
+    assert!(String::from_utf8_lossy(&local.stdout).contains(
+        "login: presign function \"presign\"; replay table \"studiogate-replay\"; 2 allowed role(s)"
+    ));
     let dir = std::env::temp_dir().join(format!("studiogate-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.toml");

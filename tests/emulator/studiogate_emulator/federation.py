@@ -61,6 +61,10 @@ class Federation:
             }
         return {"SigninToken": token}
 
+    def issued_tokens(self) -> list[str]:
+        with self._lock:
+            return list(self.tokens)
+
     def login(self, args: dict) -> dict:
         token = args.get("SigninToken", "")
         destination = args.get("Destination", "")

@@ -335,6 +335,10 @@ class SageMaker:
             url.used = True
             return url, "ok"
 
+    def issued_tokens(self) -> list[str]:
+        with self._lock:
+            return list(self.urls)
+
     def resolve(self, token: str) -> dict | None:
         with self._lock:
             url = self.urls.get(token)

@@ -167,6 +167,13 @@ class Emulator:
             return _json({"ok": True})
         if route == ("GET", "/federation/logins"):
             return _json(self.federation.logins)
+        if route == ("GET", "/secrets"):
+            # For leak tests: what a log must never contain. The call log never holds these.
+            return _json({
+                "credentials": self.credentials.secrets(),
+                "signin_tokens": self.federation.issued_tokens(),
+                "presigned_tokens": self.sagemaker.issued_tokens(),
+            })
         return _json({"error": f"no control route {route}"}, 404)
 
     def reset(self) -> None:

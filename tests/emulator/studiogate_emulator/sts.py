@@ -92,6 +92,14 @@ class CredentialStore:
         with self._lock:
             self._by_key.clear()
 
+    def secrets(self) -> list[dict]:
+        """Every secret issued, for leak tests that search logs for them (never logged here)."""
+        with self._lock:
+            return [
+                {"access_key_id": c.access_key_id, "secret_access_key": c.secret_access_key, "session_token": c.session_token}
+                for c in self._by_key.values()
+            ]
+
 
 def _parse_time(text: str) -> float:
     text = text.strip()

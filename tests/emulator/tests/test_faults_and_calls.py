@@ -105,3 +105,12 @@ def test_reset_clears_every_service(emulator, world):
     assert emulator.client("emr").list_studios()["Studios"] == []
     assert emulator.client("dynamodb").list_tables()["TableNames"] == []
     assert emulator.client("iam").list_saml_providers()["SAMLProviderList"] == []
+
+
+def test_secrets_lists_what_was_issued_for_leak_tests(emulator, world):
+    creds = saml.assume(emulator, saml.response())["Credentials"]
+    issued = emulator.control("GET", "/secrets")
+    assert {"access_key_id": creds["AccessKeyId"], "secret_access_key": creds["SecretAccessKey"], "session_token": creds["SessionToken"]} in issued["credentials"]
+    assert issued["signin_tokens"] == [] and issued["presigned_tokens"] == []
+    calls = json.dumps(emulator.control("GET", "/calls"))
+    assert creds["SecretAccessKey"] not in calls and creds["SessionToken"] not in calls

@@ -1,0 +1,6 @@
+"""The local stack (emulator, both functions under cargo lambda watch, a pysaml2 IdP) and its tools."""
+
+import warnings
+
+# pysaml2 7.5 imports a cipher mode that cryptography has moved; harmless, and noise in every run.
+warnings.filterwarnings("ignore", message="CFB has been moved", module="saml2")

@@ -1,4 +1,5 @@
 """`python -m studiogate_local stack [--once] [--ports auto] ...`: the local stack (see stack.py).
+`python -m studiogate_local bench [--logins N]`: login latency on a stack of its own (see bench.py).
 `python -m studiogate_local mint-acs-event --front-door function-url|http-api [--tile T] [--user U]`:
 a saml-validator event for `cargo lambda invoke`, with a fresh signed form body from the local IdP.
 """
@@ -19,7 +20,8 @@ def main() -> int:
     stack.add_argument("--idp-world", default="examples/local/idp.json", help="the IdP's users and tiles")
     stack.add_argument("--log-dir", help="where the logs and the generated configuration go (default: a temp dir)")
     stack.add_argument("--ignore-changes", action="store_true", help="do not rebuild the functions on code changes")
-    stack.add_argument("--extra-recipient", help="tests only: also accept this bearer Recipient (STS will not)")
+    stack.add_argument("--accept-acs-as-recipient", action="store_true",
+                       help="tests only: let the validator accept the ACS URL as bearer Recipient (STS will not)")
     stack.add_argument("--build-timeout", type=float, default=1800, help="seconds to wait for the functions to build")
     stack.add_argument("--user", default="alice", help="--once: who signs in")
     stack.add_argument("--tile", default="sagemaker-user", help="--once: which tile they click")
@@ -30,7 +32,13 @@ def main() -> int:
     mint.add_argument("--idp-world", default="examples/local/idp.json")
     mint.add_argument("--user", default="alice")
     mint.add_argument("--tile", default="sagemaker-user")
+    bench = sub.add_parser("bench", help="measure login latency on a local stack of its own")
+    bench.add_argument("--logins", type=int, default=20, help="logins per kind")
     args = parser.parse_args()
+    if args.command == "bench":
+        from .bench import main as run_bench
+
+        return run_bench(args)
     if args.command == "stack":
         from .stack import main as run_stack
 

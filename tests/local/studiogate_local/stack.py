@@ -59,7 +59,7 @@ def require_free(port: int, what: str) -> None:
             raise StackError(f"port {port} ({what}) is in use: stop what listens there, or run with --ports auto") from None
 
 
-def broker_config(template: pathlib.Path, emulator: str, functions: str, extra_recipient: str | None) -> str:
+def broker_config(template: pathlib.Path, emulator: str, functions: str, extra_recipient: str | None = None) -> str:
     """The committed configuration with the stack's real addresses and absolute key paths."""
     text = template.read_text(encoding="utf-8")
     text = text.replace(CONFIG_EMULATOR, emulator).replace(CONFIG_FUNCTIONS, functions)
@@ -113,10 +113,12 @@ class Stack:
         self.idp = f"http://127.0.0.1:{self.ports['idp']}"
         self.broker = f"{self.functions}/lambda-url/saml-validator"
 
-    def _spawn(self, name: str, command: list[str], cwd: pathlib.Path, env: dict | None = None) -> subprocess.Popen:
+    def _spawn(self, name: str, command: list[str], cwd: pathlib.Path, env: dict | None = None,
+               read_stdout: bool = False) -> subprocess.Popen:
+        """Starts `command` in its own process group, its output in `<log_dir>/<name>.log`."""
         log = open(self.log_dir / f"{name}.log", "wb")
         process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdout=log if name != "emulator" else subprocess.PIPE, stderr=log,
+            command, cwd=cwd, env=env, stdout=subprocess.PIPE if read_stdout else log, stderr=log,
             start_new_session=True,
         )
         self.processes.append(process)
@@ -131,6 +133,7 @@ class Stack:
             [python, "-m", "studiogate_emulator", "serve", "--port", str(self.ports["emulator"]),
              "--seed", "worlds/default.json", "--parent-pid", str(os.getpid())],
             ROOT / "tests/emulator",
+            read_stdout=True,
         )
         world = None
         for line in emulator.stdout:
@@ -141,11 +144,17 @@ class Stack:
                 break
         else:
             raise StackError(f"the emulator exited; see {self.log_dir / 'emulator.log'}")
+        # Keep draining its stdout, so the emulator never blocks on a full pipe.
         threading.Thread(target=lambda: [None for _ in emulator.stdout], daemon=True).start()
 
         config_path = self.log_dir / "studiogate.toml"
         config_path.write_text(
-            broker_config(ROOT / self.args.config, self.emulator, self.functions, self.args.extra_recipient), encoding="utf-8"
+            broker_config(
+                ROOT / self.args.config, self.emulator, self.functions,
+                # Tests only: the validator then accepts the ACS URL as Recipient, which STS refuses.
+                f"{self.broker}/saml/acs" if self.args.accept_acs_as_recipient else None,
+            ),
+            encoding="utf-8",
         )
         cargo_lambda = shutil.which("cargo-lambda", path=str(ROOT / ".venv/bin")) or shutil.which("cargo-lambda")
         if cargo_lambda is None:
@@ -192,7 +201,8 @@ class Stack:
             "config": str(config_path),
             "world": world,
         }
-        print("STACK_READY=" + json.dumps(ready), flush=True)
+        if not sys.stdout.isatty():  # for the program that started the stack (tests); noise on a terminal
+            print("STACK_READY=" + json.dumps(ready), flush=True)
         return ready
 
     def stop(self) -> None:

@@ -1,0 +1,122 @@
+"""The full stack for these tests: one local stack per session (emulator, both functions under
+`cargo lambda watch`, the pysaml2 IdP), started by the same code as ./scripts/run-local.sh, on free
+ports, with a fresh emulator world per test. Everything posted and every URL handed out is kept, so
+the last test can search the functions' logs for them."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from studiogate_local.once import request
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
+OUTPUT = REPO / "test-output"
+WORLD = REPO / "tests/emulator/worlds/default.json"
+KEYS = REPO / "shared/testdata/keys"
+
+
+class LocalStack:
+    """The running stack and what the tests did with it."""
+
+    def __init__(self, ready: dict):
+        self.ready = ready
+        self.acs = ready["acs"]
+        self.idp = ready["idp"]
+        self.emulator = ready["emulator"]
+        self.log_file = pathlib.Path(ready["log_dir"]) / "functions.log"
+        self.posted_responses: list[str] = []
+        self.locations: list[str] = []
+
+    # ----- the IdP and the ACS
+    def sign_in(self, user: str = "alice", tile: str = "sagemaker-user", **knobs) -> dict:
+        """What the IdP posts for a click on `tile` (SAMLResponse, RelayState, acs), with test knobs."""
+        fields = {"user": user, "tile": tile, "format": "json", **{k: str(v) for k, v in knobs.items()}}
+        status, _, body = request("POST", f"{self.idp}/sso", fields)
+        assert status == 200, body
+        posted = json.loads(body)
+        self.posted_responses.append(posted["SAMLResponse"])
+        return posted
+
+    def post_acs(self, posted: dict, **extra) -> tuple[int, dict, str]:
+        """POSTs the form a browser would (SAMLResponse, RelayState unless None, extra fields)."""
+        fields = {"SAMLResponse": posted["SAMLResponse"]}
+        if posted.get("RelayState") is not None:
+            fields["RelayState"] = posted["RelayState"]
+        fields.update(extra)
+        status, headers, body = request("POST", self.acs, fields)
+        if "location" in headers:
+            self.locations.append(headers["location"])
+        return status, headers, body
+
+    def login(self, user: str = "alice", tile: str = "sagemaker-user", **knobs) -> tuple[int, dict, str]:
+        return self.post_acs(self.sign_in(user, tile, **knobs))
+
+    # ----- the emulator
+    def control(self, method: str, path: str, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        call = urllib.request.Request(f"{self.emulator}/_emulator{path}", data=data, method=method,
+                                      headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(call, timeout=30) as answer:
+            return json.loads(answer.read() or b"null")
+
+    def resolve(self, url: str) -> dict:
+        return self.control("GET", "/sagemaker/presigned?" + urllib.parse.urlencode({"url": url}))
+
+    def calls(self, operation: str | None = None) -> list[dict]:
+        calls = self.control("GET", "/calls")
+        return [c for c in calls if operation is None or f"{c['service']}:{c['operation']}".lower() == operation.lower()]
+
+    def client(self, service: str):
+        session = boto3.session.Session(aws_access_key_id="AKIATESTS", aws_secret_access_key="tests", region_name="us-east-1")
+        return session.client(service, endpoint_url=self.emulator, config=Config(retries={"total_max_attempts": 1}))
+
+    def fresh_world(self) -> dict:
+        self.control("POST", "/reset")
+        self.control("POST", "/config", {"transition_seconds": 0.3})
+        description = json.loads(WORLD.read_text())
+        description["saml_providers"][0]["certificate_file"] = str(KEYS / "idp-cert.pem")
+        return self.control("POST", "/seed", description)
+
+    def log_lines(self) -> list[str]:
+        return self.log_file.read_text(encoding="utf-8", errors="replace").splitlines()
+
+
+@pytest.fixture(scope="session")
+def stack():
+    log_dir = OUTPUT / "full-stack"
+    command = [
+        sys.executable, "-W", "ignore", "-m", "studiogate_local", "stack", "--ports", "auto", "--ignore-changes",
+        "--accept-acs-as-recipient", "--log-dir", str(log_dir), "--quiet",
+    ]
+    process = subprocess.Popen(command, cwd=REPO / "tests/local", stdout=subprocess.PIPE, text=True, start_new_session=True)
+    ready = None
+    started = time.time()
+    for line in process.stdout:
+        if line.startswith("STACK_READY="):
+            ready = json.loads(line.removeprefix("STACK_READY="))
+            break
+    if ready is None:
+        process.wait(timeout=30)
+        pytest.fail(f"the local stack did not start (exit {process.returncode}); see {log_dir}")
+    print(f"\nlocal stack ready in {time.time() - started:.1f}s: {ready['acs']}")
+    yield LocalStack(ready)
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+@pytest.fixture
+def world(stack):
+    """A fresh emulator world for one test; the stack's functions keep running."""
+    return stack.fresh_world()

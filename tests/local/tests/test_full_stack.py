@@ -1,0 +1,224 @@
+"""The whole login over HTTP: the pysaml2 IdP signs, saml-validator (under cargo lambda watch)
+validates, consumes the assertion in the emulator's DynamoDB, calls the emulator's strict STS,
+invokes presign through the Lambda Invoke API, and answers with a redirect or a page."""
+
+from __future__ import annotations
+
+import base64
+import re
+import urllib.parse
+
+import pytest
+
+from studiogate_local.once import forms_of, request
+
+USER_ROLE = "arn:aws:iam::123456789012:role/StudioUser"
+ADMIN_ROLE = "arn:aws:iam::123456789012:role/StudioAdmin"
+DOMAIN = "d-7ac2bcf8fc16"
+
+
+def heading(page: str) -> str:
+    match = re.search(r"<h1>(.*?)</h1>", page)
+    return match.group(1) if match else ""
+
+
+def assert_secured(headers: dict) -> None:
+    assert headers["cache-control"] == "no-store"
+    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["strict-transport-security"].startswith("max-age=")
+    assert headers["content-security-policy"].startswith("default-src 'none'")
+
+
+def test_sagemaker_login_creates_a_new_users_profile_and_reuses_it_when_they_return(stack, world):
+    status, headers, _ = stack.login("alice", "sagemaker-user")
+    assert status == 302
+    assert_secured(headers)
+    opened = stack.resolve(headers["location"])
+    assert (opened["domain_id"], opened["user_profile_name"]) == (DOMAIN, "alice")
+    assert opened["signer"]["arn"] == "arn:aws:sts::123456789012:assumed-role/StudioUser/alice"
+    profile = stack.client("sagemaker").describe_user_profile(DomainId=DOMAIN, UserProfileName="alice")
+    assert profile["UserSettings"]["ExecutionRole"] == world["roles"]["SageMakerExecutionML"], "ml-engineers rule"
+    tags = {t["Key"]: t["Value"] for t in stack.client("sagemaker").list_tags(ResourceArn=profile["UserProfileArn"])["Tags"]}
+    assert tags["studiouserid"] == "alice" and tags["cost-centre"] == "local"
+
+    status, headers, _ = stack.login("alice", "sagemaker-user")
+    assert status == 302
+    assert stack.resolve(headers["location"])["user_profile_name"] == "alice"
+    assert len(stack.calls("sagemaker:CreateUserProfile")) == 1, "the returning user's profile is reused"
+
+
+def test_bob_gets_the_default_mapping_for_his_group(stack, world):
+    status, headers, _ = stack.login("bob", "sagemaker-user")
+    assert status == 302
+    assert stack.resolve(headers["location"])["user_profile_name"] == "bob"
+    profile = stack.client("sagemaker").describe_user_profile(DomainId=DOMAIN, UserProfileName="bob")
+    assert profile["UserSettings"]["ExecutionRole"] == world["roles"]["SageMakerExecutionDefault"]
+
+
+def test_emr_studio_in_iam_mode_signs_in_through_console_federation(stack, world):
+    status, headers, _ = stack.login("alice", "emr-iam")
+    assert status == 302
+    location = urllib.parse.urlsplit(headers["location"])
+    query = urllib.parse.parse_qs(location.query)
+    assert location.path == "/federation" and query["Action"] == ["login"]
+    studio = world["emr_studios"]["iam"]["id"]
+    assert query["Destination"] == [f"https://console.aws.amazon.com/emr/home?region=us-east-1#studio/{studio}/start"]
+    status, _, page = request("GET", headers["location"])
+    assert status == 200 and "assumed-role/StudioUser/alice" in page
+    (login,) = stack.control("GET", "/federation/logins")
+    assert login["arn"] == "arn:aws:sts::123456789012:assumed-role/StudioUser/alice"
+
+
+def test_emr_studio_in_identity_center_mode_gets_the_users_session_mapping(stack, world):
+    studio = world["emr_studios"]["idc"]
+    status, headers, _ = stack.login("alice", "emr-idc")
+    assert status == 302
+    assert headers["location"] == studio["url"]
+    mapping = stack.client("emr").get_studio_session_mapping(
+        StudioId=studio["id"], IdentityName="alice@example.com", IdentityType="USER")["SessionMapping"]
+    assert mapping["SessionPolicyArn"] == "arn:aws:iam::123456789012:policy/EMRStudioBasic"
+
+
+@pytest.mark.parametrize("tile, relay_state, lands", [
+    ("sagemaker-user", "sagemaker-ml", "studio.us-east-1.sagemaker.localhost"),
+    ("emr-iam", "emr-iam", "/federation?Action=login"),
+    ("emr-idc", "emr-idc", "emrstudio-prod.us-east-1.amazonaws.com"),
+])
+def test_relay_state_routes_each_tile_to_its_target(stack, world, tile, relay_state, lands):
+    posted = stack.sign_in("alice", tile)
+    assert posted["RelayState"] == relay_state
+    status, headers, _ = stack.post_acs(posted)
+    assert status == 302 and lands in headers["location"]
+
+
+def test_several_roles_show_a_chooser_and_the_choice_completes_the_login(stack, world):
+    posted = stack.sign_in("alice", "sagemaker-choose")
+    status, headers, page = stack.post_acs(posted)
+    assert status == 200 and heading(page) == "Choose a role"
+    assert_secured(headers)
+    assert not stack.calls("sts:AssumeRoleWithSAML"), "showing the chooser uses nothing up"
+    (form,) = forms_of(page)
+    assert form["action"] == "acs" and form["fields"]["SAMLResponse"] == posted["SAMLResponse"]
+    choices = [b["value"] for b in form["buttons"]]
+    assert choices == [f"sagemaker-ml {USER_ROLE}", f"sagemaker-ml {ADMIN_ROLE}"]
+
+    status, headers, _ = stack.post_acs(posted, choice=f"sagemaker-ml {ADMIN_ROLE}")
+    assert status == 302
+    opened = stack.resolve(headers["location"])
+    assert opened["signer"]["arn"] == "arn:aws:sts::123456789012:assumed-role/StudioAdmin/alice"
+    status, _, page = stack.post_acs(posted, choice=f"sagemaker-ml {USER_ROLE}")
+    assert status == 403 and "already used" in page, "the choice consumed the assertion"
+
+
+def test_without_relay_state_the_chooser_offers_every_target_the_roles_allow(stack, world):
+    status, _, page = stack.login("alice", "everything")
+    assert status == 200 and heading(page) == "Choose a workspace"
+    (form,) = forms_of(page)
+    assert [b["value"] for b in form["buttons"]] == [
+        f"emr-iam {USER_ROLE}", f"emr-idc {USER_ROLE}", f"sagemaker-ml {USER_ROLE}", f"sagemaker-ml {ADMIN_ROLE}"]
+
+
+def test_an_unknown_relay_state_is_a_400_and_not_a_redirect(stack, world):
+    posted = stack.sign_in("alice", "sagemaker-user")
+    status, headers, page = stack.post_acs({**posted, "RelayState": "https://evil.example/phish"})
+    assert status == 400 and "location" not in headers
+    assert heading(page) == "This sign-in link isn&#39;t set up"
+    assert "evil.example" not in page
+
+
+def test_the_same_response_posted_twice_is_refused_the_second_time(stack, world):
+    posted = stack.sign_in("alice", "sagemaker-user")
+    assert stack.post_acs(posted)[0] == 302
+    status, _, page = stack.post_acs(posted)
+    assert status == 403 and "This sign-in was already used" in page
+    assert len(stack.calls("sts:AssumeRoleWithSAML")) == 1
+
+
+def tampered(posted: dict) -> dict:
+    xml = base64.b64decode(posted["SAMLResponse"]).decode()
+    return {**posted, "SAMLResponse": base64.b64encode(xml.replace("alice@example.com", "mallory@example.com").encode()).decode()}
+
+
+@pytest.mark.parametrize("case, make, page_heading", [
+    ("expired", lambda s: s.sign_in(lifetime_minutes=-10), "This sign-in has expired"),
+    ("wrong audience", lambda s: s.sign_in(audience="https://not-aws.example/"), "We couldn&#39;t sign you in"),
+    ("tampered", lambda s: tampered(s.sign_in()), "We couldn&#39;t sign you in"),
+    ("unsigned", lambda s: s.sign_in(sign="none"), "We couldn&#39;t sign you in"),
+])
+def test_the_validator_refuses_bad_responses_before_any_aws_call(stack, world, case, make, page_heading):
+    status, headers, page = stack.post_acs(make(stack))
+    assert status == 403, case
+    assert heading(page) == page_heading, case
+    assert_secured(headers)
+    assert not stack.calls("sts:AssumeRoleWithSAML"), case
+    assert not stack.calls("dynamodb:PutItem"), f"{case}: nothing consumed"
+
+
+def test_an_assertion_the_validator_accepts_but_sts_refuses_gets_a_clear_page(stack, world):
+    # The stack's validator also accepts the ACS URL as Recipient (a misconfiguration); STS does not.
+    status, _, page = stack.login("alice", "sagemaker-user", recipient=stack.acs)
+    assert status == 403
+    assert "AWS did not accept this sign-in" in page
+    (call,) = stack.calls("sts:AssumeRoleWithSAML")
+    assert call["outcome"] == "InvalidIdentityToken"
+    assert any('"reason":"sts-rejected"' in line for line in stack.log_lines())
+
+
+def test_sts_throttling_is_retried_and_past_the_budget_gives_the_try_again_page(stack, world):
+    stack.control("POST", "/faults", {"operation": "sts:AssumeRoleWithSAML", "kind": "throttle", "count": 1})
+    assert stack.login()[0] == 302, "one throttle is retried"
+    stack.control("POST", "/faults", {"operation": "sts:AssumeRoleWithSAML", "kind": "throttle"})
+    status, headers, page = stack.login()
+    assert status == 503 and headers["retry-after"] == "30"
+    assert heading(page) == "Please try again in a minute"
+    assert len(stack.calls("sts:AssumeRoleWithSAML")) > 3
+
+
+def test_a_profile_owned_by_someone_else_is_refused_with_presigns_message(stack, world):
+    stack.client("sagemaker").create_user_profile(
+        DomainId=DOMAIN, UserProfileName="alice", Tags=[{"Key": "studiouserid", "Value": "mallory"}])
+    status, _, page = stack.login("alice", "sagemaker-user")
+    assert status == 403 and heading(page) == "You don&#39;t have access to this workspace"
+    assert any('"reason":"presign-profile-owned-by-another"' in line for line in stack.log_lines())
+
+
+def test_a_profile_still_being_created_gives_the_workspace_being_prepared_page(stack, world):
+    stack.control("POST", "/config", {"transition_seconds": 60})
+    status, headers, page = stack.login("bob", "sagemaker-user")
+    assert status == 503 and headers["retry-after"] == "30"
+    assert heading(page) == "Your workspace is being prepared"
+
+
+def test_sagemaker_throttling_past_presigns_budget_gives_the_try_again_page(stack, world):
+    stack.control("POST", "/faults", {"operation": "sagemaker:CreatePresignedDomainUrl", "kind": "throttle"})
+    status, _, page = stack.login("alice", "sagemaker-user")
+    assert status == 503 and heading(page) == "Please try again in a minute"
+
+
+def test_metadata_and_health_are_served(stack):
+    status, headers, body = request("GET", stack.ready["broker"] + "/saml/metadata")
+    assert status == 200 and headers["content-type"] == "application/samlmetadata+xml"
+    assert f'Location="{stack.acs}"' in body and 'entityID="urn:amazon:webservices"' in body
+    status, _, body = request("GET", stack.ready["broker"] + "/healthz")
+    assert (status, body) == (200, "ok")
+    status, _, page = request("GET", stack.acs)
+    assert status == 405 and heading(page) == "Start from your identity provider"
+
+
+def test_zz_no_log_line_holds_an_assertion_credentials_a_url_or_a_token(stack):
+    """Last: searches everything the functions logged during this session."""
+    log = stack.log_file.read_text(encoding="utf-8", errors="replace")
+    secrets = stack.control("GET", "/secrets")
+    assert stack.posted_responses and stack.locations and secrets["credentials"], "the session did log in"
+    assert '"outcome":"redirect"' in log, "the functions' log is captured (audit lines present)"
+    needles = {"SAMLResponse": [r[:80] for r in stack.posted_responses]}
+    needles["URL"] = [loc for loc in stack.locations] + [urllib.parse.quote(loc, safe="") for loc in stack.locations]
+    needles["credential"] = [c[k] for c in secrets["credentials"] for k in ("secret_access_key", "session_token")]
+    needles["token"] = secrets["signin_tokens"] + secrets["presigned_tokens"]
+    for kind, values in needles.items():
+        for value in values:
+            assert value not in log, f"a {kind} reached the log"
+    for marker in ("urn:oasis:names:tc:SAML:2.0:protocol", "http://www.w3.org/2000/09/xmldsig#"):
+        assert marker not in log, "no SAML document in the log"
