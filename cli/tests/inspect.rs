@@ -267,7 +267,12 @@ fn config_check_validates_a_file_and_names_the_bad_field() {
     assert!(String::from_utf8_lossy(&ok.stdout).contains("login: no [login] section"));
     let local = root().join("examples/local/studiogate.toml");
     let local = studiogate(&["config", "check", local.to_str().unwrap()]);
-    assert_eq!(local.status.code(), Some(0), "{}", String::from_utf8_lossy(&local.stderr));
+    assert_eq!(
+        local.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&local.stderr)
+    );
     assert!(String::from_utf8_lossy(&local.stdout).contains(
         "login: presign function \"presign\"; replay table \"studiogate-replay\"; 2 allowed role(s)"
     ));

@@ -139,13 +139,11 @@ mod tests {
     }
 
     fn config(default_target: Option<&str>) -> (LoginConfig, BTreeMap<String, Target>) {
-        let text = format!(
+        let default = default_target
+            .map(|t| format!("default_target = \"{t}\""))
+            .unwrap_or_default();
+        let text = crate::saml::testkit::broker_toml(&format!(
             r#"
-[idp]
-entity_id = "{idp}"
-certificates = ["""{cert}"""]
-[sp]
-acs_urls = ["{acs}"]
 [login]
 presign_function = "presign"
 replay_in_memory = true
@@ -162,14 +160,8 @@ display_name = "EMR"
 studio_id = "es-1"
 region = "us-east-1"
 allowed_roles = ["{ADMIN}"]
-"#,
-            idp = crate::saml::testkit::IDP_ENTITY_ID,
-            cert = crate::saml::testkit::IDP.cert_pem,
-            acs = crate::saml::testkit::ACS_URL,
-            default = default_target
-                .map(|t| format!("default_target = \"{t}\""))
-                .unwrap_or_default(),
-        );
+"#
+        ));
         let config = crate::config::BrokerConfig::from_toml(&text, None).expect("valid");
         (config.login.expect("login"), config.targets)
     }

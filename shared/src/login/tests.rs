@@ -23,13 +23,8 @@ pub(crate) fn now() -> OffsetDateTime {
 }
 
 pub(crate) fn config() -> BrokerConfig {
-    let text = format!(
+    let text = testkit::broker_toml(&format!(
         r#"
-[idp]
-entity_id = "{idp}"
-certificates = ["""{cert}"""]
-[sp]
-acs_urls = ["{acs}"]
 [login]
 presign_function = "studiogate-presign"
 replay_in_memory = true
@@ -48,11 +43,8 @@ display_name = "EMR Studio"
 studio_id = "es-1"
 region = "us-east-1"
 allowed_roles = ["{ADMIN}"]
-"#,
-        idp = testkit::IDP_ENTITY_ID,
-        cert = testkit::IDP.cert_pem,
-        acs = testkit::ACS_URL,
-    );
+"#
+    ));
     BrokerConfig::from_toml(&text, None).expect("test configuration is valid")
 }
 

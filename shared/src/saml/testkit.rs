@@ -47,6 +47,15 @@ pub const RECIPIENT: &str = "https://signin.aws.amazon.com/saml";
 pub const ROLE_VALUE: &str =
     "arn:aws:iam::111122223333:role/StudioUser,arn:aws:iam::111122223333:saml-provider/TestIdP";
 
+/// A broker configuration trusting the test IdP, with [`ACS_URL`] as ACS, followed by `rest` (TOML
+/// tables such as `[login]` and `[targets.KEY]`).
+pub fn broker_toml(rest: &str) -> String {
+    format!(
+        "[idp]\nentity_id = \"{IDP_ENTITY_ID}\"\ncertificates = [\"\"\"{}\"\"\"]\n[sp]\nacs_urls = [\"{ACS_URL}\"]\n{rest}",
+        IDP.cert_pem
+    )
+}
+
 /// What a generated Response says.
 #[derive(Debug, Clone)]
 pub struct ResponseSpec {

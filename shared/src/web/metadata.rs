@@ -79,13 +79,8 @@ mod tests {
 
     #[test]
     fn publishes_the_audience_as_entity_id_the_acs_url_and_the_attributes_read() {
-        let text = format!(
+        let text = testkit::broker_toml(
             r#"
-[idp]
-entity_id = "{idp}"
-certificates = ["""{cert}"""]
-[sp]
-acs_urls = ["https://sso.example.test/saml/acs?a=1&b=2"]
 [login]
 presign_function = "presign"
 replay_in_memory = true
@@ -95,13 +90,12 @@ groups_attribute = "https://idp.example.test/claims/groups"
 kind = "sagemaker"
 display_name = "ML"
 domain_id = "d-1"
-tags_from_attributes = {{ team = "https://idp.example.test/claims/team" }}
-default = {{ execution_role = "arn:aws:iam::123456789012:role/Exec" }}
+tags_from_attributes = { team = "https://idp.example.test/claims/team" }
+default = { execution_role = "arn:aws:iam::123456789012:role/Exec" }
 "#,
-            idp = testkit::IDP_ENTITY_ID,
-            cert = testkit::IDP.cert_pem,
         );
-        let config = BrokerConfig::from_toml(&text, None).unwrap();
+        let mut config = BrokerConfig::from_toml(&text, None).unwrap();
+        config.sp.acs_urls = vec!["https://sso.example.test/saml/acs?a=1&b=2".into()];
         let xml = sp_metadata(&config);
         assert!(xml.contains("entityID=\"urn:amazon:webservices\""), "{xml}");
         assert!(xml.contains(
