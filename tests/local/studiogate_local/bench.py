@@ -36,7 +36,7 @@ def _audits(log_file) -> dict[str, dict]:
 def main(args) -> int:
     options = types.SimpleNamespace(
         ports="auto", log_dir=None, config="examples/local/studiogate.toml", idp_world="examples/local/idp.json",
-        ignore_changes=True, accept_acs_as_recipient=False, build_timeout=1800, quiet=True,
+        ignore_changes=True, accept_acs_as_recipient=False, build_timeout=1800, quiet=True, ready_line=False,
     )
     stack = Stack(options)
     try:

@@ -201,7 +201,8 @@ class Stack:
             "config": str(config_path),
             "world": world,
         }
-        if not sys.stdout.isatty():  # for the program that started the stack (tests); noise on a terminal
+        if getattr(self.args, "ready_line", True) and not sys.stdout.isatty():
+            # For the program that started the stack (the tests); noise on a terminal.
             print("STACK_READY=" + json.dumps(ready), flush=True)
         return ready
 
