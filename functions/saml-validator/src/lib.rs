@@ -8,7 +8,7 @@ use studiogate::clock::Clock;
 use studiogate::login::ports::{PresignInvoker, SamlFederation};
 use studiogate::login::LoginAudit;
 use studiogate::replay::ReplayCache;
-use studiogate::web::{Broker, WebRequest, WebResponse};
+use studiogate::web::{self, Broker, WebRequest, WebResponse};
 use tracing::Instrument;
 
 /// Handles one invocation: routes it through `broker`, writes the audit record and the metrics
@@ -60,7 +60,7 @@ where
         source_ip: source_ip.as_deref(),
     };
     let (answer, audit) = broker.handle(&web).await;
-    (into_lambda(answer), audit)
+    (into_lambda(answer, &request_id), audit)
 }
 
 fn lambda_request_id(request: &Request) -> String {
@@ -78,15 +78,22 @@ fn source_ip(request: &Request) -> Option<String> {
     }
 }
 
-fn into_lambda(answer: WebResponse) -> Response<Body> {
+fn into_lambda(answer: WebResponse, request_id: &str) -> Response<Body> {
+    build(&answer).unwrap_or_else(|_| {
+        // Only a header value no HTTP response can carry lands here; answer with the page.
+        tracing::error!(
+            reason = "unencodable-response",
+            status = answer.status,
+            "answer replaced"
+        );
+        build(&web::unavailable_response(request_id)).unwrap_or_default()
+    })
+}
+
+fn build(answer: &WebResponse) -> Result<Response<Body>, lambda_http::http::Error> {
     let mut builder = Response::builder().status(answer.status);
     for (name, value) in &answer.headers {
         builder = builder.header(*name, value);
     }
-    builder.body(Body::Text(answer.body)).unwrap_or_else(|_| {
-        // Only an invalid header value could land here; answer plainly rather than panic.
-        let mut fallback = Response::new(Body::Text("Internal error".into()));
-        *fallback.status_mut() = lambda_http::http::StatusCode::INTERNAL_SERVER_ERROR;
-        fallback
-    })
+    builder.body(Body::Text(answer.body.clone()))
 }

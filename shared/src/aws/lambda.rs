@@ -18,10 +18,18 @@ pub struct SdkPresignInvoker {
 }
 
 impl SdkPresignInvoker {
-    /// `function`: the presign function's name or ARN.
-    pub fn new(config: &aws_config::SdkConfig, function: impl Into<String>) -> Self {
+    /// `function`: the presign function's name or ARN. An invocation that has not answered within
+    /// `timeout` fails (as a network error), so the ACS still answers with a page in time.
+    pub fn new(
+        config: &aws_config::SdkConfig,
+        function: impl Into<String>,
+        timeout: std::time::Duration,
+    ) -> Self {
+        let config = aws_sdk_lambda::config::Builder::from(config)
+            .timeout_config(super::operation_timeout(timeout))
+            .build();
         SdkPresignInvoker {
-            client: aws_sdk_lambda::Client::new(config),
+            client: aws_sdk_lambda::Client::from_conf(config),
             function: function.into(),
         }
     }

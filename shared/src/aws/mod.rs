@@ -1,6 +1,7 @@
 //! The SDK side of the provisioning and login ports: one adapter per service, each listing the AWS
 //! operations it calls (`OPERATIONS`), so the deployment's IAM policy can be checked against the code.
 
+pub mod arn;
 pub mod dynamodb;
 pub mod emr;
 pub mod federation;
@@ -142,6 +143,15 @@ fn classify(code: &str, status: u16) -> ErrorKind {
         _ if status >= 500 => ErrorKind::ServerError,
         _ => ErrorKind::Other,
     }
+}
+
+/// A timeout configuration that bounds each whole operation (all attempts) by `limit`.
+pub(crate) fn operation_timeout(
+    limit: std::time::Duration,
+) -> aws_smithy_types::timeout::TimeoutConfig {
+    aws_smithy_types::timeout::TimeoutConfig::builder()
+        .operation_timeout(limit)
+        .build()
 }
 
 /// Static credentials for a per-request client. The secret never leaves this call.

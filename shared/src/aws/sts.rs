@@ -55,10 +55,14 @@ pub struct SdkSamlFederation {
 }
 
 impl SdkSamlFederation {
-    /// An STS client from `config` (region, endpoint).
-    pub fn new(config: &aws_config::SdkConfig) -> Self {
+    /// An STS client from `config` (region, endpoint); a call that has not answered within
+    /// `timeout` fails as a network error.
+    pub fn new(config: &aws_config::SdkConfig, timeout: std::time::Duration) -> Self {
+        let config = aws_sdk_sts::config::Builder::from(config)
+            .timeout_config(super::operation_timeout(timeout))
+            .build();
         SdkSamlFederation {
-            client: aws_sdk_sts::Client::new(config),
+            client: aws_sdk_sts::Client::from_conf(config),
         }
     }
 }

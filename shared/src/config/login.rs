@@ -9,10 +9,11 @@
 //! allowed_roles = ["arn:aws:iam::123456789012:role/StudioUser"]
 //! # default_target = "sagemaker-ml"                # when the IdP sends no RelayState
 //! # groups_attribute = "https://idp.example.com/claims/groups"
-//! # default_session_seconds = 3600, max_session_seconds = 3600, budget_seconds = 6
+//! # default_session_seconds = 3600, max_session_seconds = 3600, budget_seconds = 4
 //! ```
 
-use super::Target;
+use super::{PresignConfig, Target};
+use crate::login::wiring::PRESIGN_MARGIN_SECONDS;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -52,8 +53,11 @@ fn default_session_seconds() -> u32 {
 }
 
 fn default_budget_seconds() -> u64 {
-    6
+    4
 }
+
+/// What the ACS may take at most: API Gateway's HTTP API answers 503 at 30 s.
+pub const ACS_DEADLINE_SECONDS: u64 = 29;
 
 impl LoginConfig {
     /// The DurationSeconds to ask STS for: the assertion's SessionDuration (or the default),
@@ -78,6 +82,7 @@ fn is_role_arn(arn: &str) -> bool {
 /// Checks `[login]` against the targets, naming the first bad field.
 pub(crate) fn check(
     login: &LoginConfig,
+    presign: &PresignConfig,
     targets: &BTreeMap<String, Target>,
 ) -> Result<(), (String, String)> {
     let field = |name: &str, message: String| Err((format!("login.{name}"), message));
@@ -132,10 +137,14 @@ pub(crate) fn check(
             "must be between 900 and max_session_seconds".into(),
         );
     }
-    if !(1..=25).contains(&login.budget_seconds) {
+    let worst_case = login.budget_seconds + presign.budget_seconds + PRESIGN_MARGIN_SECONDS;
+    if login.budget_seconds == 0 || worst_case > ACS_DEADLINE_SECONDS {
         return field(
             "budget_seconds",
-            "must be between 1 and 25 (the ACS answers within API Gateway's 30 s)".into(),
+            format!(
+                "login.budget_seconds + presign.budget_seconds + {PRESIGN_MARGIN_SECONDS} s must be at most \
+                 {ACS_DEADLINE_SECONDS} s, so the ACS answers before API Gateway's 30 s (now {worst_case} s)"
+            ),
         );
     }
     if let Some(default) = &login.default_target {
@@ -183,7 +192,7 @@ mod tests {
             groups_attribute: None,
             default_session_seconds: 3600,
             max_session_seconds: 7200,
-            budget_seconds: 6,
+            budget_seconds: 4,
         }
     }
 
@@ -194,6 +203,22 @@ mod tests {
         assert_eq!(login.session_seconds(Some(1800)), 1800);
         assert_eq!(login.session_seconds(Some(43_200)), 7200);
         assert_eq!(login.session_seconds(Some(60)), 900);
+    }
+
+    #[test]
+    fn the_acs_deadline_bounds_both_budgets() {
+        let targets = BTreeMap::new();
+        let mut presign = PresignConfig::default();
+        let login = login();
+        let error = check(&login, &presign, &targets).unwrap_err();
+        assert_eq!(
+            error.0, "targets",
+            "the defaults fit: only the missing target is reported"
+        );
+        presign.budget_seconds = 25;
+        let (field, message) = check(&login, &presign, &targets).unwrap_err();
+        assert_eq!(field, "login.budget_seconds");
+        assert!(message.contains("now 34 s"), "{message}");
     }
 
     #[test]

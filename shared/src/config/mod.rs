@@ -214,7 +214,7 @@ impl BrokerConfig {
         targets::check(&config.presign, &config.targets)
             .map_err(|(field, message)| ConfigError::field(field, message))?;
         if let Some(login) = &config.login {
-            login::check(login, &config.targets)
+            login::check(login, &config.presign, &config.targets)
                 .map_err(|(field, message)| ConfigError::field(field, message))?;
         }
         Ok(config)

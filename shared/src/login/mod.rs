@@ -40,8 +40,8 @@ pub struct LoginFlow<R, F, P, C> {
     pub clock: C,
 }
 
-/// One POST to the ACS endpoint.
-#[derive(Debug, Clone, Copy)]
+/// One POST to the ACS endpoint. `Debug` never shows the body (it holds the assertion).
+#[derive(Clone, Copy)]
 pub struct AcsRequest<'a> {
     /// The form body (already base64-decoded if the front door encoded it).
     pub body: &'a [u8],
@@ -49,6 +49,16 @@ pub struct AcsRequest<'a> {
     pub request_id: &'a str,
     /// The client address, if the front door says.
     pub source_ip: Option<&'a str>,
+}
+
+impl std::fmt::Debug for AcsRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AcsRequest")
+            .field("body_bytes", &self.body.len())
+            .field("request_id", &self.request_id)
+            .field("source_ip", &self.source_ip)
+            .finish()
+    }
 }
 
 /// What the user is shown next.
@@ -163,24 +173,31 @@ where
         audit.target = Some(picked.target.clone());
         audit.role = Some(picked.role.role_arn.clone());
 
+        // One deadline for the replay write and STS; presign has its own budget after that.
+        let budget = Budget::new(Duration::from_secs(self.login.budget_seconds));
         // Consumed only now that the login goes ahead (a chooser does not use it up).
         let skew = time::Duration::seconds(self.validator.settings().policy.clock_skew_seconds);
-        match self
-            .replay
-            .consume(
+        let consumed = tokio::time::timeout(
+            budget.remaining(),
+            self.replay.consume(
                 &assertion.issuer,
                 &assertion.assertion_id,
                 assertion.not_on_or_after + skew,
                 now,
-            )
-            .await
-        {
-            Ok(Consumed::First) => {}
-            Ok(Consumed::Replayed) => return Err(LoginError::Replayed),
-            Err(unavailable) => return Err(LoginError::ReplayUnavailable(unavailable.0)),
+            ),
+        )
+        .await;
+        match consumed {
+            Ok(Ok(Consumed::First)) => {}
+            Ok(Ok(Consumed::Replayed)) => return Err(LoginError::Replayed),
+            Ok(Err(unavailable)) => return Err(LoginError::ReplayUnavailable(unavailable.0)),
+            Err(_) => {
+                return Err(LoginError::ReplayUnavailable(
+                    "no answer within login.budget_seconds".into(),
+                ))
+            }
         }
 
-        let budget = Budget::new(Duration::from_secs(self.login.budget_seconds));
         let duration_seconds = self.login.session_seconds(assertion.aws.session_duration);
         let params = AssumeRoleWithSaml {
             role_arn: &picked.role.role_arn,
@@ -209,6 +226,14 @@ where
         let (response, _) = with_retry(&budget, || self.presign.invoke(&presign_request)).await;
         match response.map_err(LoginError::PresignUnavailable)? {
             PresignResponse::Redirect { url, action } => {
+                if !is_redirect_url(&url) {
+                    return Err(LoginError::PresignUnavailable(crate::aws::AwsError::new(
+                        "lambda:InvokeFunction",
+                        crate::aws::ErrorKind::Other,
+                        "MalformedUrl",
+                        "presign answered a URL that is not an http(s) URL fit for a Location header",
+                    )));
+                }
                 audit.change = serde_json::to_value(action.change)
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_owned));
@@ -270,24 +295,46 @@ fn cross_check(
         &answer.audience,
         assertion.recipient.as_deref().unwrap_or_default(),
     )?;
-    same("Subject", &answer.subject, &assertion.name_id)?;
-    let expected_tail = format!(
-        "/{}/{}",
-        select::role_name(&picked.role.role_arn),
-        session_name
-    );
+    // The NameID and the session name identify a person: the log gets their hashes.
+    let hashed = |field: &'static str, sts: Option<&str>, ours: &str| LoginError::StsMismatch {
+        field,
+        sts: sts.map(|v| format!("sha256:{}", &crate::digest::sha256_hex(v.as_bytes())[..16])),
+        ours: format!(
+            "sha256:{}",
+            &crate::digest::sha256_hex(ours.as_bytes())[..16]
+        ),
+    };
+    if answer.subject.as_deref() != Some(assertion.name_id.as_str()) {
+        return Err(hashed(
+            "Subject",
+            answer.subject.as_deref(),
+            &assertion.name_id,
+        ));
+    }
+    let expected = format!("{}/{}", picked.role.role_arn, session_name);
+    let picked_role = crate::aws::arn::role(&picked.role.role_arn);
     let assumed_ok = answer
         .assumed_role_arn
         .as_deref()
-        .is_some_and(|arn| arn.contains(":assumed-role/") && arn.ends_with(&expected_tail));
-    if !assumed_ok {
-        return Err(LoginError::StsMismatch {
-            field: "AssumedRoleUser",
-            sts: answer.assumed_role_arn.clone(),
-            ours: expected_tail,
+        .and_then(crate::aws::arn::assumed_role)
+        .is_some_and(|a| {
+            picked_role == Some((a.partition, a.account, a.role)) && a.session == session_name
         });
+    if !assumed_ok {
+        return Err(hashed(
+            "AssumedRoleUser",
+            answer.assumed_role_arn.as_deref(),
+            &expected,
+        ));
     }
     Ok(())
+}
+
+/// A URL the browser may be sent to: http(s), nothing a header cannot carry.
+fn is_redirect_url(url: &str) -> bool {
+    (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() <= 8192
+        && url.bytes().all(|b| b.is_ascii_graphic())
 }
 
 #[cfg(test)]

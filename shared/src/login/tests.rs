@@ -483,3 +483,86 @@ async fn presign_errors_and_invoke_failures_are_typed() {
     let (result, _) = post(&failing, &body(&spec(&[USER]), Some("ml"))).await;
     assert_eq!(result.unwrap_err().reason_code(), "presign-unavailable");
 }
+
+/// A replay cache that never answers.
+struct HangingReplay;
+
+impl ReplayCache for HangingReplay {
+    async fn consume(
+        &self,
+        _: &str,
+        _: &str,
+        _: OffsetDateTime,
+        _: OffsetDateTime,
+    ) -> Result<crate::replay::Consumed, ReplayUnavailable> {
+        std::future::pending().await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_replay_cache_that_does_not_answer_in_time_refuses_the_login() {
+    let flow = flow_with(HangingReplay, FakeSts::default());
+    let (result, _) = post(&flow, &body(&spec(&[USER]), Some("ml"))).await;
+    assert_eq!(
+        result.unwrap_err().reason_code(),
+        "replay-cache-unavailable"
+    );
+    assert!(flow.sts.calls.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_assumed_role_in_another_account_fails_the_cross_check() {
+    let sts = FakeSts {
+        tamper: Some(|a| {
+            a.assumed_role_arn =
+                Some("arn:aws:sts::999999999999:assumed-role/StudioUser/alice".into())
+        }),
+        ..FakeSts::default()
+    };
+    let flow = flow_with(InMemoryReplayCache::default(), sts);
+    let (result, _) = post(&flow, &body(&spec(&[USER]), Some("ml"))).await;
+    let Err(LoginError::StsMismatch { field, sts, ours }) = result else {
+        panic!("{result:?}")
+    };
+    assert_eq!(field, "AssumedRoleUser");
+    assert!(
+        ours.starts_with("sha256:") && sts.unwrap().starts_with("sha256:"),
+        "no names in the log"
+    );
+}
+
+#[tokio::test]
+async fn a_presign_url_that_cannot_be_a_location_is_refused() {
+    let flow = flow();
+    *flow.presign.answer.lock().unwrap() = Ok(PresignResponse::Redirect {
+        url: "javascript:alert(1)".into(),
+        action: Action {
+            kind: TargetKind::SagemakerProfile,
+            name: None,
+            change: Change::Unchanged,
+        },
+    });
+    let (result, _) = post(&flow, &body(&spec(&[USER]), Some("ml"))).await;
+    assert_eq!(result.unwrap_err().reason_code(), "presign-unavailable");
+}
+
+#[test]
+fn debug_output_never_shows_the_posted_assertion() {
+    let posted = body(&spec(&[USER]), Some("ml"));
+    let request = AcsRequest {
+        body: &posted,
+        request_id: "r",
+        source_ip: None,
+    };
+    let printed = format!("{request:?}");
+    assert!(
+        printed.contains("body_bytes") && !printed.contains("SAMLResponse"),
+        "{printed}"
+    );
+    let verified = config()
+        .saml_validator()
+        .unwrap()
+        .validate_post(&posted, now())
+        .unwrap();
+    assert!(!format!("{verified:?}").contains(&verified.saml_response));
+}

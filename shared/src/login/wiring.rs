@@ -39,6 +39,9 @@ impl ReplayCache for ReplayBackend {
     }
 }
 
+/// Seconds beyond `presign.budget_seconds` that saml-validator waits for presign's answer.
+pub const PRESIGN_MARGIN_SECONDS: u64 = 5;
+
 /// The broker on the SDK adapters and the wall clock.
 pub type SdkBroker = Broker<ReplayBackend, SdkSamlFederation, SdkPresignInvoker, SystemClock>;
 
@@ -55,13 +58,16 @@ pub fn sdk_broker(
         Some(table) => ReplayBackend::DynamoDb(DynamoReplayCache::new(aws, table.clone(), budget)),
         None => ReplayBackend::InMemory(InMemoryReplayCache::new_for_local_runs()),
     };
+    // presign answers within its own budget; the margin covers the invoke itself and a cold start.
+    let presign_timeout =
+        Duration::from_secs(config.presign.budget_seconds + PRESIGN_MARGIN_SECONDS);
     let flow = LoginFlow {
         validator,
-        presign: SdkPresignInvoker::new(aws, login.presign_function.clone()),
+        presign: SdkPresignInvoker::new(aws, login.presign_function.clone(), presign_timeout),
+        sts: SdkSamlFederation::new(aws, budget),
         login,
         targets: config.targets.clone(),
         replay,
-        sts: SdkSamlFederation::new(aws),
         clock: SystemClock,
     };
     Ok(Broker::new(flow, config))

@@ -98,16 +98,20 @@ impl<I: CallerIdentity, S: SageMakerApi, E: EmrApi, F: ConsoleFederation> Presig
         // First, always: the credentials must belong to this identity.
         let (arn, _) = with_retry(&budget, || self.identity.caller_arn(&request.credentials)).await;
         let arn = arn.map_err(aws_failure)?;
-        let (role, session) =
-            assumed_role(&arn).ok_or_else(|| mismatch("not an assumed-role ARN"))?;
-        if session != request.identity.role_session_name {
+        let assumed = crate::aws::arn::assumed_role(&arn)
+            .ok_or_else(|| mismatch("not an assumed-role ARN"))?;
+        if assumed.session != request.identity.role_session_name {
             return Err(mismatch("session name differs from RoleSessionName"));
         }
         let allowed = match target {
             Target::Sagemaker(t) => &t.allowed_roles,
             Target::Emr(t) => &t.allowed_roles,
         };
-        if !allowed.is_empty() && !allowed.iter().any(|a| a.rsplit('/').next() == Some(role)) {
+        let same_role = |allowed: &String| {
+            crate::aws::arn::role(allowed)
+                == Some((assumed.partition, assumed.account, assumed.role))
+        };
+        if !allowed.is_empty() && !allowed.iter().any(same_role) {
             return Err(fail(ErrorCode::Refused, "Your role is not allowed to open this workspace. Choose another role or ask your administrator."));
         }
 
@@ -148,14 +152,6 @@ fn mismatch(reason: &str) -> PresignError {
     )
 }
 
-/// `(role name, session name)` of `arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION`.
-fn assumed_role(arn: &str) -> Option<(&str, &str)> {
-    let resource = arn.splitn(6, ':').nth(5)?;
-    let rest = resource.strip_prefix("assumed-role/")?;
-    let (role, session) = rest.rsplit_once('/')?;
-    Some((role.rsplit('/').next().unwrap_or(role), session))
-}
-
 fn remaining_life(expiration: &str) -> Result<Duration, PresignError> {
     let expires = crate::clock::parse_instant(expiration).ok_or_else(|| {
         fail(
@@ -171,22 +167,4 @@ fn remaining_life(expiration: &str) -> Result<Duration, PresignError> {
         ));
     }
     Ok(Duration::from_secs(left.unsigned_abs()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::assumed_role;
-
-    #[test]
-    fn reads_role_and_session_from_assumed_role_arns() {
-        assert_eq!(
-            assumed_role("arn:aws:sts::123456789012:assumed-role/StudioUser/alice"),
-            Some(("StudioUser", "alice"))
-        );
-        assert_eq!(
-            assumed_role("arn:aws-cn:sts::123456789012:assumed-role/StudioUser/a@b.c"),
-            Some(("StudioUser", "a@b.c"))
-        );
-        assert_eq!(assumed_role("arn:aws:iam::123456789012:user/alice"), None);
-    }
 }

@@ -74,8 +74,9 @@ pub struct VerifiedAssertion {
     pub encrypted: bool,
 }
 
-/// A verified assertion with the RelayState that came beside it (not yet interpreted).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A verified assertion with the RelayState that came beside it (not yet interpreted). `Debug`
+/// never shows the SAMLResponse.
+#[derive(Clone, PartialEq, Eq)]
 pub struct PostedAssertion {
     /// The verified assertion.
     pub assertion: VerifiedAssertion,
@@ -83,6 +84,16 @@ pub struct PostedAssertion {
     pub relay_state: Option<String>,
     /// The SAMLResponse exactly as posted (base64), for AssumeRoleWithSAML. Never log it.
     pub saml_response: String,
+}
+
+impl std::fmt::Debug for PostedAssertion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostedAssertion")
+            .field("assertion", &self.assertion)
+            .field("relay_state", &self.relay_state)
+            .field("saml_response", &"<redacted>")
+            .finish()
+    }
 }
 
 /// Everything one validation found: the checks it ran, what it read, and the verdict.

@@ -27,8 +27,9 @@ pub const METADATA_PATH: &str = "/saml/metadata";
 /// The health probe path.
 pub const HEALTH_PATH: &str = "/healthz";
 
-/// An HTTP request, as the front door (function URL or HTTP API) delivered it.
-#[derive(Debug, Clone, Copy)]
+/// An HTTP request, as the front door (function URL or HTTP API) delivered it. `Debug` never
+/// shows the body (an ACS body holds the assertion).
+#[derive(Clone, Copy)]
 pub struct WebRequest<'a> {
     /// `GET`, `POST`, ...
     pub method: &'a str,
@@ -40,6 +41,18 @@ pub struct WebRequest<'a> {
     pub request_id: &'a str,
     /// The client address.
     pub source_ip: Option<&'a str>,
+}
+
+impl std::fmt::Debug for WebRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("body_bytes", &self.body.len())
+            .field("request_id", &self.request_id)
+            .field("source_ip", &self.source_ip)
+            .finish()
+    }
 }
 
 /// An HTTP answer. `Debug` never shows a `Location`, which may be a bearer URL.
@@ -175,6 +188,17 @@ where
     }
 }
 
+/// The answer when nothing better can be built (the front door's adapter could not encode a
+/// response): the "try again" page, with every security header.
+pub fn unavailable_response(request_id: &str) -> WebResponse {
+    let mut response = WebResponse::html(
+        503,
+        pages::error_page(ErrorPage::TryAgain, None, request_id),
+    );
+    response.headers.push(("retry-after", "30".into()));
+    response
+}
+
 /// The one place a login's outcome becomes HTTP.
 pub fn login_response(result: Result<LoginOutcome, LoginError>, request_id: &str) -> WebResponse {
     let error = match result {
@@ -216,7 +240,8 @@ pub fn login_response(result: Result<LoginOutcome, LoginError>, request_id: &str
             match presign.code {
                 ErrorCode::StillPreparing => (503, ErrorPage::Preparing, message),
                 ErrorCode::TryAgain => (503, ErrorPage::TryAgain, message),
-                ErrorCode::UnknownTarget => (400, ErrorPage::BadRequest, message),
+                // The broker and presign disagree about [targets]: a deployment fault, not the user's.
+                ErrorCode::UnknownTarget => (502, ErrorPage::BadRequest, message),
                 ErrorCode::BadRequest | ErrorCode::IdentityMismatch => {
                     (403, ErrorPage::Rejected, message)
                 }

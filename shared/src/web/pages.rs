@@ -102,10 +102,11 @@ pub fn error_page(kind: ErrorPage, message: Option<&str>, request_id: &str) -> S
 
 /// The chooser: one form posting the same SAMLResponse back with the user's choice.
 pub fn chooser_page(page: &ChooserPage, request_id: &str) -> String {
+    let first_target = page.options.first().map(|o| o.target.as_str());
     let several_targets = page
         .options
         .iter()
-        .any(|o| o.target != page.options[0].target);
+        .any(|o| Some(o.target.as_str()) != first_target);
     let heading = if several_targets {
         "Choose a workspace"
     } else {

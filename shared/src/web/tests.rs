@@ -96,14 +96,31 @@ async fn every_route_answers_with_the_security_headers() {
 }
 
 #[test]
-fn the_csp_allows_exactly_the_pages_stylesheet() {
+fn the_csp_allows_exactly_the_stylesheet_the_pages_carry() {
     use base64::Engine as _;
-    let hash = base64::engine::general_purpose::STANDARD
-        .encode(crate::digest::sha256(pages::STYLE.as_bytes()));
-    assert_eq!(
-        content_security_policy(),
-        format!("default-src 'none'; style-src 'sha256-{hash}'; base-uri 'none'; frame-ancestors 'none'")
+    let page = pages::error_page(ErrorPage::NotFound, None, "r");
+    let style = page
+        .split_once("<style>")
+        .and_then(|(_, rest)| rest.split_once("</style>"))
+        .map(|(style, _)| style)
+        .expect("one <style> element");
+    let hash =
+        base64::engine::general_purpose::STANDARD.encode(crate::digest::sha256(style.as_bytes()));
+    let csp = content_security_policy();
+    assert!(csp.contains(&format!("style-src 'sha256-{hash}'")), "{csp}");
+    assert_eq!(page.matches("<style>").count(), 1);
+    assert!(
+        !page.contains(" style=\""),
+        "no inline style attributes (the CSP forbids them)"
     );
+}
+
+#[test]
+fn the_fallback_answer_is_a_page_with_every_security_header() {
+    let response = unavailable_response("req-fallback");
+    assert_eq!(response.status, 503);
+    assert!(response.body.contains("req-fallback"));
+    assert_secured(&response);
 }
 
 fn presign(code: ErrorCode) -> LoginError {
@@ -115,7 +132,8 @@ fn presign(code: ErrorCode) -> LoginError {
 
 #[test]
 fn each_failure_gets_its_status_and_page() {
-    let aws = |kind, code: &str| AwsError::new("sts:AssumeRoleWithSAML", kind, code, "m");
+    let aws =
+        |kind, code: &str| AwsError::new("sts:AssumeRoleWithSAML", kind, code, "aws-detail-7f3");
     let expired = Rejection::Expired {
         what: "Conditions NotOnOrAfter",
         at: "a".into(),
@@ -214,7 +232,7 @@ fn each_failure_gets_its_status_and_page() {
         ),
         (
             presign(ErrorCode::UnknownTarget),
-            400,
+            502,
             "message for UnknownTarget",
         ),
         (

@@ -79,6 +79,8 @@ def main(args) -> int:
                 client.append(elapsed)
             time.sleep(0.5)
             audits = [a["latency_ms"] for rid, a in _audits(stack.log_dir / "functions.log").items() if rid not in before]
+            if not audits:
+                raise RuntimeError(f"{name}: no audit records in {stack.log_dir / 'functions.log'}")
             print(f"{name:34} {_percentile(client, .5):7.1f} {_percentile(client, .9):7.1f} {max(client):7.1f} | "
                   f"{statistics.median(audits):7.1f} {_percentile(audits, .9):7.1f}")
         return 0

@@ -123,7 +123,9 @@ class LocalIdp:
     def sign_in(self, user_id: str, tile_id: str, knobs: dict) -> dict:
         """The SAMLResponse (base64), RelayState and ACS URL for a click on a tile."""
         user = self.world["users"][user_id]
-        tile = next(t for t in self.world["tiles"] if t["id"] == tile_id)
+        tile = next((t for t in self.world["tiles"] if t["id"] == tile_id), None)
+        if tile is None:
+            raise KeyError(f"no tile {tile_id!r}")
         roles = [role for role in tile["roles"] if role in user["roles"]]
         if not roles:
             raise KeyError(f"{user_id} has none of the roles of tile {tile_id}")
@@ -160,8 +162,8 @@ class LocalIdp:
         request = Request(environ)
         try:
             response = self.route(request)
-        except KeyError as error:
-            response = _page("Unknown user or tile", f"<p>{html.escape(str(error))}</p>", 400)
+        except (KeyError, StopIteration, ValueError) as error:
+            response = _page("Unknown user, tile or option", f"<p>{html.escape(repr(error))}</p>", 400)
         return response(environ, start_response)
 
     def route(self, request: Request) -> Response:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import queue
 import shutil
 import signal
 import socket
@@ -100,23 +101,26 @@ class Stack:
     def __init__(self, args) -> None:
         self.args = args
         self.processes: list[subprocess.Popen] = []
+        self.logs: list = []
         self.idp_server = None
         self.log_dir = pathlib.Path(args.log_dir or tempfile.mkdtemp(prefix="studiogate-local-")).resolve()
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        auto = args.ports == "auto"
-        self.ports = {name: (free_port() if auto else port) for name, port in DEFAULT_PORTS.items()}
-        if not auto:
+        if args.ports == "auto":
+            # The emulator and the IdP bind port 0 themselves; cargo lambda watch needs its port named.
+            self.ports = {"emulator": 0, "functions": free_port(), "idp": 0}
+        else:
+            self.ports = dict(DEFAULT_PORTS)
             for name, port in self.ports.items():
                 require_free(port, name)
-        self.emulator = f"http://127.0.0.1:{self.ports['emulator']}"
         self.functions = f"http://127.0.0.1:{self.ports['functions']}"
-        self.idp = f"http://127.0.0.1:{self.ports['idp']}"
         self.broker = f"{self.functions}/lambda-url/saml-validator"
+        self.emulator = self.idp = ""
 
     def _spawn(self, name: str, command: list[str], cwd: pathlib.Path, env: dict | None = None,
                read_stdout: bool = False) -> subprocess.Popen:
         """Starts `command` in its own process group, its output in `<log_dir>/<name>.log`."""
         log = open(self.log_dir / f"{name}.log", "wb")
+        self.logs.append(log)
         process = subprocess.Popen(
             command, cwd=cwd, env=env, stdout=subprocess.PIPE if read_stdout else log, stderr=log,
             start_new_session=True,
@@ -124,28 +128,38 @@ class Stack:
         self.processes.append(process)
         return process
 
-    def start(self) -> dict:
-        python = sys.executable
-        say = print if not self.args.quiet else (lambda *a, **k: None)
-        say(f"== emulator on {self.emulator} (moto + studiogate's STS, SageMaker, EMR), world tests/emulator/worlds/default.json")
+    def _start_emulator(self, seconds: float = 120) -> dict:
+        """Starts the emulator and waits for its endpoint line; returns what seeding created."""
         emulator = self._spawn(
             "emulator",
-            [python, "-m", "studiogate_emulator", "serve", "--port", str(self.ports["emulator"]),
+            [sys.executable, "-m", "studiogate_emulator", "serve", "--port", str(self.ports["emulator"]),
              "--seed", "worlds/default.json", "--parent-pid", str(os.getpid())],
             ROOT / "tests/emulator",
             read_stdout=True,
         )
-        world = None
-        for line in emulator.stdout:
-            text = line.decode().strip()
+        lines: queue.Queue = queue.Queue()
+        # Keep draining its stdout, so the emulator never blocks on a full pipe.
+        threading.Thread(target=lambda: [lines.put(line.decode().strip()) for line in emulator.stdout], daemon=True).start()
+        world, deadline = None, time.time() + seconds
+        while time.time() < deadline:
+            try:
+                text = lines.get(timeout=0.5)
+            except queue.Empty:
+                if emulator.poll() is not None:
+                    break
+                continue
             if text.startswith("EMULATOR_WORLD="):
                 world = json.loads(text.removeprefix("EMULATOR_WORLD="))
             if text.startswith("EMULATOR_ENDPOINT="):
-                break
-        else:
-            raise StackError(f"the emulator exited; see {self.log_dir / 'emulator.log'}")
-        # Keep draining its stdout, so the emulator never blocks on a full pipe.
-        threading.Thread(target=lambda: [None for _ in emulator.stdout], daemon=True).start()
+                self.emulator = text.removeprefix("EMULATOR_ENDPOINT=")
+                return world
+        raise StackError(f"the emulator did not start within {seconds:.0f} s; see {self.log_dir / 'emulator.log'}")
+
+    def start(self) -> dict:
+        say = print if not self.args.quiet else (lambda *a, **k: None)
+        say("== emulator (moto + studiogate's STS, SageMaker, EMR), world tests/emulator/worlds/default.json")
+        world = self._start_emulator()
+        say(f"   {self.emulator}")
 
         config_path = self.log_dir / "studiogate.toml"
         config_path.write_text(
@@ -185,11 +199,13 @@ class Stack:
         wait_for(f"{self.functions}/2015-03-31/functions/presign/invocations", self.args.build_timeout, "presign",
                  method="POST", data=b"{}", process=watch)
 
-        say(f"== local IdP on {self.idp} (pysaml2), importing the broker's metadata from {self.broker}/saml/metadata")
-        app = LocalIdp(load_world(str(ROOT / self.args.idp_world)), self.idp, f"{self.broker}/saml/metadata")
+        say(f"== local IdP (pysaml2), importing the broker's metadata from {self.broker}/saml/metadata")
+        app = LocalIdp(load_world(str(ROOT / self.args.idp_world)), "", f"{self.broker}/saml/metadata")
         self.idp_server = make_server("127.0.0.1", self.ports["idp"], app, threaded=True, request_handler=_QuietHandler)
+        self.idp = app.base_url = f"http://127.0.0.1:{self.idp_server.server_port}"
         threading.Thread(target=self.idp_server.serve_forever, daemon=True).start()
         app.server()  # import the SP metadata now, so a bad broker answer fails here
+        say(f"   {self.idp}")
 
         ready = {
             "emulator": self.emulator,
@@ -219,7 +235,12 @@ class Stack:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        for log in self.logs:
+            log.close()
 
 
 def banner(ready: dict) -> str:

@@ -38,6 +38,8 @@ class LocalStack:
         self.log_file = pathlib.Path(ready["log_dir"]) / "functions.log"
         self.posted_responses: list[str] = []
         self.locations: list[str] = []
+        # Every secret the emulator issued, gathered before each reset clears them.
+        self.secrets: dict[str, list] = {"credentials": [], "signin_tokens": [], "presigned_tokens": []}
 
     # ----- the IdP and the ACS
     def sign_in(self, user: str = "alice", tile: str = "sagemaker-user", **knobs) -> dict:
@@ -82,7 +84,12 @@ class LocalStack:
         session = boto3.session.Session(aws_access_key_id="AKIATESTS", aws_secret_access_key="tests", region_name="us-east-1")
         return session.client(service, endpoint_url=self.emulator, config=Config(retries={"total_max_attempts": 1}))
 
+    def collect_secrets(self) -> None:
+        for kind, values in self.control("GET", "/secrets").items():
+            self.secrets[kind].extend(values)
+
     def fresh_world(self) -> dict:
+        self.collect_secrets()
         self.control("POST", "/reset")
         self.control("POST", "/config", {"transition_seconds": 0.3})
         description = json.loads(WORLD.read_text())
@@ -101,19 +108,27 @@ def stack():
         "--accept-acs-as-recipient", "--log-dir", str(log_dir), "--quiet",
     ]
     process = subprocess.Popen(command, cwd=REPO / "tests/local", stdout=subprocess.PIPE, text=True, start_new_session=True)
-    ready = None
-    started = time.time()
-    for line in process.stdout:
-        if line.startswith("STACK_READY="):
-            ready = json.loads(line.removeprefix("STACK_READY="))
-            break
-    if ready is None:
-        process.wait(timeout=30)
-        pytest.fail(f"the local stack did not start (exit {process.returncode}); see {log_dir}")
-    print(f"\nlocal stack ready in {time.time() - started:.1f}s: {ready['acs']}")
-    yield LocalStack(ready)
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=30)
+    try:
+        ready = None
+        started = time.time()
+        for line in process.stdout:
+            if line.startswith("STACK_READY="):
+                ready = json.loads(line.removeprefix("STACK_READY="))
+                break
+        if ready is None:
+            process.wait(timeout=30)
+            pytest.fail(f"the local stack did not start (exit {process.returncode}); see {log_dir}")
+        print(f"\nlocal stack ready in {time.time() - started:.1f}s: {ready['acs']}")
+        yield LocalStack(ready)
+    finally:
+        # The orchestrator stops its children on SIGTERM; SIGKILL it if it does not.
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 @pytest.fixture
