@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what studiogate's commands need, idempotently: the Debian packages the local IdP and the
 # browser test use (xmlsec1, chromium, chromium-driver), a Python virtualenv in ./.venv with the
-# pinned tools of requirements.txt, and the rustup components/targets. Safe to run repeatedly.
+# pinned tools of requirements.txt, the SAM CLI in ./.venv-sam (requirements-sam.txt), and the
+# rustup components/targets. Safe to run repeatedly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +30,17 @@ want=$(sha256sum requirements.txt | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
   echo "$want" > "$stamp"
+fi
+
+# The SAM CLI pins its own boto3: a virtualenv of its own.
+if [ ! -x .venv-sam/bin/python ]; then
+  python3 -m venv .venv-sam
+fi
+sam_stamp=.venv-sam/.requirements.sha256
+sam_want=$(sha256sum requirements-sam.txt | cut -d' ' -f1)
+if [ "$(cat "$sam_stamp" 2>/dev/null)" != "$sam_want" ]; then
+  .venv-sam/bin/pip install --quiet --disable-pip-version-check -r requirements-sam.txt
+  echo "$sam_want" > "$sam_stamp"
 fi
 
 if command -v rustup >/dev/null 2>&1; then

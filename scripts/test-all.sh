@@ -2,7 +2,8 @@
 # Every test studiogate has: unit tests, the SAML conformance corpus, the CLI, the Lambda handlers
 # in-process, the local AWS emulator (its own pytest suite and the Rust harness), the full stack over
 # HTTP and in headless Chromium (tests/local), the main command's --once login, the SAM template
-# lint, and the arm64 Lambda build check. Sets up what it needs first (scripts/setup.sh). Ends with one line:
+# (cfn-lint, sam validate --lint, the policy and contract checks) and `sam build` of both arm64
+# functions. Sets up what it needs first (scripts/setup.sh). Ends with one line:
 # `studiogate: N passed, M failed, K skipped`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,10 +31,16 @@ else
   echo "test result: FAILED. 0 passed; 1 failed" >> "$log"; failed_steps=$((failed_steps + 1))
 fi
 
-echo "== cfn-lint template.yaml"
+echo "== template.yaml: cfn-lint, sam validate --lint, policy and contract checks (pytest, tests/template)"
 if cfn-lint template.yaml; then echo "test result: ok. 1 passed; 0 failed" >> "$log"; else echo "test result: FAILED. 0 passed; 1 failed" >> "$log"; failed_steps=$((failed_steps + 1)); fi
+if SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam validate --region us-east-1; then   # samconfig.toml: --lint
+  echo "test result: ok. 1 passed; 0 failed" >> "$log"
+else
+  echo "test result: FAILED. 0 passed; 1 failed" >> "$log"; failed_steps=$((failed_steps + 1))
+fi
+(cd tests/template && ../../.venv/bin/python -m pytest -q -p no:cacheprovider .) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
 
-echo "== arm64 Lambda binaries: build and check their dynamic dependencies"
+echo "== sam build: both arm64 bootstraps, their dynamic dependencies and zipped sizes"
 if ./scripts/check-lambda-build.sh; then echo "test result: ok. 1 passed; 0 failed" >> "$log"; else echo "test result: FAILED. 0 passed; 1 failed" >> "$log"; failed_steps=$((failed_steps + 1)); fi
 
 # Sum cargo's `test result:` lines and the corpus line into one closing line.

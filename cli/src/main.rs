@@ -18,6 +18,9 @@ enum Command {
     /// Validate a SAML Response offline and print every check as JSON.
     /// Exit code: 0 accept, 1 reject, 2 usage or configuration error.
     Inspect(Box<inspect::InspectArgs>),
+    /// Print, as JSON, what each function needs from its deployment: the environment variables
+    /// it reads and the AWS operations it calls (the template tests check template.yaml against it).
+    Contract,
     /// Configuration tools.
     Config {
         #[command(subcommand)]
@@ -38,6 +41,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Inspect(args) => inspect::run(*args),
+        Command::Contract => {
+            let contract = studiogate::aws::contract::all();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&contract).unwrap_or_default()
+            );
+            ExitCode::SUCCESS
+        }
         Command::Config {
             command: ConfigCommand::Check { file },
         } => match studiogate::config::BrokerConfig::from_file(&file) {

@@ -4,15 +4,23 @@
 
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use serde_json::Value;
-use studiogate::config::BrokerConfig;
+use studiogate::aws::ssm::SdkParameterStore;
+use studiogate::config::deployment::{load, Environment, Function};
 use studiogate::provision::wiring::{handle_event, sdk_config, sdk_presigner};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     studiogate::telemetry::init_json_logs();
-    let config = BrokerConfig::from_env()
-        .inspect_err(|e| tracing::error!(error = %e, "configuration rejected"))?;
-    let presigner = sdk_presigner(&config, &sdk_config().await);
+    let aws = sdk_config().await;
+    let function = Function::Presign;
+    let config = load(
+        function,
+        &Environment::of_process(function),
+        &SdkParameterStore::new(&aws),
+    )
+    .await
+    .inspect_err(|e| tracing::error!(error = %e, "configuration rejected"))?;
+    let presigner = sdk_presigner(&config, &aws);
     tracing::info!(targets = config.targets.len(), "presign ready");
     let presigner = &presigner;
     run(service_fn(move |event: LambdaEvent<Value>| async move {

@@ -2,17 +2,25 @@
 //! (bad config fails here, naming the field), the SDK clients once, then the handler.
 
 use lambda_http::{run, service_fn, Error, Request};
-use studiogate::config::BrokerConfig;
+use studiogate::aws::ssm::SdkParameterStore;
+use studiogate::config::deployment::{load, Environment, Function};
 use studiogate::login::wiring::sdk_broker;
 use studiogate::provision::wiring::sdk_config;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     studiogate::telemetry::init_json_logs();
-    let config = BrokerConfig::from_env()
-        .inspect_err(|e| tracing::error!(error = %e, "configuration rejected"))?;
-    let broker = sdk_broker(&config, &sdk_config().await)
-        .inspect_err(|e| tracing::error!(error = %e, "configuration rejected"))?;
+    let aws = sdk_config().await;
+    let function = Function::SamlValidator;
+    let config = load(
+        function,
+        &Environment::of_process(function),
+        &SdkParameterStore::new(&aws),
+    )
+    .await
+    .and_then(|config| sdk_broker(&config, &aws).map(|broker| (config, broker)))
+    .inspect_err(|e| tracing::error!(error = %e, "configuration rejected"));
+    let (config, broker) = config?;
     tracing::info!(
         idp = %broker.flow.validator.settings().idp_entity_id,
         targets = config.targets.len(),

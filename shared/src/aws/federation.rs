@@ -4,8 +4,8 @@ use super::{AwsError, ErrorKind};
 use crate::provision::contract::FederatedCredentials;
 use crate::provision::ports::ConsoleFederation;
 
-/// The calls this adapter makes (the federation endpoint needs no IAM permission of the function).
-pub const OPERATIONS: &[&str] = &["signin:GetSigninToken"];
+/// The calls this adapter makes with the user's credentials (no IAM permission is involved).
+pub const USER_OPERATIONS: &[&str] = &["signin:GetSigninToken"];
 
 /// The federation endpoint at a configured URL.
 #[derive(Clone, Debug)]

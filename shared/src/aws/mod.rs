@@ -2,11 +2,13 @@
 //! operations it calls (`OPERATIONS`), so the deployment's IAM policy can be checked against the code.
 
 pub mod arn;
+pub mod contract;
 pub mod dynamodb;
 pub mod emr;
 pub mod federation;
 pub mod lambda;
 pub mod sagemaker;
+pub mod ssm;
 pub mod sts;
 
 use crate::provision::retry::Retryable;

@@ -11,16 +11,19 @@ use aws_sdk_sagemaker::types::{
 };
 use std::collections::BTreeMap;
 
-/// The AWS operations this adapter calls (its IAM needs; `iam:PassRole` for the execution role).
+/// The AWS operations this adapter calls with the function's role (`iam:PassRole` for the
+/// execution role comes with CreateUserProfile and UpdateUserProfile).
 pub const OPERATIONS: &[&str] = &[
     "sagemaker:DescribeUserProfile",
     "sagemaker:ListTags",
     "sagemaker:CreateUserProfile",
     "sagemaker:UpdateUserProfile",
     "sagemaker:AddTags",
-    "sagemaker:CreatePresignedDomainUrl",
     "iam:PassRole",
 ];
+
+/// The operations it calls with the user's federated credentials (the user's role grants them).
+pub const USER_OPERATIONS: &[&str] = &["sagemaker:CreatePresignedDomainUrl"];
 
 /// SageMaker through the SDK.
 #[derive(Clone, Debug)]

@@ -6,8 +6,8 @@ use crate::login::ports::{AssumeRoleWithSaml, SamlFederation, StsAnswer};
 use crate::provision::contract::FederatedCredentials;
 use crate::provision::ports::CallerIdentity;
 
-/// The AWS operations this adapter calls (GetCallerIdentity needs no IAM permission).
-pub const OPERATIONS: &[&str] = &["sts:GetCallerIdentity"];
+/// The operations [`SdkSts`] calls with the user's credentials (GetCallerIdentity needs no permission).
+pub const USER_OPERATIONS: &[&str] = &["sts:GetCallerIdentity"];
 
 /// STS through the SDK.
 #[derive(Clone, Debug)]
@@ -45,8 +45,8 @@ impl CallerIdentity for SdkSts {
     }
 }
 
-/// The AWS operations [`SdkSamlFederation`] calls (unsigned: no IAM permission is involved).
-pub const FEDERATION_OPERATIONS: &[&str] = &["sts:AssumeRoleWithSAML"];
+/// The operations [`SdkSamlFederation`] calls unsigned (the assertion is the credential).
+pub const UNSIGNED_OPERATIONS: &[&str] = &["sts:AssumeRoleWithSAML"];
 
 /// AssumeRoleWithSAML through the SDK.
 #[derive(Clone, Debug)]

@@ -21,7 +21,9 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginConfig {
-    /// The presign function to invoke (name, partial or full ARN).
+    /// The presign function to invoke (name, partial or full ARN). A deployment sets it through
+    /// `STUDIOGATE_PRESIGN_FUNCTION`.
+    #[serde(default)]
     pub presign_function: String,
     /// The DynamoDB replay table.
     #[serde(default)]
@@ -89,7 +91,8 @@ pub(crate) fn check(
     if login.presign_function.trim().is_empty() {
         return field(
             "presign_function",
-            "name the presign Lambda function".into(),
+            "name the presign Lambda function (a deployment sets STUDIOGATE_PRESIGN_FUNCTION)"
+                .into(),
         );
     }
     match (&login.replay_table, login.replay_in_memory) {

@@ -1,4 +1,5 @@
-//! The broker's one configuration format (TOML), loaded once at cold start from
+//! The broker's one configuration format (TOML), loaded once at cold start by [`deployment::load`]:
+//! from an SSM parameter (`STUDIOGATE_CONFIG_PARAMETER`, deployments) or, for local runs,
 //! `STUDIOGATE_CONFIG_FILE` (a path) or `STUDIOGATE_CONFIG` (the TOML text). Every field is checked
 //! at load, and an error names the field and says what to put there.
 //!
@@ -20,6 +21,7 @@
 
 mod certs;
 mod checks;
+pub mod deployment;
 mod login;
 mod metadata;
 mod targets;
@@ -159,7 +161,8 @@ impl Default for SpConfig {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct BrokerConfig {
-    /// `[idp]`.
+    /// `[idp]` (a deployment may leave it out: the stack provides the IdP metadata).
+    #[serde(default)]
     pub idp: IdpConfig,
     /// `[sp]`.
     #[serde(default)]
@@ -186,20 +189,6 @@ fn read_file(path: &Path) -> Result<String, ConfigError> {
 }
 
 impl BrokerConfig {
-    /// Loads from the environment (`STUDIOGATE_CONFIG_FILE` or `STUDIOGATE_CONFIG`) and validates.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let file = std::env::var_os(ENV_CONFIG_FILE).filter(|v| !v.is_empty());
-        let inline = std::env::var(ENV_CONFIG_INLINE)
-            .ok()
-            .filter(|v| !v.is_empty());
-        match (file, inline) {
-            (Some(_), Some(_)) => Err(ConfigError::Ambiguous),
-            (Some(path), None) => Self::from_file(Path::new(&path)),
-            (None, Some(text)) => Self::from_toml(&text, None),
-            (None, None) => Err(ConfigError::NotProvided),
-        }
-    }
-
     /// Loads a file and validates; relative paths inside resolve against its directory.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
         let text = read_file(path)?;
@@ -210,14 +199,21 @@ impl BrokerConfig {
     pub fn from_toml(text: &str, base_dir: Option<&Path>) -> Result<Self, ConfigError> {
         let mut config = Self::parse_unvalidated(text)?;
         config.resolve_files(base_dir)?;
-        config.saml_validator()?;
-        targets::check(&config.presign, &config.targets)
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks every field (the SAML settings, `[presign]`, `[targets]`, `[login]`), naming the first
+    /// bad one. `from_toml` calls it; so does the deployment loader after its overlays.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.saml_validator()?;
+        targets::check(&self.presign, &self.targets)
             .map_err(|(field, message)| ConfigError::field(field, message))?;
-        if let Some(login) = &config.login {
-            login::check(login, &config.presign, &config.targets)
+        if let Some(login) = &self.login {
+            login::check(login, &self.presign, &self.targets)
                 .map_err(|(field, message)| ConfigError::field(field, message))?;
         }
-        Ok(config)
+        Ok(())
     }
 
     /// `[login]`, which the ACS endpoint cannot run without.

@@ -149,43 +149,47 @@ fn imports_entity_id_and_signing_certificates_from_idp_metadata() {
     std::fs::remove_dir_all(dir).ok();
 }
 
-#[test]
-fn reads_config_from_a_file_or_inline_environment_variable_but_not_both() {
-    // The only test that touches these variables.
+#[tokio::test]
+async fn local_runs_read_config_from_a_file_or_the_inline_variable_but_not_both() {
+    use super::deployment::{load, Environment, Function, ParameterStore};
+    struct NoStore;
+    impl ParameterStore for NoStore {
+        async fn parameter(&self, _: &str) -> Result<String, crate::aws::AwsError> {
+            unreachable!("local runs read no SSM parameter")
+        }
+    }
     let dir = std::env::temp_dir().join(format!("studiogate-env-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("studiogate.toml");
     std::fs::write(&path, toml_with("", "")).unwrap();
-    let set = |file: Option<&std::path::Path>, inline: Option<String>| {
-        match file {
-            Some(p) => std::env::set_var(ENV_CONFIG_FILE, p),
-            None => std::env::remove_var(ENV_CONFIG_FILE),
-        }
-        match inline {
-            Some(t) => std::env::set_var(ENV_CONFIG_INLINE, t),
-            None => std::env::remove_var(ENV_CONFIG_INLINE),
-        }
-    };
-    set(None, None);
+    let file = path.display().to_string();
+    let presign = |env: Environment| async move { load(Function::Presign, &env, &NoStore).await };
     assert_eq!(
-        BrokerConfig::from_env().unwrap_err(),
+        presign(Environment::default()).await.unwrap_err(),
         ConfigError::NotProvided
     );
-    set(Some(&path), None);
-    assert!(BrokerConfig::from_env().is_ok());
-    set(None, Some(toml_with("", "")));
-    assert!(BrokerConfig::from_env().is_ok());
-    set(Some(&path), Some(toml_with("", "")));
-    assert_eq!(
-        BrokerConfig::from_env().unwrap_err(),
-        ConfigError::Ambiguous
+    assert!(
+        presign(Environment::default().with(ENV_CONFIG_FILE, file.clone()))
+            .await
+            .is_ok()
     );
-    set(Some(&dir.join("missing.toml")), None);
+    assert!(
+        presign(Environment::default().with(ENV_CONFIG_INLINE, toml_with("", "")))
+            .await
+            .is_ok()
+    );
+    let both = Environment::default()
+        .with(ENV_CONFIG_FILE, file)
+        .with(ENV_CONFIG_INLINE, toml_with("", ""));
+    assert_eq!(presign(both).await.unwrap_err(), ConfigError::Ambiguous);
+    let missing = Environment::default().with(
+        ENV_CONFIG_FILE,
+        dir.join("missing.toml").display().to_string(),
+    );
     assert!(matches!(
-        BrokerConfig::from_env().unwrap_err(),
+        presign(missing).await.unwrap_err(),
         ConfigError::Read { .. }
     ));
-    set(None, None);
     std::fs::remove_dir_all(dir).ok();
 }
 

@@ -1,0 +1,358 @@
+//! The configuration of a deployed function: the TOML from an SSM parameter (or, for local runs, a
+//! file or the variable itself), then what the stack knows better than the TOML: the IdP metadata,
+//! the SP key, the replay table, the presign function, the SageMaker API endpoint and the stack's
+//! auto-shutdown lifecycle configuration. Each function reads only its own variables
+//! ([`Function::environment`]); `template.yaml` sets exactly those (a test checks).
+
+use super::{BrokerConfig, ConfigError, Secret, Target, ENV_CONFIG_FILE, ENV_CONFIG_INLINE};
+use crate::aws::AwsError;
+use crate::provision::rules::{AppLifecycle, AppType};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::Path;
+
+/// An SSM parameter holding the TOML configuration (String or SecureString).
+pub const ENV_CONFIG_PARAMETER: &str = "STUDIOGATE_CONFIG_PARAMETER";
+/// An SSM parameter holding the IdP metadata XML (becomes `idp.metadata`).
+pub const ENV_IDP_METADATA_PARAMETER: &str = "STUDIOGATE_IDP_METADATA_PARAMETER";
+/// An SSM SecureString holding the SP decryption key PEM (becomes `sp.decryption_key_pem`).
+pub const ENV_SP_KEY_PARAMETER: &str = "STUDIOGATE_SP_KEY_PARAMETER";
+/// The replay table the stack created (becomes `login.replay_table`).
+pub const ENV_REPLAY_TABLE: &str = "STUDIOGATE_REPLAY_TABLE";
+/// The presign function the stack created (becomes `login.presign_function`).
+pub const ENV_PRESIGN_FUNCTION: &str = "STUDIOGATE_PRESIGN_FUNCTION";
+/// The SageMaker API interface endpoint URL (becomes `presign.sagemaker_endpoint_url`).
+pub const ENV_SAGEMAKER_ENDPOINT_URL: &str = "STUDIOGATE_SAGEMAKER_ENDPOINT_URL";
+/// A Studio lifecycle configuration ARN for JupyterLab that every SageMaker target's default rule
+/// gets when it names none (the stack's idle auto-shutdown).
+pub const ENV_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG: &str =
+    "STUDIOGATE_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG";
+
+/// Which function is loading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    /// The ACS endpoint.
+    SamlValidator,
+    /// The presign function.
+    Presign,
+}
+
+impl Function {
+    /// The deployment variables this function reads; the stack sets exactly these.
+    pub fn environment(self) -> &'static [&'static str] {
+        match self {
+            Function::SamlValidator => &[
+                ENV_CONFIG_PARAMETER,
+                ENV_IDP_METADATA_PARAMETER,
+                ENV_SP_KEY_PARAMETER,
+                ENV_REPLAY_TABLE,
+                ENV_PRESIGN_FUNCTION,
+            ],
+            Function::Presign => &[
+                ENV_CONFIG_PARAMETER,
+                ENV_IDP_METADATA_PARAMETER,
+                ENV_SAGEMAKER_ENDPOINT_URL,
+                ENV_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG,
+            ],
+        }
+    }
+}
+
+/// Variables for local runs only (`cargo lambda watch`, tests); a deployment sets none of them.
+pub const LOCAL_ENVIRONMENT: &[&str] = &[ENV_CONFIG_FILE, ENV_CONFIG_INLINE];
+
+/// SSM Parameter Store, as the loader needs it.
+pub trait ParameterStore: Send + Sync {
+    /// GetParameter with decryption: the value.
+    fn parameter(&self, name: &str) -> impl Future<Output = Result<String, AwsError>> + Send;
+}
+
+/// The variables a function reads, captured once (tests build one by hand). Empty values count
+/// as unset: CloudFormation passes `""` for an optional parameter left blank.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Environment(BTreeMap<&'static str, String>);
+
+impl Environment {
+    /// This process's values of `function`'s variables and the local ones.
+    pub fn of_process(function: Function) -> Self {
+        let names = function.environment().iter().chain(LOCAL_ENVIRONMENT);
+        Environment(
+            names
+                .filter_map(|name| std::env::var(name).ok().map(|value| (*name, value)))
+                .collect(),
+        )
+    }
+
+    /// With `name` set to `value`.
+    pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.0.insert(name, value.into());
+        self
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+}
+
+async fn fetch<P: ParameterStore>(
+    store: &P,
+    variable: &str,
+    name: &str,
+) -> Result<String, ConfigError> {
+    store
+        .parameter(name)
+        .await
+        .map_err(|error| ConfigError::Read {
+            path: format!("SSM parameter {name:?} (from {variable})"),
+            message: format!("{}: {}", error.code, error.message),
+        })
+}
+
+/// Loads, overlays and validates `function`'s configuration. Errors name the variable or field.
+pub async fn load<P: ParameterStore>(
+    function: Function,
+    env: &Environment,
+    store: &P,
+) -> Result<BrokerConfig, ConfigError> {
+    let mut config = match (
+        env.get(ENV_CONFIG_PARAMETER),
+        env.get(ENV_CONFIG_FILE),
+        env.get(ENV_CONFIG_INLINE),
+    ) {
+        (Some(name), None, None) => {
+            let text = fetch(store, ENV_CONFIG_PARAMETER, name).await?;
+            let mut config = BrokerConfig::parse_unvalidated(&text)?;
+            config.resolve_files(None)?;
+            config
+        }
+        (None, Some(path), None) => {
+            let path = Path::new(path);
+            let mut config = BrokerConfig::parse_unvalidated(&super::read_file(path)?)?;
+            config.resolve_files(path.parent())?;
+            config
+        }
+        (None, None, Some(text)) => {
+            let mut config = BrokerConfig::parse_unvalidated(text)?;
+            config.resolve_files(None)?;
+            config
+        }
+        (None, None, None) => return Err(ConfigError::NotProvided),
+        _ => return Err(ConfigError::Ambiguous),
+    };
+    let is_set = |name| function.environment().contains(&name);
+    if let Some(name) = env
+        .get(ENV_IDP_METADATA_PARAMETER)
+        .filter(|_| is_set(ENV_IDP_METADATA_PARAMETER))
+    {
+        if config.idp.metadata.is_some() {
+            return Err(super::ConfigError::field(
+                "idp.metadata",
+                format!("the stack provides the IdP metadata ({ENV_IDP_METADATA_PARAMETER}); remove it from the configuration"),
+            ));
+        }
+        config.idp.metadata = Some(fetch(store, ENV_IDP_METADATA_PARAMETER, name).await?);
+    }
+    if let Some(name) = env
+        .get(ENV_SP_KEY_PARAMETER)
+        .filter(|_| is_set(ENV_SP_KEY_PARAMETER))
+    {
+        config.sp.decryption_key_pem =
+            Some(Secret(fetch(store, ENV_SP_KEY_PARAMETER, name).await?));
+    }
+    let replay_table = env
+        .get(ENV_REPLAY_TABLE)
+        .filter(|_| is_set(ENV_REPLAY_TABLE));
+    let presign_function = env
+        .get(ENV_PRESIGN_FUNCTION)
+        .filter(|_| is_set(ENV_PRESIGN_FUNCTION));
+    if replay_table.is_some() || presign_function.is_some() {
+        let login = config.login.as_mut().ok_or_else(|| {
+            ConfigError::field(
+                "login",
+                "saml-validator needs a [login] section (allowed_roles at least)",
+            )
+        })?;
+        if let Some(table) = replay_table {
+            login.replay_table = Some(table.to_owned());
+            login.replay_in_memory = false;
+        }
+        if let Some(function) = presign_function {
+            login.presign_function = function.to_owned();
+        }
+    }
+    if let Some(url) = env
+        .get(ENV_SAGEMAKER_ENDPOINT_URL)
+        .filter(|_| is_set(ENV_SAGEMAKER_ENDPOINT_URL))
+    {
+        config.presign.sagemaker_endpoint_url = Some(url.to_owned());
+    }
+    if let Some(arn) = env
+        .get(ENV_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG)
+        .filter(|_| is_set(ENV_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG))
+    {
+        for target in config.targets.values_mut() {
+            if let Target::Sagemaker(t) = target {
+                t.default
+                    .lifecycle_configs
+                    .entry(AppType::JupyterLab)
+                    .or_insert_with(|| AppLifecycle {
+                        default: Some(arn.to_owned()),
+                        arns: Vec::new(),
+                    });
+            }
+        }
+    }
+    if function == Function::Presign {
+        // presign never reads [login]; its fields that only the ACS's stack variables fill stay unchecked.
+        config.login = None;
+    }
+    config.validate()?;
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::ErrorKind;
+    use crate::saml::testkit;
+
+    /// Parameter Store over a map.
+    struct Store(BTreeMap<&'static str, String>);
+
+    impl ParameterStore for Store {
+        async fn parameter(&self, name: &str) -> Result<String, AwsError> {
+            self.0.get(name).cloned().ok_or_else(|| {
+                AwsError::new(
+                    "ssm:GetParameter",
+                    ErrorKind::NotFound,
+                    "ParameterNotFound",
+                    "no such parameter",
+                )
+            })
+        }
+    }
+
+    fn metadata() -> String {
+        let body: String = testkit::IDP
+            .cert_pem
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        format!(
+            r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{}"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>{body}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor></md:IDPSSODescriptor></md:EntityDescriptor>"#,
+            testkit::IDP_ENTITY_ID
+        )
+    }
+
+    /// The TOML an operator stores: no IdP trust, no table, no function (the stack adds them).
+    const DEPLOYED: &str = r#"
+[sp]
+acs_urls = ["https://sso.example.test/saml/acs"]
+[login]
+allowed_roles = ["arn:aws:iam::123456789012:role/StudioUser"]
+[targets.ml]
+kind = "sagemaker"
+display_name = "ML"
+domain_id = "d-1"
+default = { execution_role = "arn:aws:iam::123456789012:role/Exec" }
+"#;
+
+    fn store() -> Store {
+        Store(BTreeMap::from([
+            ("/studiogate/config", DEPLOYED.to_owned()),
+            ("/studiogate/idp-metadata", metadata()),
+        ]))
+    }
+
+    fn deployed(function: Function) -> Environment {
+        let env = Environment::default()
+            .with(ENV_CONFIG_PARAMETER, "/studiogate/config")
+            .with(ENV_IDP_METADATA_PARAMETER, "/studiogate/idp-metadata");
+        match function {
+            Function::SamlValidator => env
+                .with(ENV_REPLAY_TABLE, "stack-replay")
+                .with(ENV_PRESIGN_FUNCTION, "stack-presign")
+                .with(ENV_SP_KEY_PARAMETER, ""),
+            Function::Presign => env
+                .with(ENV_SAGEMAKER_ENDPOINT_URL, "https://vpce-1.api.sagemaker.us-east-1.vpce.amazonaws.com")
+                .with(ENV_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG, "arn:aws:sagemaker:us-east-1:123456789012:studio-lifecycle-config/auto-shutdown"),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_acs_gets_the_stacks_idp_metadata_table_and_presign_function() {
+        let config = load(
+            Function::SamlValidator,
+            &deployed(Function::SamlValidator),
+            &store(),
+        )
+        .await
+        .expect("loads");
+        assert_eq!(
+            config.saml_validator().unwrap().settings().idp_entity_id,
+            testkit::IDP_ENTITY_ID
+        );
+        let login = config.login().unwrap();
+        assert_eq!(login.replay_table.as_deref(), Some("stack-replay"));
+        assert_eq!(login.presign_function, "stack-presign");
+        assert!(
+            config.sp.decryption_key_pem.is_none(),
+            "a blank variable is unset"
+        );
+        assert!(
+            config.presign.sagemaker_endpoint_url.is_none(),
+            "not saml-validator's variable"
+        );
+    }
+
+    #[tokio::test]
+    async fn presign_gets_the_endpoint_and_the_default_auto_shutdown() {
+        let config = load(Function::Presign, &deployed(Function::Presign), &store())
+            .await
+            .expect("loads");
+        assert_eq!(
+            config.presign.sagemaker_endpoint_url.as_deref(),
+            Some("https://vpce-1.api.sagemaker.us-east-1.vpce.amazonaws.com")
+        );
+        let Target::Sagemaker(ml) = &config.targets["ml"] else {
+            panic!()
+        };
+        assert_eq!(
+            ml.default.lifecycle_configs[&AppType::JupyterLab]
+                .default
+                .as_deref(),
+            Some("arn:aws:sagemaker:us-east-1:123456789012:studio-lifecycle-config/auto-shutdown")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_parameter_names_the_variable_and_the_parameter() {
+        let env = deployed(Function::SamlValidator).with(ENV_IDP_METADATA_PARAMETER, "/nope");
+        let error = load(Function::SamlValidator, &env, &store())
+            .await
+            .unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.contains("\"/nope\"") && text.contains(ENV_IDP_METADATA_PARAMETER),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn without_the_stacks_function_name_the_acs_refuses_to_start() {
+        let env = Environment::default()
+            .with(ENV_CONFIG_PARAMETER, "/studiogate/config")
+            .with(ENV_IDP_METADATA_PARAMETER, "/studiogate/idp-metadata");
+        match load(Function::SamlValidator, &env, &store()).await {
+            Err(ConfigError::Field { field, .. }) => assert_eq!(field, "login.presign_function"),
+            other => panic!("{other:?}"),
+        }
+        let both = env.with(ENV_CONFIG_INLINE, DEPLOYED);
+        assert_eq!(
+            load(Function::SamlValidator, &both, &store())
+                .await
+                .unwrap_err(),
+            ConfigError::Ambiguous
+        );
+    }
+}

@@ -1,0 +1,220 @@
+"""template.yaml against the code and against the security rules, over the parsed template (cfn-lint's
+own decoder, so the tags and Fn::ForEach read the way CloudFormation reads them).
+
+The contract comes from the code: `studiogate contract` prints, per function, the environment it reads
+and the AWS operations it calls as its own role, as the user, or unsigned.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+
+import pytest
+from cfnlint.decode import decode
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+TEMPLATE_FILE = REPO / "template.yaml"
+
+# What the Lambda runtime itself needs, beyond what the code calls (granted to every function).
+RUNTIME = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+# A function in a VPC: Lambda attaches it with these.
+VPC_ATTACHMENT = {"ec2:DescribeNetworkInterfaces", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
+                  "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"}
+# Implied by operations the code calls: SecureString reads decrypt through KMS (only via SSM), and
+# EMR's CreateStudioSessionMapping looks the identity up in IAM Identity Center as the caller.
+IMPLIED = {
+    "ssm:GetParameter": {"kms:Decrypt"},
+    "elasticmapreduce:CreateStudioSessionMapping": {"sso:GetManagedApplicationInstance", "sso-directory:SearchUsers",
+                                                    "sso-directory:SearchGroups"},
+}
+
+
+def binary() -> pathlib.Path:
+    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+    path = target / "debug" / "studiogate"
+    if not path.exists():
+        subprocess.run(["cargo", "build", "-q", "-p", "studiogate-cli"], cwd=REPO, check=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def contract() -> dict:
+    answer = subprocess.run([str(binary()), "contract"], check=True, capture_output=True, text=True)
+    return {entry["function"]: entry for entry in json.loads(answer.stdout)}
+
+
+@pytest.fixture(scope="module")
+def template() -> dict:
+    parsed, matches = decode(str(TEMPLATE_FILE))
+    assert not matches, matches
+    return parsed
+
+
+def resources(template: dict) -> dict:
+    """Every resource, with the Fn::ForEach bodies expanded once (their logical IDs as templates)."""
+    found = {}
+    for key, value in template["Resources"].items():
+        if key.startswith("Fn::ForEach::"):
+            _, _, body = value
+            found.update(body)
+        else:
+            found[key] = value
+    return found
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def statements_of_role(template: dict, role: str) -> list[dict]:
+    """The role's inline policies and every AWS::IAM::RolePolicy attached to it (If branches unwrapped)."""
+    out = []
+    everything = resources(template)
+    documents = [p["PolicyDocument"] for p in everything[role]["Properties"].get("Policies", [])]
+    documents += [r["Properties"]["PolicyDocument"] for r in everything.values()
+                  if r["Type"] == "AWS::IAM::RolePolicy" and r["Properties"]["RoleName"] == {"Ref": role}]
+    for document in documents:
+        for statement in document["Statement"]:
+            if isinstance(statement, dict) and "Fn::If" in statement:
+                statement = statement["Fn::If"][1]
+            out.append(statement)
+    return out
+
+
+def allowed_actions(template: dict, role: str) -> set[str]:
+    return {a for s in statements_of_role(template, role) if s["Effect"] == "Allow" for a in as_list(s["Action"])}
+
+
+def function(template: dict, binary_name: str) -> dict:
+    (found,) = [r for r in resources(template).values()
+                if r["Type"] == "AWS::Serverless::Function" and r["Metadata"]["BuildProperties"]["Binary"] == binary_name]
+    return found
+
+
+def role_of(fn: dict) -> str:
+    return fn["Properties"]["Role"]["Fn::GetAtt"][0]
+
+
+# ------------------------------------------------------------------ the contract with the code
+@pytest.mark.parametrize("name", ["saml-validator", "presign"])
+def test_each_function_gets_exactly_the_environment_its_code_reads(template, contract, name):
+    variables = set(function(template, name)["Properties"]["Environment"]["Variables"])
+    assert variables == set(contract[name]["environment"])
+
+
+@pytest.mark.parametrize("name", ["saml-validator", "presign"])
+def test_each_function_role_grants_what_its_code_calls_and_nothing_more(template, contract, name):
+    fn = function(template, name)
+    granted = allowed_actions(template, role_of(fn))
+    needed = set(contract[name]["role_operations"])
+    assert needed <= granted, f"not granted: {needed - granted}"
+    allowed = needed | RUNTIME | set().union(*(IMPLIED.get(op, set()) for op in needed))
+    if "VpcConfig" in fn["Properties"]:
+        allowed |= VPC_ATTACHMENT
+    assert granted <= allowed, f"granted but never called: {granted - allowed}"
+
+
+def test_the_user_role_grants_what_presign_calls_with_the_users_credentials(template, contract):
+    granted = allowed_actions(template, "StudioUserRole")
+    needs_permission = {op for op in contract["presign"]["user_operations"]
+                        if op not in ("sts:GetCallerIdentity", "signin:GetSigninToken")}
+    assert needs_permission <= granted
+    assert "elasticmapreduce:CreateStudioPresignedUrl" in granted, "opens EMR Studios (an IAM permission, not an API)"
+
+
+def test_presign_can_be_invoked_only_by_saml_validator(template):
+    everything = resources(template)
+    invokers = [s for s in statements_of_role(template, "SamlValidatorRole") if "lambda:InvokeFunction" in as_list(s["Action"])]
+    assert [s["Resource"] for s in invokers] == [{"Fn::GetAtt": ["PresignFunction", "Arn"]}]
+    permissions = [r for r in everything.values() if r["Type"] == "AWS::Lambda::Permission"
+                   and r["Properties"]["FunctionName"] == {"Ref": "PresignFunction"}]
+    assert permissions == [], "no resource policy opens presign to anyone"
+    presign = function(template, "presign")["Properties"]
+    assert "FunctionUrlConfig" not in presign and "Events" not in presign
+    assert presign["VpcConfig"]["SubnetIds"] == {"Ref": "SubnetIds"}
+
+
+# ------------------------------------------------------------------ the security rules
+def test_presigning_is_denied_unless_it_comes_through_the_sagemaker_api_endpoint(template):
+    denies = [s for s in statements_of_role(template, "StudioUserRole")
+              if s["Effect"] == "Deny" and "sagemaker:CreatePresignedDomainUrl" in as_list(s["Action"])]
+    assert len(denies) == 1, "a Deny, so no Allow elsewhere can widen it"
+    deny = denies[0]
+    assert deny["Resource"] == "*"
+    endpoint = deny["Condition"]["StringNotEquals"]["aws:sourceVpce"]
+    assert endpoint == {"Fn::If": ["CreateSageMakerApiEndpoint", {"Ref": "SageMakerApiEndpoint"},
+                                   {"Ref": "ExistingSageMakerApiEndpointId"}]}
+    allows = [s for s in statements_of_role(template, "StudioUserRole")
+              if s["Effect"] == "Allow" and "sagemaker:CreatePresignedDomainUrl" in as_list(s["Action"])]
+    assert allows and all(
+        s["Condition"]["StringEquals"]["sagemaker:ResourceTag/studiouserid"] == "${aws:PrincipalTag/studiouserid}"
+        for s in allows), "only profiles the user owns"
+
+
+def test_the_user_role_trusts_only_the_saml_provider_for_the_aws_sign_in_audience(template):
+    (trust,) = resources(template)["StudioUserRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Federated": {"Ref": "SamlProvider"}}
+    assert trust["Condition"] == {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}
+
+
+def all_statements(template: dict) -> list[tuple[str, dict]]:
+    roles = [k for k, r in resources(template).items() if r["Type"] == "AWS::IAM::Role"]
+    return [(role, s) for role in roles for s in statements_of_role(template, role)]
+
+
+def test_no_action_is_a_wildcard(template):
+    for role, statement in all_statements(template):
+        for action in as_list(statement["Action"]):
+            assert action != "*" and not action.endswith(":*") and "*" not in action, f"{role}: {action}"
+
+
+def test_nothing_is_allowed_on_every_resource_without_a_condition_or_a_reason(template):
+    reasons = template["Metadata"]["studiogate:WildcardResourceExceptions"]
+    for role, statement in all_statements(template):
+        if statement["Effect"] != "Allow" or "*" not in as_list(statement["Resource"]) or "Condition" in statement:
+            continue
+        for action in as_list(statement["Action"]):
+            assert action in reasons, f"{role}: {action} on Resource '*' without a condition or a listed reason"
+
+
+def test_pass_role_is_limited_to_the_mapped_execution_roles_and_to_sagemaker(template):
+    (statement,) = [s for s in statements_of_role(template, "PresignRole") if "iam:PassRole" in as_list(s["Action"])]
+    assert statement["Resource"] == {"Ref": "ExecutionRoleArns"}
+    assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
+
+
+def test_the_replay_table_keeps_encryption_ttl_recovery_and_on_demand(template):
+    table = resources(template)["ReplayTable"]["Properties"]
+    assert table["SSESpecification"]["SSEEnabled"] is True
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+
+
+def test_functions_are_arm64_custom_runtime_traced_json_logging_with_retention(template):
+    globals_ = template["Globals"]["Function"]
+    assert (globals_["Runtime"], globals_["Architectures"], globals_["Tracing"]) == ("provided.al2023", ["arm64"], "Active")
+    for name in ("saml-validator", "presign"):
+        fn = function(template, name)
+        assert fn["Metadata"]["BuildMethod"] == "rust-cargolambda"
+        logging = fn["Properties"]["LoggingConfig"]
+        assert logging["LogFormat"] == "JSON"
+        group = resources(template)[logging["LogGroup"]["Ref"]]
+        assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+def test_the_acs_answers_before_api_gateways_30_seconds(template):
+    assert function(template, "saml-validator")["Properties"]["Timeout"] <= 29
+    # presign.budget_seconds defaults to 20: its timeout leaves room for a cold start.
+    assert 20 < function(template, "presign")["Properties"]["Timeout"] <= 29
+
+
+def test_outputs_give_the_idp_administrator_what_to_configure(template):
+    outputs = template["Outputs"]
+    for name in ("AcsUrl", "MetadataUrl", "SamlProviderArn", "RoleAttributeValue", "SageMakerApiEndpointId", "StsEndpointId"):
+        assert name in outputs, name
+    assert outputs["RoleAttributeValue"]["Value"] == {"Fn::Sub": "${StudioUserRole.Arn},${SamlProvider}"}
