@@ -33,6 +33,22 @@ def _audits(log_file) -> dict[str, dict]:
     return found
 
 
+def peak_rss_kib(command_name: str) -> int | None:
+    """VmHWM (peak resident set) of the running process with this name, from /proc."""
+    import pathlib
+
+    for comm in pathlib.Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() != command_name[:15]:
+                continue
+            for line in (comm.parent / "status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+        except OSError:
+            continue
+    return None
+
+
 def main(args) -> int:
     options = types.SimpleNamespace(
         ports="auto", log_dir=None, config="examples/local/studiogate.toml", idp_world="examples/local/idp.json",
@@ -83,6 +99,9 @@ def main(args) -> int:
                 raise RuntimeError(f"{name}: no audit records in {stack.log_dir / 'functions.log'}")
             print(f"{name:34} {_percentile(client, .5):7.1f} {_percentile(client, .9):7.1f} {max(client):7.1f} | "
                   f"{statistics.median(audits):7.1f} {_percentile(audits, .9):7.1f}")
+        for name in ("saml-validator", "presign"):
+            peak = peak_rss_kib(name)
+            print(f"{name} peak RSS (debug build, VmHWM): {peak / 1024:.1f} MiB" if peak else f"{name}: not found")
         return 0
     finally:
         stack.stop()
