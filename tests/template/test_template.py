@@ -21,8 +21,8 @@ TEMPLATE_FILE = REPO / "template.yaml"
 # What the Lambda runtime itself needs, beyond what the code calls (granted to every function).
 RUNTIME = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 # A function in a VPC: Lambda attaches it with these.
-VPC_ATTACHMENT = {"ec2:DescribeNetworkInterfaces", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
-                  "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"}
+VPC_ATTACHMENT = {"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:CreateNetworkInterface",
+                  "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"}
 # Implied by operations the code calls: SecureString reads decrypt through KMS (only via SSM), and
 # EMR's CreateStudioSessionMapping looks the identity up in IAM Identity Center as the caller.
 IMPLIED = {
@@ -157,7 +157,8 @@ def test_presigning_is_denied_unless_it_comes_through_the_sagemaker_api_endpoint
 def test_the_user_role_trusts_only_the_saml_provider_for_the_aws_sign_in_audience(template):
     (trust,) = resources(template)["StudioUserRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Federated": {"Ref": "SamlProvider"}}
-    assert trust["Condition"] == {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}
+    assert trust["Condition"] == {"StringEquals": {"SAML:aud": [
+        "https://signin.aws.amazon.com/saml", {"Fn::Sub": "https://${AWS::Region}.signin.aws.amazon.com/saml"}]}}
 
 
 def all_statements(template: dict) -> list[tuple[str, dict]]:
@@ -218,3 +219,45 @@ def test_outputs_give_the_idp_administrator_what_to_configure(template):
     for name in ("AcsUrl", "MetadataUrl", "SamlProviderArn", "RoleAttributeValue", "SageMakerApiEndpointId", "StsEndpointId"):
         assert name in outputs, name
     assert outputs["RoleAttributeValue"]["Value"] == {"Fn::Sub": "${StudioUserRole.Arn},${SamlProvider}"}
+
+
+def strings_in(node):
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from strings_in(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from strings_in(value)
+
+
+def test_parameter_arns_join_names_that_start_with_a_slash(template):
+    """SSM parameter names are full names (/a/b): the ARN is parameter + name, no second slash."""
+    arns = [s for s in strings_in(template["Resources"]) if ":parameter" in s]
+    assert arns, "the roles name their parameters"
+    for arn in arns:
+        assert ":parameter${" in arn or arn.endswith(":parameter/*"), arn
+    for name in ("BrokerConfigParameter", "IdpMetadataParameter"):
+        assert resources(template)[name]["Properties"]["Name"]["Fn::Sub"].startswith("/studiogate/")
+    for name in ("ExistingBrokerConfigParameter", "ExistingIdpMetadataParameter", "SpDecryptionKeyParameter"):
+        assert template["Parameters"][name]["AllowedPattern"] == "^$|^(/[\\w.-]+)+$", name
+
+
+def test_presign_talks_https_only_and_the_endpoints_serve_the_vpc(template):
+    everything = resources(template)
+    (egress,) = everything["PresignSecurityGroup"]["Properties"]["SecurityGroupEgress"]
+    for branch in egress["Fn::If"][1:]:
+        assert (branch["IpProtocol"], branch["FromPort"], branch["ToPort"]) == ("tcp", 443, 443)
+    assert egress["Fn::If"][2]["CidrIp"] == {"Ref": "VpcCidr"}, "without NAT: the VPC's endpoints only"
+    ingress = everything["EndpointIngressFromVpc"]["Properties"]
+    assert (ingress["FromPort"], ingress["CidrIp"]) == (443, {"Ref": "VpcCidr"})
+    for endpoint in ("SageMakerApiEndpoint", "StsEndpoint", "SsmEndpoint"):
+        properties = everything[endpoint]["Properties"]
+        assert properties["PrivateDnsEnabled"] is True and properties["VpcEndpointType"] == "Interface", endpoint
+
+
+def test_a_blank_configuration_or_metadata_is_refused_before_anything_is_created(template):
+    assertions = template["Rules"]["ConfigurationIsGiven"]["Assertions"]
+    described = " ".join(a["AssertDescription"] for a in assertions)
+    assert "BrokerConfig" in described and "IdpMetadata" in described

@@ -13,15 +13,16 @@ async fn main() -> Result<(), Error> {
     studiogate::telemetry::init_json_logs();
     let aws = sdk_config().await;
     let function = Function::Presign;
-    let config = load(
-        function,
-        &Environment::of_process(function),
-        &SdkParameterStore::new(&aws),
-    )
-    .await
-    .inspect_err(|e| tracing::error!(error = %e, "configuration rejected"))?;
+    let env = Environment::of_process(function);
+    let config = load(function, &env, &SdkParameterStore::new(&aws))
+        .await
+        .inspect_err(|e| tracing::error!(error = %e, "configuration rejected"))?;
     let presigner = sdk_presigner(&config, &aws);
-    tracing::info!(targets = config.targets.len(), "presign ready");
+    tracing::info!(
+        targets = config.targets.len(),
+        revision = env.revision().unwrap_or("local"),
+        "presign ready"
+    );
     let presigner = &presigner;
     run(service_fn(move |event: LambdaEvent<Value>| async move {
         Ok::<_, Error>(handle_event(presigner, event.payload, &event.context.request_id).await)

@@ -12,18 +12,16 @@ async fn main() -> Result<(), Error> {
     studiogate::telemetry::init_json_logs();
     let aws = sdk_config().await;
     let function = Function::SamlValidator;
-    let config = load(
-        function,
-        &Environment::of_process(function),
-        &SdkParameterStore::new(&aws),
-    )
-    .await
-    .and_then(|config| sdk_broker(&config, &aws).map(|broker| (config, broker)))
-    .inspect_err(|e| tracing::error!(error = %e, "configuration rejected"));
+    let env = Environment::of_process(function);
+    let config = load(function, &env, &SdkParameterStore::new(&aws))
+        .await
+        .and_then(|config| sdk_broker(&config, &aws).map(|broker| (config, broker)))
+        .inspect_err(|e| tracing::error!(error = %e, "configuration rejected"));
     let (config, broker) = config?;
     tracing::info!(
         idp = %broker.flow.validator.settings().idp_entity_id,
         targets = config.targets.len(),
+        revision = env.revision().unwrap_or("local"),
         "saml-validator ready"
     );
     let broker = &broker;

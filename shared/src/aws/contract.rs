@@ -156,6 +156,19 @@ mod tests {
     }
 
     #[test]
+    fn an_adapter_calling_an_unlisted_operation_is_caught() {
+        let extended = format!(
+            "{}\nasync fn purge(&self) {{ self.client.delete_table().send().await; }}",
+            include_str!("dynamodb.rs")
+        );
+        assert_ne!(
+            called("dynamodb", &extended),
+            listed(&[dynamodb::OPERATIONS], "dynamodb"),
+            "DeleteTable is not listed, so the check must fail"
+        );
+    }
+
+    #[test]
     fn the_scanner_finds_calls_however_they_are_wrapped() {
         let source = "let x = self\n    .admin\n    .describe_user_profile()\n; aws_sdk_sts::Client::from_conf(config)\n.get_caller_identity()";
         assert_eq!(

@@ -28,6 +28,10 @@ pub const ENV_SAGEMAKER_ENDPOINT_URL: &str = "STUDIOGATE_SAGEMAKER_ENDPOINT_URL"
 pub const ENV_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG: &str =
     "STUDIOGATE_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG";
 
+/// The stack's deployment revision: changing it gives the functions new execution environments,
+/// which read the configuration again. Logged at start.
+pub const ENV_DEPLOYMENT_REVISION: &str = "STUDIOGATE_DEPLOYMENT_REVISION";
+
 /// Which function is loading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Function {
@@ -47,12 +51,14 @@ impl Function {
                 ENV_SP_KEY_PARAMETER,
                 ENV_REPLAY_TABLE,
                 ENV_PRESIGN_FUNCTION,
+                ENV_DEPLOYMENT_REVISION,
             ],
             Function::Presign => &[
                 ENV_CONFIG_PARAMETER,
                 ENV_IDP_METADATA_PARAMETER,
                 ENV_SAGEMAKER_ENDPOINT_URL,
                 ENV_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG,
+                ENV_DEPLOYMENT_REVISION,
             ],
         }
     }
@@ -87,6 +93,11 @@ impl Environment {
     pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.0.insert(name, value.into());
         self
+    }
+
+    /// The deployment revision, if the stack set one.
+    pub fn revision(&self) -> Option<&str> {
+        self.get(ENV_DEPLOYMENT_REVISION)
     }
 
     fn get(&self, name: &str) -> Option<&str> {
