@@ -26,18 +26,6 @@ domain_id = "d-7ac2bcf8fc16"
 default = { execution_role = "arn:aws:iam::123456789012:role/SageMakerExecutionDefault" }
 "#;
 
-fn metadata() -> String {
-    let body: String = testkit::IDP
-        .cert_pem
-        .lines()
-        .filter(|l| !l.starts_with("-----"))
-        .collect();
-    format!(
-        r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{}"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>{body}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor></md:IDPSSODescriptor></md:EntityDescriptor>"#,
-        testkit::IDP_ENTITY_ID
-    )
-}
-
 async fn put(ssm: &aws_sdk_ssm::Client, name: &str, value: &str, kind: ParameterType) {
     ssm.put_parameter()
         .name(name)
@@ -64,7 +52,7 @@ async fn both_functions_load_what_the_stack_stores_in_ssm() {
     put(
         &ssm,
         "/studiogate/test/idp-metadata",
-        &metadata(),
+        &testkit::idp_metadata(&[&testkit::IDP]),
         ParameterType::String,
     )
     .await;

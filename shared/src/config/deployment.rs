@@ -243,18 +243,6 @@ mod tests {
         }
     }
 
-    fn metadata() -> String {
-        let body: String = testkit::IDP
-            .cert_pem
-            .lines()
-            .filter(|l| !l.starts_with("-----"))
-            .collect();
-        format!(
-            r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{}"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>{body}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor></md:IDPSSODescriptor></md:EntityDescriptor>"#,
-            testkit::IDP_ENTITY_ID
-        )
-    }
-
     /// The TOML an operator stores: no IdP trust, no table, no function (the stack adds them).
     const DEPLOYED: &str = r#"
 [sp]
@@ -271,7 +259,10 @@ default = { execution_role = "arn:aws:iam::123456789012:role/Exec" }
     fn store() -> Store {
         Store(BTreeMap::from([
             ("/studiogate/config", DEPLOYED.to_owned()),
-            ("/studiogate/idp-metadata", metadata()),
+            (
+                "/studiogate/idp-metadata",
+                testkit::idp_metadata(&[&testkit::IDP]),
+            ),
         ]))
     }
 

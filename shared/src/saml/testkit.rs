@@ -56,6 +56,20 @@ pub fn broker_toml(rest: &str) -> String {
     )
 }
 
+/// IdP metadata for the test IdP that publishes `keys` as its signing certificates.
+pub fn idp_metadata(keys: &[&TestKey]) -> String {
+    let descriptors: String = keys
+        .iter()
+        .map(|key| {
+            let body: String = key.cert_pem.lines().filter(|l| !l.starts_with("-----")).collect();
+            format!("<md:KeyDescriptor use=\"signing\"><ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:X509Data><ds:X509Certificate>{body}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>")
+        })
+        .collect();
+    format!(
+        "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"{IDP_ENTITY_ID}\"><md:IDPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">{descriptors}</md:IDPSSODescriptor></md:EntityDescriptor>"
+    )
+}
+
 /// What a generated Response says.
 #[derive(Debug, Clone)]
 pub struct ResponseSpec {
