@@ -3,20 +3,14 @@
 //! clock pinned at the moment the local IdP (pysaml2) signed them.
 
 use base64::Engine as _;
-use lambda_http::{Body, Context, Request, RequestExt, Response};
+use lambda_http::{Body, Response};
 use serde_json::Value;
-use studiogate_tests::login::{event, pinned_broker, sent_at, PinnedBroker, PRESIGNED_URL};
+use studiogate_tests::login::{
+    event, lambda_request as request, pinned_broker, sent_at, PinnedBroker, PRESIGNED_URL,
+};
 
 const FUNCTION_URL: &str = "saml-validator-acs-function-url.json";
 const HTTP_API: &str = "saml-validator-acs-http-api.json";
-
-fn request(event: &Value, request_id: &str) -> Request {
-    let lambda: lambda_http::request::LambdaRequest =
-        serde_json::from_value(event.clone()).expect("a payload 2.0 event");
-    let mut context = Context::default();
-    context.request_id = request_id.into();
-    Request::from(lambda).with_lambda_context(context)
-}
 
 async fn invoke(broker: &PinnedBroker, event: &Value) -> Response<Body> {
     let (response, audit) =
@@ -128,6 +122,20 @@ async fn the_login_audit_carries_the_front_doors_source_ip() {
         Some("https://idp.example.test/saml")
     );
     assert!(audit.profile_created);
+}
+
+#[tokio::test]
+async fn a_health_probe_writes_no_audit_record_or_metrics() {
+    let health = event("saml-validator-healthz.json");
+    let broker = pinned_broker(sent_at(&event(HTTP_API)));
+    let mut metrics = Vec::new();
+    let response =
+        saml_validator::handle_with_metrics(&broker, request(&health, "req-probe"), |line| {
+            metrics.push(line)
+        })
+        .await;
+    assert_eq!(response.status(), 200);
+    assert!(metrics.is_empty(), "probes are not logins");
 }
 
 #[tokio::test]

@@ -133,3 +133,13 @@ pub fn sent_at(event: &Value) -> time::OffsetDateTime {
         .expect("timeEpoch");
     time::OffsetDateTime::from_unix_timestamp(millis / 1000).expect("instant")
 }
+
+/// `event` as the Lambda runtime hands it to saml-validator, with `request_id` as the Lambda request ID.
+pub fn lambda_request(event: &Value, request_id: &str) -> lambda_http::Request {
+    use lambda_http::RequestExt as _;
+    let lambda: lambda_http::request::LambdaRequest =
+        serde_json::from_value(event.clone()).expect("a payload 2.0 event");
+    let mut context = lambda_http::Context::default();
+    context.request_id = request_id.into();
+    lambda_http::Request::from(lambda).with_lambda_context(context)
+}

@@ -11,9 +11,26 @@ use studiogate::replay::ReplayCache;
 use studiogate::web::{self, Broker, WebRequest, WebResponse};
 use tracing::Instrument;
 
-/// Handles one invocation: routes it through `broker`, writes the audit record and the metrics
-/// line of a login, and answers. Never fails: bad input is a 4xx page.
+/// Handles one invocation: routes it through `broker`, writes the audit record (to the log) and
+/// the metrics line (to standard output) of a login, and answers. Never fails: bad input is a 4xx page.
 pub async fn handle<R, F, P, C>(broker: &Broker<R, F, P, C>, request: Request) -> Response<Body>
+where
+    R: ReplayCache,
+    F: SamlFederation,
+    P: PresignInvoker,
+    C: Clock,
+{
+    // EMF must be a whole JSON object on its own line, outside the tracing envelope.
+    handle_with_metrics(broker, request, |line| println!("{line}")).await
+}
+
+/// `handle`, with the login's CloudWatch Embedded Metric Format line given to `emit_metrics`
+/// instead of standard output (tests read it there).
+pub async fn handle_with_metrics<R, F, P, C>(
+    broker: &Broker<R, F, P, C>,
+    request: Request,
+    emit_metrics: impl FnOnce(String),
+) -> Response<Body>
 where
     R: ReplayCache,
     F: SamlFederation,
@@ -26,11 +43,7 @@ where
     if let Some(audit) = audit {
         span.in_scope(|| audit.log());
         let now_ms = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
-        // EMF must be a whole JSON object on its own line, outside the tracing envelope.
-        println!(
-            "{}",
-            audit.emf_line(i64::try_from(now_ms).unwrap_or(i64::MAX))
-        );
+        emit_metrics(audit.emf_line(i64::try_from(now_ms).unwrap_or(i64::MAX)));
     }
     response
 }

@@ -72,6 +72,26 @@ pub fn parse_choice(body: &[u8]) -> Result<Option<Choice>, LoginError> {
     Ok(found)
 }
 
+/// An unknown RelayState as the log may show it: a value shaped like a target key as it is (an
+/// administrator needs it to fix the tile); anything else (a URL, a script, a long blob) only by
+/// its length and a digest prefix, so attacker-chosen text never lands in the log.
+pub fn relay_state_for_log(relay_state: &str) -> String {
+    let key_shaped = relay_state.len() <= 64
+        && relay_state
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+    if key_shaped {
+        relay_state.to_owned()
+    } else {
+        let digest = crate::digest::sha256_hex(relay_state.as_bytes());
+        format!(
+            "<not a target key: {} bytes, sha256 {}>",
+            relay_state.len(),
+            &digest[..12]
+        )
+    }
+}
+
 /// The options for this login, in configuration order of targets and assertion order of roles.
 /// `relay_state` must name a target (else [`LoginError::UnknownTarget`]); without it the default
 /// target, or every target, is a candidate. No option at all is [`LoginError::NoAllowedRole`].
@@ -84,7 +104,7 @@ pub fn login_options(
     let candidates: Vec<&String> = match relay_state.or(login.default_target.as_deref()) {
         Some(key) => match targets.get_key_value(key) {
             Some((key, _)) => vec![key],
-            None => return Err(LoginError::UnknownTarget(crate::saml::xml::clip(key))),
+            None => return Err(LoginError::UnknownTarget(relay_state_for_log(key))),
         },
         None => targets.keys().collect(),
     };
@@ -202,9 +222,32 @@ allowed_roles = ["{ADMIN}"]
             Some("https://evil.example"),
         )
         .unwrap_err();
-        assert_eq!(
-            err,
-            LoginError::UnknownTarget("https://evil.example".into())
+        let LoginError::UnknownTarget(logged) = err else {
+            panic!("{err:?}")
+        };
+        assert!(
+            logged.starts_with("<not a target key: 20 bytes, sha256 "),
+            "{logged}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_relay_state_reaches_the_log_only_if_it_is_shaped_like_a_key() {
+        assert_eq!(relay_state_for_log("sagemaker-ml2"), "sagemaker-ml2");
+        assert_eq!(relay_state_for_log("emr_iam.v2"), "emr_iam.v2");
+        for hostile in [
+            "https://evil.example/phish",
+            "<script>alert(1)</script>",
+            "a b",
+            &"k".repeat(65),
+        ] {
+            let logged = relay_state_for_log(hostile);
+            assert!(logged.starts_with("<not a target key: "), "{logged}");
+            assert!(!logged.contains("evil") && !logged.contains("script"));
+        }
+        assert_ne!(
+            relay_state_for_log("https://a"),
+            relay_state_for_log("https://b")
         );
     }
 

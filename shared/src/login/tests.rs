@@ -315,9 +315,9 @@ async fn without_relay_state_the_user_chooses_among_the_targets_their_roles_allo
 async fn an_unknown_relay_state_is_refused_and_never_followed() {
     let flow = flow();
     let (result, audit) = post(&flow, &body(&spec(&[USER]), Some("https://evil.example/"))).await;
-    assert_eq!(
-        result,
-        Err(LoginError::UnknownTarget("https://evil.example/".into()))
+    assert!(
+        matches!(&result, Err(LoginError::UnknownTarget(logged)) if !logged.contains("evil")),
+        "{result:?}"
     );
     assert_eq!(audit.outcome, "unknown-relay-state");
 }

@@ -253,10 +253,45 @@ fn each_failure_gets_its_status_and_page() {
             "{code}"
         );
         assert!(
-            !response.body.contains(" m<"),
+            !response.body.contains("aws-detail-7f3"),
             "{code}: no AWS detail on the page"
         );
         assert_secured(&response);
+    }
+}
+
+#[test]
+fn each_presign_answer_gets_its_page_heading_and_message() {
+    let cases = [
+        (
+            ErrorCode::StillPreparing,
+            "Your workspace is being prepared",
+        ),
+        (ErrorCode::TryAgain, "Please try again in a minute"),
+        (
+            ErrorCode::UnknownTarget,
+            "This sign-in link isn&#39;t set up",
+        ),
+        (ErrorCode::BadRequest, "We couldn&#39;t sign you in"),
+        (ErrorCode::IdentityMismatch, "We couldn&#39;t sign you in"),
+        (
+            ErrorCode::ProfileOwnedByAnother,
+            "You don&#39;t have access",
+        ),
+        (ErrorCode::ProfileUnusable, "You don&#39;t have access"),
+        (ErrorCode::Refused, "You don&#39;t have access"),
+    ];
+    for (code, heading) in cases {
+        let response = login_response(Err(presign(code)), "req-8");
+        assert!(
+            response.body.contains(&format!("<h1>{heading}")),
+            "{code:?}: {}",
+            response.body
+        );
+        assert!(
+            response.body.contains(&format!("message for {code:?}")),
+            "{code:?}: presign's message is shown"
+        );
     }
 }
 
