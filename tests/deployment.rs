@@ -6,8 +6,8 @@ use aws_sdk_ssm::types::ParameterType;
 use studiogate::aws::ssm::SdkParameterStore;
 use studiogate::config::deployment::{
     load, Environment, Function, ENV_CONFIG_PARAMETER, ENV_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG,
-    ENV_IDP_METADATA_PARAMETER, ENV_PRESIGN_FUNCTION, ENV_REPLAY_TABLE, ENV_SAGEMAKER_ENDPOINT_URL,
-    ENV_SP_KEY_PARAMETER,
+    ENV_IDP_METADATA_PARAMETER, ENV_PRESIGN_FUNCTION, ENV_PRESIGN_SEAL_KEY, ENV_REPLAY_TABLE,
+    ENV_SAGEMAKER_ENDPOINT_URL, ENV_SP_KEY_PARAMETER,
 };
 use studiogate::config::{ConfigError, Target};
 use studiogate::provision::wiring::sdk_config;
@@ -85,6 +85,22 @@ async fn both_functions_load_what_the_stack_stores_in_ssm() {
     let login = config.login().unwrap();
     assert_eq!(login.replay_table.as_deref(), Some("studiogate-replay"));
     assert_eq!(login.presign_function, "stack-presign");
+    let unsealed = studiogate::login::wiring::sdk_broker(&config, &aws)
+        .err()
+        .expect("no seal key, no broker");
+    assert!(
+        unsealed.to_string().contains("presign.seal_key"),
+        "{unsealed}"
+    );
+    let sealed = load(
+        Function::SamlValidator,
+        &acs.clone()
+            .with(ENV_PRESIGN_SEAL_KEY, "alias/studiogate-presign-seal"),
+        &store,
+    )
+    .await
+    .expect("the ACS loads");
+    assert!(studiogate::login::wiring::sdk_broker(&sealed, &aws).is_ok());
 
     let presign = Environment::default()
         .with(ENV_CONFIG_PARAMETER, "/studiogate/test/config")

@@ -2,11 +2,14 @@
 
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::time::Duration;
+use studiogate::aws::kms::{KmsMacGenerator, KmsMacVerifier};
 use studiogate::config::BrokerConfig;
 use studiogate::provision::contract::{
     Change, ErrorCode, FederatedCredentials, Identity, PresignRequest, PresignResponse, TargetKind,
 };
-use studiogate::provision::wiring::{sdk_config, sdk_presigner, SdkPresigner};
+use studiogate::provision::seal;
+use studiogate::provision::wiring::{handle_event, sdk_config, sdk_presigner, SdkPresigner};
 use studiogate::saml::testkit;
 use studiogate_tests::emulator;
 use studiogate_tests::federation::federate;
@@ -537,12 +540,25 @@ async fn a_role_change_blocked_by_running_apps_keeps_the_old_role_and_lets_the_u
     );
 }
 
+/// The emulator's seal key (tests/emulator/worlds/default.json), as both functions reach it.
+const SEAL_KEY: &str = "alias/studiogate-presign-seal";
+
+async fn sealed(request: &PresignRequest) -> Value {
+    let sealer = KmsMacGenerator::new(&sdk_config().await, SEAL_KEY, Duration::from_secs(5));
+    let sealed = seal::seal(&sealer, request, time::OffsetDateTime::now_utc())
+        .await
+        .expect("the emulator's KMS makes the MAC");
+    serde_json::to_value(sealed).unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn the_lambda_event_handler_answers_json_and_refuses_malformed_events() {
+async fn the_lambda_event_handler_answers_a_sealed_request_and_refuses_malformed_events() {
     let world = world();
     let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
-    let bad = studiogate::provision::wiring::handle_event(
+    let verifier = KmsMacVerifier::new(&sdk_config().await, SEAL_KEY, Duration::from_secs(5));
+    let bad = handle_event(
         &presigner,
+        &verifier,
         serde_json::json!({"target": 7}),
         "lambda-1",
     )
@@ -550,13 +566,58 @@ async fn the_lambda_event_handler_answers_json_and_refuses_malformed_events() {
     assert_eq!(bad["outcome"], "error");
     assert_eq!(bad["error"]["code"], "bad-request");
     let creds = federate("frank", "frank@example.com").await;
-    let event =
-        serde_json::to_value(request("sagemaker-ml", identity("frank", &[]), creds)).unwrap();
-    let good = studiogate::provision::wiring::handle_event(&presigner, event, "lambda-2").await;
+    let event = sealed(&request("sagemaker-ml", identity("frank", &[]), creds)).await;
+    let good = handle_event(&presigner, &verifier, event, "lambda-2").await;
     assert_eq!(good["outcome"], "redirect");
     assert_eq!(
         good["action"],
         serde_json::json!({"kind": "sagemaker-profile", "name": "frank", "change": "created"})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn presign_provisions_nothing_for_a_request_saml_validator_did_not_seal() {
+    let world = world();
+    let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
+    let verifier = KmsMacVerifier::new(&sdk_config().await, SEAL_KEY, Duration::from_secs(5));
+    let creds = federate("mallory", "mallory@example.com").await;
+    let wanted = request(
+        "sagemaker-ml",
+        identity("mallory", &["ml-engineers"]),
+        creds,
+    );
+
+    // Someone allowed to invoke presign, holding their own federated credentials, sends a
+    // request with the group of their choice: bare, then with a seal lifted from another request.
+    let bare = serde_json::to_value(&wanted).unwrap();
+    let refused = handle_event(&presigner, &verifier, bare, "lambda-3").await;
+    assert_eq!(refused["error"]["code"], "bad-request");
+    let mut lifted = sealed(&request(
+        "sagemaker-ml",
+        identity("mallory", &[]),
+        wanted.credentials.clone(),
+    ))
+    .await;
+    lifted["request"] = Value::from(serde_json::to_string(&wanted).unwrap());
+    let refused = handle_event(&presigner, &verifier, lifted, "lambda-4").await;
+    assert_eq!(refused["error"]["code"], "bad-request");
+    assert!(
+        world
+            .aws
+            .calls()
+            .iter()
+            .all(|c| c["operation"] != "CreateUserProfile"),
+        "nothing was provisioned"
+    );
+    let verifies = world
+        .aws
+        .calls()
+        .iter()
+        .filter(|c| c["operation"] == "VerifyMac")
+        .count();
+    assert_eq!(
+        verifies, 1,
+        "the bare request never reached KMS; the lifted seal did, and failed"
     );
 }
 

@@ -138,6 +138,32 @@ def test_presign_can_be_invoked_only_by_saml_validator(template):
 
 
 # ------------------------------------------------------------------ the security rules
+def test_only_saml_validator_may_seal_presign_requests_and_only_presign_may_check_them(template):
+    key = resources(template)["PresignSealKey"]["Properties"]
+    assert (key["KeySpec"], key["KeyUsage"]) == ("HMAC_256", "GENERATE_VERIFY_MAC")
+    statements = key["KeyPolicy"]["Statement"]
+    uses = {"kms:GenerateMac", "kms:VerifyMac"}
+
+    def who_may(action):
+        return [s["Principal"] for s in statements if s["Effect"] == "Allow" and action in as_list(s["Action"])]
+
+    assert who_may("kms:GenerateMac") == [{"AWS": {"Fn::GetAtt": ["SamlValidatorRole", "Arn"]}}]
+    assert who_may("kms:VerifyMac") == [{"AWS": {"Fn::GetAtt": ["PresignRole", "Arn"]}}]
+    for statement in statements:
+        actions = set(as_list(statement["Action"]))
+        assert not any("*" in a for a in actions), "no wildcard can reach the MAC actions"
+        if actions & uses:
+            assert statement["Condition"] == {"StringEquals": {"kms:MacAlgorithm": "HMAC_SHA_256"}}
+    (admin,) = [s for s in statements if s["Principal"] == {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}]
+    assert not set(as_list(admin["Action"])) & uses, "the account administers the key but IAM policies cannot grant its use"
+    assert "kms:PutKeyPolicy" in as_list(admin["Action"]), "and the key never locks its administrators out"
+    for name in ("saml-validator", "presign"):
+        variables = function(template, name)["Properties"]["Environment"]["Variables"]
+        assert variables["STUDIOGATE_PRESIGN_SEAL_KEY"] == {"Fn::GetAtt": ["PresignSealKey", "Arn"]}, name
+    assert "kms:GenerateMac" not in allowed_actions(template, "PresignRole")
+    assert "kms:VerifyMac" not in allowed_actions(template, "SamlValidatorRole")
+
+
 def test_presigning_is_denied_unless_it_comes_through_the_sagemaker_api_endpoint(template):
     denies = [s for s in statements_of_role(template, "StudioUserRole")
               if s["Effect"] == "Deny" and "sagemaker:CreatePresignedDomainUrl" in as_list(s["Action"])]
@@ -154,31 +180,110 @@ def test_presigning_is_denied_unless_it_comes_through_the_sagemaker_api_endpoint
         for s in allows), "only profiles the user owns"
 
 
-def test_the_user_role_trusts_only_the_saml_provider_for_the_aws_sign_in_audience(template):
+def test_the_user_role_trusts_only_the_saml_provider_for_the_aws_sign_in_audience_and_listed_ones(template):
     (trust,) = resources(template)["StudioUserRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Federated": {"Ref": "SamlProvider"}}
-    assert trust["Condition"] == {"StringEquals": {"SAML:aud": [
-        "https://signin.aws.amazon.com/saml", {"Fn::Sub": "https://${AWS::Region}.signin.aws.amazon.com/saml"}]}}
+    sign_in = ["https://signin.aws.amazon.com/saml", {"Fn::Sub": "https://${AWS::Region}.signin.aws.amazon.com/saml"}]
+    condition, with_more, only_sign_in = trust["Condition"]["StringEquals"]["SAML:aud"]["Fn::If"]
+    assert list(trust["Condition"]) == ["StringEquals"] and condition == "HasAdditionalSamlAudiences"
+    assert only_sign_in == sign_in, "by default: the AWS sign-in endpoints only"
+    assert with_more == {"Fn::Split": [",", {"Fn::Join": [",", sign_in + [
+        {"Fn::Join": [",", {"Ref": "AdditionalSamlAudiences"}]}]]}]}, "the sign-in endpoints and exactly the listed URLs"
+    assert template["Parameters"]["AdditionalSamlAudiences"]["Default"] == ""
+
+
+def unwrap_if(node) -> list:
+    """Both branches of an Fn::If (AWS::NoValue dropped), recursively; anything else as it is."""
+    if isinstance(node, dict) and list(node) == ["Fn::If"]:
+        _, yes, no = node["Fn::If"]
+        return [leaf for branch in (yes, no) for leaf in unwrap_if(branch)
+                if leaf != {"Ref": "AWS::NoValue"}]
+    return [node]
 
 
 def all_statements(template: dict) -> list[tuple[str, dict]]:
-    roles = [k for k, r in resources(template).items() if r["Type"] == "AWS::IAM::Role"]
-    return [(role, s) for role in roles for s in statements_of_role(template, role)]
+    """Every IAM statement anywhere in the template, whatever holds it (a role's inline or trust
+    policy, an AWS::IAM::RolePolicy, Policy or ManagedPolicy, a SAM function's Policies, a key or
+    bucket policy), both branches of each Fn::If: the security rules below see them all."""
+    found = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            if isinstance(node.get("Statement"), list):
+                for item in node["Statement"]:
+                    for statement in unwrap_if(item):
+                        found.append((where, statement))
+            for key, value in node.items():
+                walk(value, f"{where}.{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{where}[{i}]")
+
+    for name, resource in resources(template).items():
+        walk(resource, name)
+    return found
+
+
+def test_every_kind_of_policy_in_the_template_is_seen_by_the_rules(template):
+    holders = {where.split(".")[0] for where, _ in all_statements(template)}
+    roles = {k for k, r in resources(template).items() if r["Type"] == "AWS::IAM::Role"}
+    assert roles <= holders, "every role's policies are scanned"
+    assert all("Effect" in s for _, s in all_statements(template)), "only statements are collected"
+    # Function permissions come only from the named roles, which the contract test checks.
+    for name in ("saml-validator", "presign"):
+        assert "Policies" not in function(template, name)["Properties"], name
+
+
+def wildcard_actions(template: dict) -> list[str]:
+    """Statements whose actions are `*`-shaped, or an Allow with NotAction."""
+    found = []
+    for where, statement in all_statements(template):
+        if statement["Effect"] == "Allow" and "NotAction" in statement:
+            found.append(f"{where}: an Allow with NotAction grants almost everything")
+        for action in as_list(statement.get("Action", [])):
+            if "*" in action:
+                found.append(f"{where}: {action}")
+    return found
+
+
+def unconditioned_wildcard_resources(template: dict) -> list[str]:
+    """Allowed actions on Resource '*' with no condition and no reason in the template's Metadata."""
+    reasons = template.get("Metadata", {}).get("studiogate:WildcardResourceExceptions", {})
+    everything = resources(template)
+    found = []
+    for where, statement in all_statements(template):
+        if statement["Effect"] != "Allow" or "*" not in as_list(statement.get("Resource", [])) or "Condition" in statement:
+            continue
+        if everything[where.split(".")[0]]["Type"] == "AWS::KMS::Key":
+            continue  # in a key policy, "*" is the key itself
+        found += [f"{where}: {action}" for action in as_list(statement.get("Action", [])) if action not in reasons]
+    return found
 
 
 def test_no_action_is_a_wildcard(template):
-    for role, statement in all_statements(template):
-        for action in as_list(statement["Action"]):
-            assert action != "*" and not action.endswith(":*") and "*" not in action, f"{role}: {action}"
+    assert wildcard_actions(template) == []
 
 
 def test_nothing_is_allowed_on_every_resource_without_a_condition_or_a_reason(template):
-    reasons = template["Metadata"]["studiogate:WildcardResourceExceptions"]
-    for role, statement in all_statements(template):
-        if statement["Effect"] != "Allow" or "*" not in as_list(statement["Resource"]) or "Condition" in statement:
-            continue
-        for action in as_list(statement["Action"]):
-            assert action in reasons, f"{role}: {action} on Resource '*' without a condition or a listed reason"
+    assert unconditioned_wildcard_resources(template) == []
+
+
+def test_the_policy_rules_catch_what_they_are_for():
+    """The rules fail on the shapes they exist to refuse, wherever those hide."""
+    hidden = {"Resources": {
+        "Extra": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {"Statement": [
+            {"Fn::If": ["C", {"Ref": "AWS::NoValue"},
+                        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}]}}},
+        "Fn": {"Type": "AWS::Serverless::Function", "Properties": {"Policies": [{"Statement": [
+            {"Effect": "Allow", "NotAction": "iam:PassRole", "Resource": "*"},
+            {"Effect": "Allow", "Action": "iam:CreateRole", "Resource": "*"}]}]}},
+    }}
+    assert wildcard_actions(hidden) == [
+        "Extra.Properties.PolicyDocument: s3:*",
+        "Fn.Properties.Policies[0]: an Allow with NotAction grants almost everything",
+    ]
+    assert unconditioned_wildcard_resources(hidden) == [
+        "Extra.Properties.PolicyDocument: s3:*", "Fn.Properties.Policies[0]: iam:CreateRole"]
 
 
 def test_pass_role_is_limited_to_the_mapped_execution_roles_and_to_sagemaker(template):
@@ -216,7 +321,8 @@ def test_the_acs_answers_before_api_gateways_30_seconds(template):
 
 def test_outputs_give_the_idp_administrator_what_to_configure(template):
     outputs = template["Outputs"]
-    for name in ("AcsUrl", "MetadataUrl", "SamlProviderArn", "RoleAttributeValue", "SageMakerApiEndpointId", "StsEndpointId"):
+    for name in ("AcsUrl", "MetadataUrl", "SamlProviderArn", "RoleAttributeValue", "SageMakerApiEndpointId", "StsEndpointId",
+                 "KmsEndpointId", "PresignSealKeyArn"):
         assert name in outputs, name
     assert outputs["RoleAttributeValue"]["Value"] == {"Fn::Sub": "${StudioUserRole.Arn},${SamlProvider}"}
 
@@ -252,7 +358,7 @@ def test_presign_talks_https_only_and_the_endpoints_serve_the_vpc(template):
     assert egress["Fn::If"][2]["CidrIp"] == {"Ref": "VpcCidr"}, "without NAT: the VPC's endpoints only"
     ingress = everything["EndpointIngressFromVpc"]["Properties"]
     assert (ingress["FromPort"], ingress["CidrIp"]) == (443, {"Ref": "VpcCidr"})
-    for endpoint in ("SageMakerApiEndpoint", "StsEndpoint", "SsmEndpoint"):
+    for endpoint in ("SageMakerApiEndpoint", "StsEndpoint", "SsmEndpoint", "KmsEndpoint"):
         properties = everything[endpoint]["Properties"]
         assert properties["PrivateDnsEnabled"] is True and properties["VpcEndpointType"] == "Interface", endpoint
 

@@ -2,7 +2,7 @@
 //! it calls, by whose credentials. `studiogate contract` prints it; the template tests check that
 //! `template.yaml` grants exactly this, and the test below that the adapters call nothing else.
 
-use super::{dynamodb, emr, federation, lambda, sagemaker, ssm, sts};
+use super::{dynamodb, emr, federation, kms, lambda, sagemaker, ssm, sts};
 use crate::config::deployment::Function;
 use serde::Serialize;
 
@@ -29,14 +29,24 @@ pub fn of(function: Function) -> FunctionContract {
         Function::SamlValidator => FunctionContract {
             function: "saml-validator",
             environment,
-            role_operations: concat(&[dynamodb::OPERATIONS, lambda::OPERATIONS, ssm::OPERATIONS]),
+            role_operations: concat(&[
+                dynamodb::OPERATIONS,
+                kms::SEALER_OPERATIONS,
+                lambda::OPERATIONS,
+                ssm::OPERATIONS,
+            ]),
             user_operations: Vec::new(),
             unsigned_operations: sts::UNSIGNED_OPERATIONS.to_vec(),
         },
         Function::Presign => FunctionContract {
             function: "presign",
             environment,
-            role_operations: concat(&[sagemaker::OPERATIONS, emr::OPERATIONS, ssm::OPERATIONS]),
+            role_operations: concat(&[
+                sagemaker::OPERATIONS,
+                emr::OPERATIONS,
+                kms::VERIFIER_OPERATIONS,
+                ssm::OPERATIONS,
+            ]),
             user_operations: concat(&[
                 sagemaker::USER_OPERATIONS,
                 sts::USER_OPERATIONS,
@@ -109,7 +119,7 @@ mod tests {
 
     #[test]
     fn every_adapter_calls_exactly_the_operations_it_lists() {
-        let adapters: [(&str, &str, Vec<String>); 6] = [
+        let adapters: [(&str, &str, Vec<String>); 7] = [
             (
                 "sagemaker",
                 include_str!("sagemaker.rs"),
@@ -127,6 +137,11 @@ mod tests {
                 "dynamodb",
                 include_str!("dynamodb.rs"),
                 listed(&[dynamodb::OPERATIONS], "dynamodb"),
+            ),
+            (
+                "kms",
+                include_str!("kms.rs"),
+                listed(&[kms::SEALER_OPERATIONS, kms::VERIFIER_OPERATIONS], "kms"),
             ),
             (
                 "lambda",
@@ -188,12 +203,18 @@ mod tests {
             acs.role_operations,
             vec![
                 "dynamodb:PutItem",
+                "kms:GenerateMac",
                 "lambda:InvokeFunction",
                 "ssm:GetParameter"
             ]
         );
         let presign = of(Function::Presign);
         assert!(presign.role_operations.contains(&"iam:PassRole"));
+        assert!(presign.role_operations.contains(&"kms:VerifyMac"));
+        assert!(
+            !presign.role_operations.contains(&"kms:GenerateMac"),
+            "presign checks seals, it never makes them"
+        );
         assert!(
             !presign
                 .role_operations

@@ -1,8 +1,10 @@
-//! Lambda on the SDK: saml-validator invokes the presign function.
+//! Lambda on the SDK: saml-validator invokes the presign function with a sealed request.
 
+use super::kms::KmsMacGenerator;
 use super::{AwsError, ErrorKind};
 use crate::login::ports::PresignInvoker;
 use crate::provision::contract::{PresignRequest, PresignResponse};
+use crate::provision::seal;
 use aws_smithy_types::Blob;
 
 /// The AWS operations this adapter calls.
@@ -10,20 +12,23 @@ pub const OPERATIONS: &[&str] = &["lambda:InvokeFunction"];
 
 const OPERATION: &str = "lambda:InvokeFunction";
 
-/// Invokes presign synchronously (RequestResponse).
+/// Seals each request (KMS) and invokes presign synchronously (RequestResponse).
 #[derive(Clone, Debug)]
 pub struct SdkPresignInvoker {
     client: aws_sdk_lambda::Client,
     function: String,
+    sealer: KmsMacGenerator,
 }
 
 impl SdkPresignInvoker {
     /// `function`: the presign function's name or ARN. An invocation that has not answered within
     /// `timeout` fails (as a network error), so the ACS still answers with a page in time.
+    /// `sealer` seals each request first.
     pub fn new(
         config: &aws_config::SdkConfig,
         function: impl Into<String>,
         timeout: std::time::Duration,
+        sealer: KmsMacGenerator,
     ) -> Self {
         let config = aws_sdk_lambda::config::Builder::from(config)
             .timeout_config(super::operation_timeout(timeout))
@@ -31,14 +36,16 @@ impl SdkPresignInvoker {
         SdkPresignInvoker {
             client: aws_sdk_lambda::Client::from_conf(config),
             function: function.into(),
+            sealer,
         }
     }
 }
 
 impl PresignInvoker for SdkPresignInvoker {
     async fn invoke(&self, request: &PresignRequest) -> Result<PresignResponse, AwsError> {
+        let sealed = seal::seal(&self.sealer, request, time::OffsetDateTime::now_utc()).await?;
         // The payload carries the user's credentials: it goes to Lambda and nowhere else.
-        let payload = serde_json::to_vec(request).map_err(|_| {
+        let payload = serde_json::to_vec(&sealed).map_err(|_| {
             AwsError::new(
                 OPERATION,
                 ErrorKind::Other,

@@ -6,6 +6,7 @@ pub mod contract;
 pub mod dynamodb;
 pub mod emr;
 pub mod federation;
+pub mod kms;
 pub mod lambda;
 pub mod sagemaker;
 pub mod ssm;

@@ -1,7 +1,7 @@
 //! The configuration of a deployed function: the TOML from an SSM parameter (or, for local runs, a
 //! file or the variable itself), then what the stack knows better than the TOML: the IdP metadata,
-//! the SP key, the replay table, the presign function, the SageMaker API endpoint and the stack's
-//! auto-shutdown lifecycle configuration. Each function reads only its own variables
+//! the SP key, the replay table, the presign function, the seal key, the SageMaker API endpoint
+//! and the stack's auto-shutdown lifecycle configuration. Each function reads only its own variables
 //! ([`Function::environment`]); `template.yaml` sets exactly those (a test checks).
 
 use super::{BrokerConfig, ConfigError, Secret, Target, ENV_CONFIG_FILE, ENV_CONFIG_INLINE};
@@ -28,6 +28,9 @@ pub const ENV_SAGEMAKER_ENDPOINT_URL: &str = "STUDIOGATE_SAGEMAKER_ENDPOINT_URL"
 pub const ENV_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG: &str =
     "STUDIOGATE_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG";
 
+/// The KMS HMAC key that seals presign requests (becomes `presign.seal_key`).
+pub const ENV_PRESIGN_SEAL_KEY: &str = "STUDIOGATE_PRESIGN_SEAL_KEY";
+
 /// The stack's deployment revision: changing it gives the functions new execution environments,
 /// which read the configuration again. Logged at start.
 pub const ENV_DEPLOYMENT_REVISION: &str = "STUDIOGATE_DEPLOYMENT_REVISION";
@@ -51,6 +54,7 @@ impl Function {
                 ENV_SP_KEY_PARAMETER,
                 ENV_REPLAY_TABLE,
                 ENV_PRESIGN_FUNCTION,
+                ENV_PRESIGN_SEAL_KEY,
                 ENV_DEPLOYMENT_REVISION,
             ],
             Function::Presign => &[
@@ -58,6 +62,7 @@ impl Function {
                 ENV_IDP_METADATA_PARAMETER,
                 ENV_SAGEMAKER_ENDPOINT_URL,
                 ENV_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG,
+                ENV_PRESIGN_SEAL_KEY,
                 ENV_DEPLOYMENT_REVISION,
             ],
         }
@@ -191,6 +196,9 @@ pub async fn load<P: ParameterStore>(
             login.presign_function = function.to_owned();
         }
     }
+    if let Some(key) = env.get(ENV_PRESIGN_SEAL_KEY) {
+        config.presign.seal_key = Some(key.to_owned());
+    }
     if let Some(url) = env
         .get(ENV_SAGEMAKER_ENDPOINT_URL)
         .filter(|_| is_set(ENV_SAGEMAKER_ENDPOINT_URL))
@@ -269,7 +277,11 @@ default = { execution_role = "arn:aws:iam::123456789012:role/Exec" }
     fn deployed(function: Function) -> Environment {
         let env = Environment::default()
             .with(ENV_CONFIG_PARAMETER, "/studiogate/config")
-            .with(ENV_IDP_METADATA_PARAMETER, "/studiogate/idp-metadata");
+            .with(ENV_IDP_METADATA_PARAMETER, "/studiogate/idp-metadata")
+            .with(
+                ENV_PRESIGN_SEAL_KEY,
+                "arn:aws:kms:us-east-1:123456789012:key/seal",
+            );
         match function {
             Function::SamlValidator => env
                 .with(ENV_REPLAY_TABLE, "stack-replay")
@@ -297,6 +309,10 @@ default = { execution_role = "arn:aws:iam::123456789012:role/Exec" }
         let login = config.login().unwrap();
         assert_eq!(login.replay_table.as_deref(), Some("stack-replay"));
         assert_eq!(login.presign_function, "stack-presign");
+        assert_eq!(
+            config.presign.seal_key().unwrap(),
+            "arn:aws:kms:us-east-1:123456789012:key/seal"
+        );
         assert!(
             config.sp.decryption_key_pem.is_none(),
             "a blank variable is unset"
@@ -312,6 +328,10 @@ default = { execution_role = "arn:aws:iam::123456789012:role/Exec" }
         let config = load(Function::Presign, &deployed(Function::Presign), &store())
             .await
             .expect("loads");
+        assert_eq!(
+            config.presign.seal_key().unwrap(),
+            "arn:aws:kms:us-east-1:123456789012:key/seal"
+        );
         assert_eq!(
             config.presign.sagemaker_endpoint_url.as_deref(),
             Some("https://vpce-1.api.sagemaker.us-east-1.vpce.amazonaws.com")

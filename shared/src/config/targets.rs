@@ -1,5 +1,6 @@
 //! `[presign]` and `[targets.KEY]`: where a login can lead. RelayState is only ever a key into these.
 
+use super::ConfigError;
 use crate::provision::naming::ProfileNameRule;
 use crate::provision::rules::ProfileRule;
 use serde::Deserialize;
@@ -22,6 +23,26 @@ pub struct PresignConfig {
     pub profile_ready_seconds: u64,
     /// Bring existing profiles in line with the rules (role, lifecycle configs, tags).
     pub update_existing_profiles: bool,
+    /// The KMS HMAC key (ID, ARN or alias) that seals presign requests: saml-validator makes the
+    /// MAC, presign checks it ([`crate::provision::seal`]). A deployment sets it through
+    /// `STUDIOGATE_PRESIGN_SEAL_KEY`; both functions refuse to start without it.
+    pub seal_key: Option<String>,
+}
+
+impl PresignConfig {
+    /// `seal_key`, or the error that names it.
+    pub fn seal_key(&self) -> Result<&str, ConfigError> {
+        self.seal_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|key| !key.is_empty())
+            .ok_or_else(|| {
+                ConfigError::field(
+                    "presign.seal_key",
+                    "name the KMS HMAC key that seals presign requests (a deployment sets STUDIOGATE_PRESIGN_SEAL_KEY)",
+                )
+            })
+    }
 }
 
 impl Default for PresignConfig {
@@ -33,6 +54,7 @@ impl Default for PresignConfig {
             budget_seconds: 20,
             profile_ready_seconds: 15,
             update_existing_profiles: true,
+            seal_key: None,
         }
     }
 }

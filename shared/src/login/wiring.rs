@@ -2,6 +2,7 @@
 
 use super::LoginFlow;
 use crate::aws::dynamodb::DynamoReplayCache;
+use crate::aws::kms::KmsMacGenerator;
 use crate::aws::lambda::SdkPresignInvoker;
 use crate::aws::sts::SdkSamlFederation;
 use crate::clock::SystemClock;
@@ -61,9 +62,15 @@ pub fn sdk_broker(
     // presign answers within its own budget; the margin covers the invoke itself and a cold start.
     let presign_timeout =
         Duration::from_secs(config.presign.budget_seconds + PRESIGN_MARGIN_SECONDS);
+    let sealer = KmsMacGenerator::new(aws, config.presign.seal_key()?, budget);
     let flow = LoginFlow {
         validator,
-        presign: SdkPresignInvoker::new(aws, login.presign_function.clone(), presign_timeout),
+        presign: SdkPresignInvoker::new(
+            aws,
+            login.presign_function.clone(),
+            presign_timeout,
+            sealer,
+        ),
         sts: SdkSamlFederation::new(aws, budget),
         login,
         targets: config.targets.clone(),

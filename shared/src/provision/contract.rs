@@ -172,7 +172,10 @@ mod tests {
     #[test]
     fn request_round_trips_and_debug_hides_secrets() {
         let text = include_str!("../../../events/presign-sagemaker.json");
-        let request: PresignRequest = serde_json::from_str(text).expect("sample event parses");
+        let sealed: super::super::seal::SealedRequest =
+            serde_json::from_str(text).expect("the sample event is a sealed request");
+        let request: PresignRequest =
+            serde_json::from_str(&sealed.request).expect("its request parses");
         assert_eq!(request.target, "sagemaker-ml");
         let printed = format!("{request:?}");
         assert!(!printed.contains(&request.credentials.secret_access_key));

@@ -9,6 +9,7 @@ pub mod ports;
 pub mod presigner;
 pub mod retry;
 pub mod rules;
+pub mod seal;
 mod studio;
 pub mod wiring;
 

@@ -1,12 +1,14 @@
 //! Building the presigner on the real SDK clients, once, at cold start.
 
-use super::contract::{ErrorCode, PresignError, PresignRequest, PresignResponse};
+use super::contract::{ErrorCode, PresignError, PresignResponse};
+use super::seal::{self, MacVerifier, SealError};
 use super::Presigner;
 use crate::aws::emr::SdkEmr;
 use crate::aws::federation::HttpFederation;
+use crate::aws::kms::KmsMacVerifier;
 use crate::aws::sagemaker::SdkSageMaker;
 use crate::aws::sts::SdkSts;
-use crate::config::BrokerConfig;
+use crate::config::{BrokerConfig, ConfigError};
 use serde_json::Value;
 
 /// The presigner on the SDK adapters.
@@ -33,25 +35,49 @@ pub fn sdk_presigner(config: &BrokerConfig, aws: &aws_config::SdkConfig) -> SdkP
     }
 }
 
-/// One Lambda invocation: JSON in, JSON out, one audit log line. A malformed event is a typed
-/// `bad-request`, never a panic.
-pub async fn handle_event(
+/// The seal checker for `config` (KMS through the stack's endpoint); fails, naming the field,
+/// without `presign.seal_key`.
+pub fn sdk_seal_verifier(
+    config: &BrokerConfig,
+    aws: &aws_config::SdkConfig,
+) -> Result<KmsMacVerifier, ConfigError> {
+    // A share of the budget: a seal that cannot be checked in time is refused as "try again".
+    let timeout = std::time::Duration::from_secs(config.presign.budget_seconds.clamp(1, 5));
+    Ok(KmsMacVerifier::new(
+        aws,
+        config.presign.seal_key()?,
+        timeout,
+    ))
+}
+
+/// One Lambda invocation: a sealed request in, JSON out, one audit log line. Nothing in the event
+/// is trusted before its seal is checked ([`seal::open`]); a malformed, unsealed, forged or
+/// expired event is a typed `bad-request`, never a panic.
+pub async fn handle_event<V: MacVerifier>(
     presigner: &SdkPresigner,
+    verifier: &V,
     event: Value,
     lambda_request_id: &str,
 ) -> Value {
-    let response = match serde_json::from_value::<PresignRequest>(event) {
+    let response = match seal::open(verifier, event, time::OffsetDateTime::now_utc()).await {
         Ok(request) => {
             let (response, audit) = presigner.handle(&request).await;
             tracing::info!(audit = %serde_json::to_string(&audit).unwrap_or_default(), lambda_request_id, "presign outcome");
             response
         }
         Err(e) => {
-            tracing::warn!(reason = "bad-request", error = %e, lambda_request_id, "presign request rejected");
+            tracing::warn!(reason = e.reason_code(), error = %e, lambda_request_id, "presign request refused");
+            let (code, message) = match e {
+                SealError::Unverifiable(_) => (
+                    ErrorCode::TryAgain,
+                    "AWS is busy right now. Try again in a minute.",
+                ),
+                _ => (ErrorCode::BadRequest, "The request was not understood."),
+            };
             PresignResponse::Error {
                 error: PresignError {
-                    code: ErrorCode::BadRequest,
-                    message: "The request was not understood.".into(),
+                    code,
+                    message: message.into(),
                 },
             }
         }

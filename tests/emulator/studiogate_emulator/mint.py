@@ -1,12 +1,16 @@
 """`python -m studiogate_emulator mint-presign-event --endpoint URL --target KEY --session NAME [--groups a,b]`
 
 Signs an assertion with the test IdP, calls AssumeRoleWithSAML on the emulator, and prints a presign
-request (the presign function's JSON input) with those fresh credentials, for `cargo lambda invoke`.
+request (the presign function's JSON input) with those fresh credentials, sealed with the emulator's
+KMS HMAC key as saml-validator seals it, for `cargo lambda invoke` (within a minute: seals expire).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import time
 import uuid
 
 import boto3
@@ -43,7 +47,21 @@ def presign_event(endpoint: str, target: str, session: str, groups: list[str]) -
     }
 
 
+SEAL_VERSION = "studiogate-presign-request-v1"
+SEAL_KEY = "alias/studiogate-presign-seal"
+
+
+def seal(endpoint: str, request: dict, key: str = SEAL_KEY, sealed_at: int | None = None) -> dict:
+    """The presign function's input for `request`: the format of shared/src/provision/seal.rs."""
+    body = json.dumps(request, separators=(",", ":"))
+    sealed_at = int(time.time()) if sealed_at is None else sealed_at
+    message = f"{SEAL_VERSION}\n{sealed_at}\n{hashlib.sha256(body.encode()).hexdigest()}".encode()
+    kms = boto3.session.Session(aws_access_key_id="mint", aws_secret_access_key="mint", region_name="us-east-1").client("kms", endpoint_url=endpoint)
+    mac = kms.generate_mac(KeyId=key, Message=message, MacAlgorithm="HMAC_SHA_256")["Mac"]
+    return {"request": body, "sealed_at": sealed_at, "mac": base64.b64encode(mac).decode()}
+
+
 def main(args) -> int:
     event = presign_event(args.endpoint, args.target, args.session, [g for g in (args.groups or "").split(",") if g])
-    print(json.dumps(event, indent=2))
+    print(json.dumps(seal(args.endpoint, event), indent=2))
     return 0

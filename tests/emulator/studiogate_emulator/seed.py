@@ -1,7 +1,7 @@
 """Creates a fixture world from a JSON description, through the emulator's own API (boto3).
 
 World file keys (all optional): saml_providers, roles, lifecycle_configs, sagemaker_domains,
-emr_studios, dynamodb_tables, ssm_parameters. Paths are relative to the world file. Returns the
+emr_studios, dynamodb_tables, ssm_parameters, kms_mac_keys. Paths are relative to the world file. Returns the
 ARNs and IDs created, keyed by the names the world file gives.
 """
 
@@ -141,6 +141,15 @@ def seed(endpoint: str, world: dict, base_dir: str = ".") -> dict:
         value = parameter["value"] if "value" in parameter else _read(base_dir, parameter["value_file"])
         ssm.put_parameter(Name=parameter["name"], Value=value, Type=parameter.get("type", "String"), Overwrite=True)
         created["ssm_parameters"].append(parameter["name"])
+
+    kms = _client(endpoint, "kms")
+    created["kms_mac_keys"] = {}
+    for key in world.get("kms_mac_keys", []):
+        # The HMAC key saml-validator seals presign requests with (presign checks them with it).
+        key_id = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC",
+                                Description=key.get("description", ""))["KeyMetadata"]["KeyId"]
+        kms.create_alias(AliasName=key["alias"], TargetKeyId=key_id)
+        created["kms_mac_keys"][key["alias"]] = key_id
 
     created["seeded_at"] = time.time()
     return created

@@ -5,8 +5,12 @@ invokes presign through the Lambda Invoke API, and answers with a redirect or a 
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 import re
+import time
 import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -207,6 +211,67 @@ def test_metadata_and_health_are_served(stack):
     assert status == 405 and heading(page) == "Start from your identity provider"
 
 
+PROVIDER = "arn:aws:iam::123456789012:saml-provider/studiogate-test-idp"
+SEAL_KEY = "alias/studiogate-presign-seal"
+
+
+def seal(stack, request_body: str, key: str = SEAL_KEY, sealed_at: int | None = None) -> dict:
+    """A sealed presign input, made the way saml-validator makes it (shared/src/provision/seal.rs)."""
+    sealed_at = int(time.time()) if sealed_at is None else sealed_at
+    digest = hashlib.sha256(request_body.encode()).hexdigest()
+    message = f"studiogate-presign-request-v1\n{sealed_at}\n{digest}".encode()
+    mac = stack.client("kms").generate_mac(KeyId=key, Message=message, MacAlgorithm="HMAC_SHA_256")["Mac"]
+    return {"request": request_body, "sealed_at": sealed_at, "mac": base64.b64encode(mac).decode()}
+
+
+def invoke_presign(stack, event: dict) -> dict:
+    """A Lambda Invoke of presign, as any principal allowed to invoke it could send."""
+    call = urllib.request.Request(stack.ready["functions"] + "/2015-03-31/functions/presign/invocations",
+                                  data=json.dumps(event).encode(), method="POST",
+                                  headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(call, timeout=60) as answer:
+        return json.loads(answer.read())
+
+
+def test_presign_invoked_directly_acts_only_on_requests_saml_validator_sealed(stack, world):
+    """Someone who may invoke presign and holds their own federated session asks for the
+    ml-engineers execution role: unsealed, sealed with their own key, or with a seal lifted from a
+    genuine request. presign refuses each before provisioning anything."""
+    posted = stack.sign_in("bob", "sagemaker-user")
+    creds = stack.client("sts").assume_role_with_saml(
+        RoleArn=USER_ROLE, PrincipalArn=PROVIDER, SAMLAssertion=posted["SAMLResponse"])["Credentials"]
+    stack.secrets["credentials"].append({"secret_access_key": creds["SecretAccessKey"], "session_token": creds["SessionToken"]})
+
+    def presign_request(groups: list[str]) -> str:
+        return json.dumps({
+            "request_id": "forged-1", "target": "sagemaker-ml",
+            "identity": {"name_id": "bob@example.com", "role_session_name": "bob", "groups": groups,
+                         "principal_tags": {"studiouserid": "bob"}},
+            "credentials": {"access_key_id": creds["AccessKeyId"], "secret_access_key": creds["SecretAccessKey"],
+                            "session_token": creds["SessionToken"],
+                            "expiration": creds["Expiration"].strftime("%Y-%m-%dT%H:%M:%SZ")},
+        })
+
+    wanted = presign_request(["ml-engineers"])
+    own_key = stack.client("kms").create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]["KeyId"]
+    lifted = {**seal(stack, presign_request([])), "request": wanted}
+    for event in (json.loads(wanted), seal(stack, wanted, key=own_key), lifted,
+                  seal(stack, wanted, sealed_at=int(time.time()) - 120)):
+        answer = invoke_presign(stack, event)
+        assert (answer["outcome"], answer["error"]["code"]) == ("error", "bad-request"), answer
+    assert stack.calls("sagemaker:CreateUserProfile") == [], "nothing was provisioned"
+    log = "\n".join(stack.log_lines())
+    for reason in ("unsealed-request", "seal-mismatch", "seal-expired"):
+        assert f'"reason":"{reason}"' in log, reason
+
+    # The same request sealed with the stack's key, as saml-validator seals it, is served: the
+    # refusals above were about the seal, not the request.
+    answer = invoke_presign(stack, seal(stack, wanted))
+    assert answer["outcome"] == "redirect", answer
+    stack.locations.append(answer["url"])
+    assert len(stack.calls("sagemaker:CreateUserProfile")) == 1
+
+
 def test_zz_no_log_line_holds_an_assertion_credentials_a_url_or_a_token(stack):
     """Last: searches everything the functions logged during this session."""
     log = stack.log_file.read_text(encoding="utf-8", errors="replace")
@@ -229,3 +294,5 @@ def test_zz_no_log_line_holds_an_assertion_credentials_a_url_or_a_token(stack):
             assert value not in log, f"a {kind} reached the log"
     for marker in ("urn:oasis:names:tc:SAML:2.0:protocol", "http://www.w3.org/2000/09/xmldsig#"):
         assert marker not in log, "no SAML document in the log"
+    assert '"unknown-relay-state"' in log and "evil.example" not in log, (
+        "an attacker's RelayState is logged as a reason code and a digest, never as its text")

@@ -1,0 +1,108 @@
+//! KMS HMAC on the SDK: saml-validator seals presign requests (GenerateMac), presign checks the
+//! seal (VerifyMac). The key's policy decides who may do which (see `template.yaml`).
+
+use super::{AwsError, ErrorKind};
+use crate::provision::seal::{MacGenerator, MacVerifier};
+use aws_sdk_kms::types::MacAlgorithmSpec;
+use aws_smithy_types::Blob;
+
+/// The operation saml-validator calls.
+pub const SEALER_OPERATIONS: &[&str] = &["kms:GenerateMac"];
+/// The operation presign calls.
+pub const VERIFIER_OPERATIONS: &[&str] = &["kms:VerifyMac"];
+
+const ALGORITHM: MacAlgorithmSpec = MacAlgorithmSpec::HmacSha256;
+
+fn client(config: &aws_config::SdkConfig, timeout: std::time::Duration) -> aws_sdk_kms::Client {
+    let config = aws_sdk_kms::config::Builder::from(config)
+        .timeout_config(super::operation_timeout(timeout))
+        .build();
+    aws_sdk_kms::Client::from_conf(config)
+}
+
+/// Makes MACs with an HMAC_256 key (key ID, ARN or alias).
+#[derive(Clone, Debug)]
+pub struct KmsMacGenerator {
+    client: aws_sdk_kms::Client,
+    key: String,
+}
+
+impl KmsMacGenerator {
+    /// `key`: the seal key's ID, ARN or alias; a call that has not answered within `timeout` fails.
+    pub fn new(
+        config: &aws_config::SdkConfig,
+        key: impl Into<String>,
+        timeout: std::time::Duration,
+    ) -> Self {
+        KmsMacGenerator {
+            client: client(config, timeout),
+            key: key.into(),
+        }
+    }
+}
+
+impl MacGenerator for KmsMacGenerator {
+    async fn generate_mac(&self, message: &[u8]) -> Result<Vec<u8>, AwsError> {
+        const OPERATION: &str = "kms:GenerateMac";
+        let output = self
+            .client
+            .generate_mac()
+            .key_id(&self.key)
+            .mac_algorithm(ALGORITHM)
+            .message(Blob::new(message))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(OPERATION, e))?;
+        output
+            .mac()
+            .map(|mac| mac.as_ref().to_vec())
+            .ok_or_else(|| AwsError::new(OPERATION, ErrorKind::Other, "NoMac", "KMS sent no MAC"))
+    }
+}
+
+/// Checks MACs made with the same key.
+#[derive(Clone, Debug)]
+pub struct KmsMacVerifier {
+    client: aws_sdk_kms::Client,
+    key: String,
+}
+
+impl KmsMacVerifier {
+    /// `key`: the seal key's ID, ARN or alias; a call that has not answered within `timeout` fails.
+    pub fn new(
+        config: &aws_config::SdkConfig,
+        key: impl Into<String>,
+        timeout: std::time::Duration,
+    ) -> Self {
+        KmsMacVerifier {
+            client: client(config, timeout),
+            key: key.into(),
+        }
+    }
+}
+
+impl MacVerifier for KmsMacVerifier {
+    async fn verify_mac(&self, message: &[u8], mac: &[u8]) -> Result<bool, AwsError> {
+        const OPERATION: &str = "kms:VerifyMac";
+        let result = self
+            .client
+            .verify_mac()
+            .key_id(&self.key)
+            .mac_algorithm(ALGORITHM)
+            .message(Blob::new(message))
+            .mac(Blob::new(mac))
+            .send()
+            .await;
+        match result {
+            Ok(output) => Ok(output.mac_valid()),
+            // KMS answers a MAC that does not match with an error, not with MacValid = false.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_kms_invalid_mac_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(AwsError::from_sdk(OPERATION, e)),
+        }
+    }
+}
