@@ -18,12 +18,13 @@ pub struct SdkPresignInvoker {
     client: aws_sdk_lambda::Client,
     function: String,
     sealer: KmsMacGenerator,
+    timeout: std::time::Duration,
 }
 
 impl SdkPresignInvoker {
-    /// `function`: the presign function's name or ARN. An invocation that has not answered within
-    /// `timeout` fails (as a network error), so the ACS still answers with a page in time.
-    /// `sealer` seals each request first.
+    /// `function`: the presign function's name or ARN. `sealer` seals each request first. Sealing
+    /// and the invocation together get `timeout`; past it the call fails (as a network error), so
+    /// the ACS still answers with a page in time.
     pub fn new(
         config: &aws_config::SdkConfig,
         function: impl Into<String>,
@@ -37,12 +38,28 @@ impl SdkPresignInvoker {
             client: aws_sdk_lambda::Client::from_conf(config),
             function: function.into(),
             sealer,
+            timeout,
         }
     }
 }
 
 impl PresignInvoker for SdkPresignInvoker {
     async fn invoke(&self, request: &PresignRequest) -> Result<PresignResponse, AwsError> {
+        tokio::time::timeout(self.timeout, self.seal_and_invoke(request))
+            .await
+            .unwrap_or_else(|_| {
+                Err(AwsError::new(
+                    OPERATION,
+                    ErrorKind::Network,
+                    "TimedOut",
+                    format!("no answer from presign within {:?}", self.timeout),
+                ))
+            })
+    }
+}
+
+impl SdkPresignInvoker {
+    async fn seal_and_invoke(&self, request: &PresignRequest) -> Result<PresignResponse, AwsError> {
         let sealed = seal::seal(&self.sealer, request, time::OffsetDateTime::now_utc()).await?;
         // The payload carries the user's credentials: it goes to Lambda and nowhere else.
         let payload = serde_json::to_vec(&sealed).map_err(|_| {

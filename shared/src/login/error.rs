@@ -80,6 +80,10 @@ impl LoginError {
             }
             LoginError::StsRejected(_) => "sts-rejected",
             LoginError::StsMismatch { .. } => "sts-mismatch",
+            // The request could not be sealed (KMS), so presign was never invoked.
+            LoginError::PresignUnavailable(e) if e.operation.starts_with("kms:") => {
+                "seal-unavailable"
+            }
             LoginError::PresignUnavailable(_) => "presign-unavailable",
             LoginError::Presign(error) => match error.code {
                 ErrorCode::BadRequest => "presign-bad-request",

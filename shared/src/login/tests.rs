@@ -482,6 +482,20 @@ async fn presign_errors_and_invoke_failures_are_typed() {
     ));
     let (result, _) = post(&failing, &body(&spec(&[USER]), Some("ml"))).await;
     assert_eq!(result.unwrap_err().reason_code(), "presign-unavailable");
+
+    let unsealable = super::tests::flow();
+    *unsealable.presign.answer.lock().unwrap() = Err(AwsError::new(
+        "kms:GenerateMac",
+        ErrorKind::AccessDenied,
+        "AccessDeniedException",
+        "not allowed",
+    ));
+    let (result, audit) = post(&unsealable, &body(&spec(&[USER]), Some("ml"))).await;
+    assert!(matches!(result, Err(LoginError::PresignUnavailable(_))));
+    assert_eq!(
+        audit.outcome, "seal-unavailable",
+        "a request KMS would not seal is told apart from presign failing"
+    );
 }
 
 /// A replay cache that never answers.

@@ -59,10 +59,15 @@ pub fn sdk_broker(
         Some(table) => ReplayBackend::DynamoDb(DynamoReplayCache::new(aws, table.clone(), budget)),
         None => ReplayBackend::InMemory(InMemoryReplayCache::new_for_local_runs()),
     };
-    // presign answers within its own budget; the margin covers the invoke itself and a cold start.
+    // presign answers within its own budget; the margin covers sealing, the invoke itself and a
+    // cold start.
     let presign_timeout =
         Duration::from_secs(config.presign.budget_seconds + PRESIGN_MARGIN_SECONDS);
-    let sealer = KmsMacGenerator::new(aws, config.presign.seal_key()?, budget);
+    let sealer = KmsMacGenerator::new(
+        aws,
+        config.presign.seal_key()?,
+        crate::provision::seal::SEAL_TIMEOUT,
+    );
     let flow = LoginFlow {
         validator,
         presign: SdkPresignInvoker::new(

@@ -52,8 +52,18 @@ pub struct AuditRecord {
 impl<I: CallerIdentity, S: SageMakerApi, E: EmrApi, F: ConsoleFederation> Presigner<I, S, E, F> {
     /// Handles one request.
     pub async fn handle(&self, request: &PresignRequest) -> (PresignResponse, AuditRecord) {
+        self.handle_after(request, Duration::ZERO).await
+    }
+
+    /// [`Presigner::handle`] when `spent` of the invocation's budget is gone already (checking the
+    /// request's seal), so the whole invocation stays within `presign.budget_seconds`.
+    pub async fn handle_after(
+        &self,
+        request: &PresignRequest,
+        spent: Duration,
+    ) -> (PresignResponse, AuditRecord) {
         let started = Instant::now();
-        let result = self.run(request).await;
+        let result = self.run(request, spent).await;
         let (response, audit_action, outcome) = match result {
             Ok((url, action)) => {
                 let audit = (Some(action.kind), action.name.clone(), Some(action.change));
@@ -88,11 +98,13 @@ impl<I: CallerIdentity, S: SageMakerApi, E: EmrApi, F: ConsoleFederation> Presig
     async fn run(
         &self,
         request: &PresignRequest,
+        spent: Duration,
     ) -> Result<(String, super::contract::Action), PresignError> {
         let target = self.targets.get(&request.target).ok_or_else(|| {
             fail(ErrorCode::UnknownTarget, "This sign-in link points to a workspace that is not configured. Use the tile from your IdP.")
         })?;
-        let budget = Budget::new(Duration::from_secs(self.settings.budget_seconds));
+        let budget =
+            Budget::new(Duration::from_secs(self.settings.budget_seconds).saturating_sub(spent));
         let credentials_left = remaining_life(&request.credentials.expiration)?;
 
         // First, always: the credentials must belong to this identity.

@@ -3,10 +3,11 @@
 //!
 //! saml-validator MACs every request with a KMS HMAC key whose key policy lets only its own role
 //! call `kms:GenerateMac`; presign checks the MAC with `kms:VerifyMac` before it reads a field.
-//! So a principal that may invoke presign (an administrator's `lambda:InvokeFunction` on `*`, say)
-//! but is not saml-validator cannot make it provision a profile with groups of its choosing: the
-//! Lambda resource policy alone could not promise that, because IAM policies in the same account
-//! can grant the invoke without it.
+//! So a principal that may invoke presign (`lambda:InvokeFunction` on `*`, say) cannot make it
+//! provision a profile with groups of its choosing: the Lambda resource policy alone could not
+//! promise that, because IAM policies in the same account can grant the invoke without it. What is
+//! left is who may change the key policy or the functions (their code, configuration or roles):
+//! see the README's "Known gaps".
 //!
 //! The MAC covers a version tag, the sealing time and the SHA-256 of the request's exact JSON
 //! bytes (KMS never sees the credentials inside, and a MAC message stays far below KMS's 4 KB).
@@ -23,7 +24,13 @@ use time::OffsetDateTime;
 pub const SEAL_VERSION: &str = "studiogate-presign-request-v1";
 
 /// How long a seal is accepted after it was made, and how far ahead of presign's clock it may be.
+/// Within it a captured invocation could be sent again: it would only open the same user's Studio
+/// once more, and capturing one takes access to the invocation payload itself.
 pub const SEAL_LIFETIME_SECONDS: i64 = 60;
+
+/// How long either function waits for KMS (a MAC call normally takes milliseconds). saml-validator
+/// spends it inside the time it waits for presign; presign inside its own budget.
+pub const SEAL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Makes MACs (saml-validator: KMS GenerateMac).
 pub trait MacGenerator: Send + Sync {
@@ -112,7 +119,7 @@ pub async fn seal<G: MacGenerator>(
 ) -> Result<SealedRequest, AwsError> {
     let json = serde_json::to_string(request).map_err(|_| {
         AwsError::new(
-            "kms:GenerateMac",
+            "presign:SealRequest",
             crate::aws::ErrorKind::Other,
             "Unserializable",
             "the request cannot be encoded",
@@ -138,7 +145,7 @@ pub async fn open<V: MacVerifier>(
 ) -> Result<PresignRequest, SealError> {
     let sealed: SealedRequest = serde_json::from_value(event)
         .map_err(|e| SealError::Malformed(format!("{:?} error", e.classify())))?;
-    let age_seconds = now.unix_timestamp() - sealed.sealed_at;
+    let age_seconds = now.unix_timestamp().saturating_sub(sealed.sealed_at);
     if !(-SEAL_LIFETIME_SECONDS..=SEAL_LIFETIME_SECONDS).contains(&age_seconds) {
         return Err(SealError::Stale { age_seconds });
     }

@@ -205,3 +205,16 @@ fn debug_never_shows_the_sealed_credentials() {
         "{shown}"
     );
 }
+
+#[tokio::test]
+async fn a_seal_time_at_the_ends_of_the_integer_range_is_stale_not_a_panic() {
+    let validator_key = key("k1");
+    for sealed_at in [i64::MIN, i64::MAX] {
+        let mut sealed = seal(&validator_key, &request(&[]), NOW).await.unwrap();
+        sealed.sealed_at = sealed_at;
+        let err = open(&validator_key, as_event(&sealed), NOW)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, SealError::Stale { .. }), "{err:?}");
+    }
+}

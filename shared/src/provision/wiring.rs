@@ -41,12 +41,10 @@ pub fn sdk_seal_verifier(
     config: &BrokerConfig,
     aws: &aws_config::SdkConfig,
 ) -> Result<KmsMacVerifier, ConfigError> {
-    // A share of the budget: a seal that cannot be checked in time is refused as "try again".
-    let timeout = std::time::Duration::from_secs(config.presign.budget_seconds.clamp(1, 5));
     Ok(KmsMacVerifier::new(
         aws,
         config.presign.seal_key()?,
-        timeout,
+        seal::SEAL_TIMEOUT,
     ))
 }
 
@@ -59,9 +57,11 @@ pub async fn handle_event<V: MacVerifier>(
     event: Value,
     lambda_request_id: &str,
 ) -> Value {
+    let started = std::time::Instant::now();
     let response = match seal::open(verifier, event, time::OffsetDateTime::now_utc()).await {
         Ok(request) => {
-            let (response, audit) = presigner.handle(&request).await;
+            // Checking the seal spent part of the budget: the Lambda timeout assumes one budget.
+            let (response, audit) = presigner.handle_after(&request, started.elapsed()).await;
             tracing::info!(audit = %serde_json::to_string(&audit).unwrap_or_default(), lambda_request_id, "presign outcome");
             response
         }
