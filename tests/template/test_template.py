@@ -367,3 +367,25 @@ def test_a_blank_configuration_or_metadata_is_refused_before_anything_is_created
     assertions = template["Rules"]["ConfigurationIsGiven"]["Assertions"]
     described = " ".join(a["AssertDescription"] for a in assertions)
     assert "BrokerConfig" in described and "IdpMetadata" in described
+
+
+def test_the_front_door_is_a_public_function_url_or_an_http_api_never_both(template):
+    everything = resources(template)
+    assert template["Parameters"]["FrontDoor"]["AllowedValues"] == ["FunctionUrl", "HttpApi"]
+    assert template["Conditions"]["UseFunctionUrl"] == {"Fn::Equals": [{"Ref": "FrontDoor"}, "FunctionUrl"]}
+    assert template["Conditions"]["UseHttpApi"] == {"Fn::Equals": [{"Ref": "FrontDoor"}, "HttpApi"]}
+    url = everything["SamlValidatorUrl"]
+    assert url["Condition"] == "UseFunctionUrl"
+    assert url["Properties"] == {"TargetFunctionArn": {"Fn::GetAtt": ["SamlValidatorFunction", "Arn"]}, "AuthType": "NONE"}
+    for name in ("SamlValidatorUrlPermission", "SamlValidatorUrlInvokePermission"):
+        permission = everything[name]
+        assert permission["Condition"] == "UseFunctionUrl", name
+        assert permission["Properties"]["FunctionName"] == {"Ref": "SamlValidatorFunction"}, "only the ACS is public"
+    api = everything["HttpApi"]
+    assert api["Condition"] == "UseHttpApi" and api["Properties"]["ProtocolType"] == "HTTP"
+    assert api["Properties"]["Target"] == {"Fn::GetAtt": ["SamlValidatorFunction", "Arn"]}
+    permission = everything["HttpApiPermission"]["Properties"]
+    assert (permission["Principal"], permission["FunctionName"]) == ("apigateway.amazonaws.com", {"Ref": "SamlValidatorFunction"})
+    assert permission["SourceArn"]["Fn::Sub"].endswith(":${HttpApi}/*"), "only this API may invoke it"
+    acs = template["Outputs"]["AcsUrl"]["Value"]["Fn::If"]
+    assert acs[0] == "UseFunctionUrl" and all(branch["Fn::Sub"].endswith("saml/acs") for branch in acs[1:])
