@@ -3,7 +3,7 @@
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
-use studiogate::aws::kms::{KmsMacGenerator, KmsMacVerifier};
+use studiogate::aws::kms::KmsMacKey;
 use studiogate::config::BrokerConfig;
 use studiogate::provision::contract::{
     Change, ErrorCode, FederatedCredentials, Identity, PresignRequest, PresignResponse, TargetKind,
@@ -544,7 +544,7 @@ async fn a_role_change_blocked_by_running_apps_keeps_the_old_role_and_lets_the_u
 const SEAL_KEY: &str = "alias/studiogate-presign-seal";
 
 async fn sealed(request: &PresignRequest) -> Value {
-    let sealer = KmsMacGenerator::new(&sdk_config().await, SEAL_KEY, Duration::from_secs(5));
+    let sealer = KmsMacKey::new(&sdk_config().await, SEAL_KEY, Duration::from_secs(5));
     let sealed = seal::seal(&sealer, request, time::OffsetDateTime::now_utc())
         .await
         .expect("the emulator's KMS makes the MAC");
@@ -555,7 +555,7 @@ async fn sealed(request: &PresignRequest) -> Value {
 async fn the_lambda_event_handler_answers_a_sealed_request_and_refuses_malformed_events() {
     let world = world();
     let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
-    let verifier = KmsMacVerifier::new(&sdk_config().await, SEAL_KEY, Duration::from_secs(5));
+    let verifier = KmsMacKey::new(&sdk_config().await, SEAL_KEY, Duration::from_secs(5));
     let bad = handle_event(
         &presigner,
         &verifier,
@@ -579,7 +579,7 @@ async fn the_lambda_event_handler_answers_a_sealed_request_and_refuses_malformed
 async fn presign_provisions_nothing_for_a_request_saml_validator_did_not_seal() {
     let world = world();
     let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
-    let verifier = KmsMacVerifier::new(&sdk_config().await, SEAL_KEY, Duration::from_secs(5));
+    let verifier = KmsMacKey::new(&sdk_config().await, SEAL_KEY, Duration::from_secs(5));
     let creds = federate("mallory", "mallory@example.com").await;
     let wanted = request(
         "sagemaker-ml",

@@ -13,35 +13,32 @@ pub const VERIFIER_OPERATIONS: &[&str] = &["kms:VerifyMac"];
 
 const ALGORITHM: MacAlgorithmSpec = MacAlgorithmSpec::HmacSha256;
 
-fn client(config: &aws_config::SdkConfig, timeout: std::time::Duration) -> aws_sdk_kms::Client {
-    let config = aws_sdk_kms::config::Builder::from(config)
-        .timeout_config(super::operation_timeout(timeout))
-        .build();
-    aws_sdk_kms::Client::from_conf(config)
-}
-
-/// Makes MACs with an HMAC_256 key (key ID, ARN or alias).
+/// A KMS HMAC_256 key (key ID, ARN or alias): saml-validator makes MACs with it, presign checks
+/// them; the key policy decides which role may do which.
 #[derive(Clone, Debug)]
-pub struct KmsMacGenerator {
+pub struct KmsMacKey {
     client: aws_sdk_kms::Client,
     key: String,
 }
 
-impl KmsMacGenerator {
+impl KmsMacKey {
     /// `key`: the seal key's ID, ARN or alias; a call that has not answered within `timeout` fails.
     pub fn new(
         config: &aws_config::SdkConfig,
         key: impl Into<String>,
         timeout: std::time::Duration,
     ) -> Self {
-        KmsMacGenerator {
-            client: client(config, timeout),
+        let config = aws_sdk_kms::config::Builder::from(config)
+            .timeout_config(super::operation_timeout(timeout))
+            .build();
+        KmsMacKey {
+            client: aws_sdk_kms::Client::from_conf(config),
             key: key.into(),
         }
     }
 }
 
-impl MacGenerator for KmsMacGenerator {
+impl MacGenerator for KmsMacKey {
     async fn generate_mac(&self, message: &[u8]) -> Result<Vec<u8>, AwsError> {
         const OPERATION: &str = "kms:GenerateMac";
         let output = self
@@ -60,28 +57,7 @@ impl MacGenerator for KmsMacGenerator {
     }
 }
 
-/// Checks MACs made with the same key.
-#[derive(Clone, Debug)]
-pub struct KmsMacVerifier {
-    client: aws_sdk_kms::Client,
-    key: String,
-}
-
-impl KmsMacVerifier {
-    /// `key`: the seal key's ID, ARN or alias; a call that has not answered within `timeout` fails.
-    pub fn new(
-        config: &aws_config::SdkConfig,
-        key: impl Into<String>,
-        timeout: std::time::Duration,
-    ) -> Self {
-        KmsMacVerifier {
-            client: client(config, timeout),
-            key: key.into(),
-        }
-    }
-}
-
-impl MacVerifier for KmsMacVerifier {
+impl MacVerifier for KmsMacKey {
     async fn verify_mac(&self, message: &[u8], mac: &[u8]) -> Result<bool, AwsError> {
         const OPERATION: &str = "kms:VerifyMac";
         let result = self

@@ -1,6 +1,6 @@
 //! Lambda on the SDK: saml-validator invokes the presign function with a sealed request.
 
-use super::kms::KmsMacGenerator;
+use super::kms::KmsMacKey;
 use super::{AwsError, ErrorKind};
 use crate::login::ports::PresignInvoker;
 use crate::provision::contract::{PresignRequest, PresignResponse};
@@ -17,7 +17,7 @@ const OPERATION: &str = "lambda:InvokeFunction";
 pub struct SdkPresignInvoker {
     client: aws_sdk_lambda::Client,
     function: String,
-    sealer: KmsMacGenerator,
+    sealer: KmsMacKey,
     timeout: std::time::Duration,
 }
 
@@ -29,7 +29,7 @@ impl SdkPresignInvoker {
         config: &aws_config::SdkConfig,
         function: impl Into<String>,
         timeout: std::time::Duration,
-        sealer: KmsMacGenerator,
+        sealer: KmsMacKey,
     ) -> Self {
         let config = aws_sdk_lambda::config::Builder::from(config)
             .timeout_config(super::operation_timeout(timeout))

@@ -2,7 +2,7 @@
 
 use super::LoginFlow;
 use crate::aws::dynamodb::DynamoReplayCache;
-use crate::aws::kms::KmsMacGenerator;
+use crate::aws::kms::KmsMacKey;
 use crate::aws::lambda::SdkPresignInvoker;
 use crate::aws::sts::SdkSamlFederation;
 use crate::clock::SystemClock;
@@ -63,7 +63,7 @@ pub fn sdk_broker(
     // cold start.
     let presign_timeout =
         Duration::from_secs(config.presign.budget_seconds + PRESIGN_MARGIN_SECONDS);
-    let sealer = KmsMacGenerator::new(
+    let sealer = KmsMacKey::new(
         aws,
         config.presign.seal_key()?,
         crate::provision::seal::SEAL_TIMEOUT,

@@ -5,7 +5,7 @@ use super::seal::{self, MacVerifier, SealError};
 use super::Presigner;
 use crate::aws::emr::SdkEmr;
 use crate::aws::federation::HttpFederation;
-use crate::aws::kms::KmsMacVerifier;
+use crate::aws::kms::KmsMacKey;
 use crate::aws::sagemaker::SdkSageMaker;
 use crate::aws::sts::SdkSts;
 use crate::config::{BrokerConfig, ConfigError};
@@ -40,8 +40,8 @@ pub fn sdk_presigner(config: &BrokerConfig, aws: &aws_config::SdkConfig) -> SdkP
 pub fn sdk_seal_verifier(
     config: &BrokerConfig,
     aws: &aws_config::SdkConfig,
-) -> Result<KmsMacVerifier, ConfigError> {
-    Ok(KmsMacVerifier::new(
+) -> Result<KmsMacKey, ConfigError> {
+    Ok(KmsMacKey::new(
         aws,
         config.presign.seal_key()?,
         seal::SEAL_TIMEOUT,
