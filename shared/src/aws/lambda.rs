@@ -31,11 +31,9 @@ impl SdkPresignInvoker {
         timeout: std::time::Duration,
         sealer: KmsMacKey,
     ) -> Self {
-        let config = aws_sdk_lambda::config::Builder::from(config)
-            .timeout_config(super::operation_timeout(timeout))
-            .build();
+        // `timeout` bounds sealing and the invocation together (`invoke`), so the client needs none.
         SdkPresignInvoker {
-            client: aws_sdk_lambda::Client::from_conf(config),
+            client: aws_sdk_lambda::Client::new(config),
             function: function.into(),
             sealer,
             timeout,

@@ -155,11 +155,12 @@ pub async fn load<P: ParameterStore>(
         (None, None, None) => return Err(ConfigError::NotProvided),
         _ => return Err(ConfigError::Ambiguous),
     };
-    let is_set = |name| function.environment().contains(&name);
-    if let Some(name) = env
-        .get(ENV_IDP_METADATA_PARAMETER)
-        .filter(|_| is_set(ENV_IDP_METADATA_PARAMETER))
-    {
+    // Only the function's own variables count: a variable meant for the other function is ignored.
+    let own = |name: &'static str| {
+        env.get(name)
+            .filter(|_| function.environment().contains(&name))
+    };
+    if let Some(name) = own(ENV_IDP_METADATA_PARAMETER) {
         if config.idp.metadata.is_some() {
             return Err(super::ConfigError::field(
                 "idp.metadata",
@@ -168,19 +169,12 @@ pub async fn load<P: ParameterStore>(
         }
         config.idp.metadata = Some(fetch(store, ENV_IDP_METADATA_PARAMETER, name).await?);
     }
-    if let Some(name) = env
-        .get(ENV_SP_KEY_PARAMETER)
-        .filter(|_| is_set(ENV_SP_KEY_PARAMETER))
-    {
+    if let Some(name) = own(ENV_SP_KEY_PARAMETER) {
         config.sp.decryption_key_pem =
             Some(Secret(fetch(store, ENV_SP_KEY_PARAMETER, name).await?));
     }
-    let replay_table = env
-        .get(ENV_REPLAY_TABLE)
-        .filter(|_| is_set(ENV_REPLAY_TABLE));
-    let presign_function = env
-        .get(ENV_PRESIGN_FUNCTION)
-        .filter(|_| is_set(ENV_PRESIGN_FUNCTION));
+    let replay_table = own(ENV_REPLAY_TABLE);
+    let presign_function = own(ENV_PRESIGN_FUNCTION);
     if replay_table.is_some() || presign_function.is_some() {
         let login = config.login.as_mut().ok_or_else(|| {
             ConfigError::field(
@@ -196,19 +190,13 @@ pub async fn load<P: ParameterStore>(
             login.presign_function = function.to_owned();
         }
     }
-    if let Some(key) = env.get(ENV_PRESIGN_SEAL_KEY) {
+    if let Some(key) = own(ENV_PRESIGN_SEAL_KEY) {
         config.presign.seal_key = Some(key.to_owned());
     }
-    if let Some(url) = env
-        .get(ENV_SAGEMAKER_ENDPOINT_URL)
-        .filter(|_| is_set(ENV_SAGEMAKER_ENDPOINT_URL))
-    {
+    if let Some(url) = own(ENV_SAGEMAKER_ENDPOINT_URL) {
         config.presign.sagemaker_endpoint_url = Some(url.to_owned());
     }
-    if let Some(arn) = env
-        .get(ENV_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG)
-        .filter(|_| is_set(ENV_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG))
-    {
+    if let Some(arn) = own(ENV_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG) {
         for target in config.targets.values_mut() {
             if let Target::Sagemaker(t) = target {
                 t.default

@@ -28,6 +28,22 @@ pub struct Identity {
     pub session_duration: Option<u32>,
 }
 
+#[cfg(test)]
+impl Identity {
+    /// alice, in `groups`, with nothing else set (the unit tests' user).
+    pub(crate) fn alice(groups: &[&str]) -> Self {
+        Identity {
+            name_id: "alice@example.com".into(),
+            role_session_name: "alice".into(),
+            source_identity: None,
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            attributes: Default::default(),
+            principal_tags: Default::default(),
+            session_duration: None,
+        }
+    }
+}
+
 /// Temporary credentials from AssumeRoleWithSAML. `Debug` never shows the secrets.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FederatedCredentials {

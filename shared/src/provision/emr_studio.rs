@@ -157,15 +157,7 @@ mod tests {
     }
 
     fn identity(groups: &[&str]) -> Identity {
-        Identity {
-            name_id: "alice@example.com".into(),
-            role_session_name: "alice".into(),
-            source_identity: None,
-            groups: groups.iter().map(|g| g.to_string()).collect(),
-            attributes: Default::default(),
-            principal_tags: Default::default(),
-            session_duration: None,
-        }
+        Identity::alice(groups)
     }
 
     #[test]

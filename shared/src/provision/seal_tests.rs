@@ -55,15 +55,7 @@ fn request(groups: &[&str]) -> PresignRequest {
     PresignRequest {
         request_id: "req-1".into(),
         target: "sagemaker-ml".into(),
-        identity: Identity {
-            name_id: "alice@example.com".into(),
-            role_session_name: "alice".into(),
-            source_identity: None,
-            groups: groups.iter().map(|g| g.to_string()).collect(),
-            attributes: Default::default(),
-            principal_tags: Default::default(),
-            session_duration: Some(3600),
-        },
+        identity: Identity::alice(groups),
         credentials: FederatedCredentials {
             access_key_id: "ASIAEXAMPLE".into(),
             secret_access_key: "secret-7c1".into(),

@@ -22,6 +22,8 @@ from botocore.config import Config
 from studiogate_local.once import request
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
+# The emulator's own tools (minting sealed presign events) for the tests, as the stack runs it.
+sys.path.insert(0, str(REPO / "tests" / "emulator"))
 OUTPUT = REPO / "test-output"
 WORLD = REPO / "tests/emulator/worlds/default.json"
 KEYS = REPO / "shared/testdata/keys"

@@ -5,7 +5,6 @@ invokes presign through the Lambda Invoke API, and answers with a redirect or a 
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import re
 import time
@@ -14,6 +13,7 @@ import urllib.request
 
 import pytest
 
+from studiogate_emulator import mint
 from studiogate_local.once import forms_of, request
 
 USER_ROLE = "arn:aws:iam::123456789012:role/StudioUser"
@@ -212,16 +212,6 @@ def test_metadata_and_health_are_served(stack):
 
 
 PROVIDER = "arn:aws:iam::123456789012:saml-provider/studiogate-test-idp"
-SEAL_KEY = "alias/studiogate-presign-seal"
-
-
-def seal(stack, request_body: str, key: str = SEAL_KEY, sealed_at: int | None = None) -> dict:
-    """A sealed presign input, made the way saml-validator makes it (shared/src/provision/seal.rs)."""
-    sealed_at = int(time.time()) if sealed_at is None else sealed_at
-    digest = hashlib.sha256(request_body.encode()).hexdigest()
-    message = f"studiogate-presign-request-v1\n{sealed_at}\n{digest}".encode()
-    mac = stack.client("kms").generate_mac(KeyId=key, Message=message, MacAlgorithm="HMAC_SHA_256")["Mac"]
-    return {"request": request_body, "sealed_at": sealed_at, "mac": base64.b64encode(mac).decode()}
 
 
 def invoke_presign(stack, event: dict) -> dict:
@@ -242,21 +232,24 @@ def test_presign_invoked_directly_acts_only_on_requests_saml_validator_sealed(st
         RoleArn=USER_ROLE, PrincipalArn=PROVIDER, SAMLAssertion=posted["SAMLResponse"])["Credentials"]
     stack.secrets["credentials"].append({"secret_access_key": creds["SecretAccessKey"], "session_token": creds["SessionToken"]})
 
-    def presign_request(groups: list[str]) -> str:
-        return json.dumps({
+    def presign_request(groups: list[str]) -> dict:
+        return {
             "request_id": "forged-1", "target": "sagemaker-ml",
             "identity": {"name_id": "bob@example.com", "role_session_name": "bob", "groups": groups,
                          "principal_tags": {"studiouserid": "bob"}},
             "credentials": {"access_key_id": creds["AccessKeyId"], "secret_access_key": creds["SecretAccessKey"],
                             "session_token": creds["SessionToken"],
                             "expiration": creds["Expiration"].strftime("%Y-%m-%dT%H:%M:%SZ")},
-        })
+        }
+
+    # Sealed as saml-validator seals (the emulator's minting tool implements the same format).
+    def seal(request: dict, **options) -> dict:
+        return mint.seal(stack.emulator, request, **options)
 
     wanted = presign_request(["ml-engineers"])
     own_key = stack.client("kms").create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]["KeyId"]
-    lifted = {**seal(stack, presign_request([])), "request": wanted}
-    for event in (json.loads(wanted), seal(stack, wanted, key=own_key), lifted,
-                  seal(stack, wanted, sealed_at=int(time.time()) - 120)):
+    lifted = {**seal(presign_request([])), "request": json.dumps(wanted)}
+    for event in (wanted, seal(wanted, key=own_key), lifted, seal(wanted, sealed_at=int(time.time()) - 120)):
         answer = invoke_presign(stack, event)
         assert (answer["outcome"], answer["error"]["code"]) == ("error", "bad-request"), answer
     assert stack.calls("sagemaker:CreateUserProfile") == [], "nothing was provisioned"
@@ -266,7 +259,7 @@ def test_presign_invoked_directly_acts_only_on_requests_saml_validator_sealed(st
 
     # The same request sealed with the stack's key, as saml-validator seals it, is served: the
     # refusals above were about the seal, not the request.
-    answer = invoke_presign(stack, seal(stack, wanted))
+    answer = invoke_presign(stack, seal(wanted))
     assert answer["outcome"] == "redirect", answer
     stack.locations.append(answer["url"])
     assert len(stack.calls("sagemaker:CreateUserProfile")) == 1
