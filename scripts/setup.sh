@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Installs what studiogate's commands need, idempotently: the Debian packages the local IdP and the
-# browser test use (xmlsec1, chromium, chromium-driver), a Python virtualenv in ./.venv with the
-# pinned tools of requirements.txt, the SAM CLI in ./.venv-sam (requirements-sam.txt), and the
-# rustup components/targets. Safe to run repeatedly.
+# browser test use (xmlsec1, chromium, chromium-driver), Node.js and npm when node is missing, a
+# Python virtualenv in ./.venv with the pinned tools of requirements.txt, the SAM CLI in ./.venv-sam
+# (requirements-sam.txt), the IAM simulator's npm packages (tests/iam/simulator/package-lock.json),
+# and the rustup components/targets. Safe to run repeatedly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: xmlsec1 (pysaml2 signs with it), chromium + chromium-driver (the browser test).
+# Debian packages: xmlsec1 (pysaml2 signs with it), chromium + chromium-driver (the browser test),
+# nodejs + npm (the IAM simulator, tests/iam/simulator) unless a node is installed already.
 missing=()
 command -v xmlsec1 >/dev/null 2>&1 || missing+=(xmlsec1)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then apt=(apt-get); elif command -v sudo >/dev/null 2>&1; then apt=(sudo apt-get); else apt=(); fi
   if [ ${#apt[@]} -eq 0 ]; then
@@ -41,6 +44,15 @@ sam_want=$(sha256sum requirements-sam.txt | cut -d' ' -f1)
 if [ "$(cat "$sam_stamp" 2>/dev/null)" != "$sam_want" ]; then
   .venv-sam/bin/pip install --quiet --disable-pip-version-check -r requirements-sam.txt
   echo "$sam_want" > "$sam_stamp"
+fi
+
+# The IAM simulator's packages (@cloud-copilot/iam-simulate, iam-data), exactly as the lock pins them.
+sim_dir=tests/iam/simulator
+sim_stamp=$sim_dir/node_modules/.package-lock.sha256
+sim_want=$(sha256sum "$sim_dir/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$sim_stamp" 2>/dev/null)" != "$sim_want" ]; then
+  (cd "$sim_dir" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$sim_want" > "$sim_stamp"
 fi
 
 if command -v rustup >/dev/null 2>&1; then

@@ -2,9 +2,9 @@
 # Every test studiogate has: unit tests, the SAML conformance corpus, the CLI, the Lambda handlers
 # in-process, the local AWS emulator (its own pytest suite and the Rust harness), the full stack over
 # HTTP and in headless Chromium (tests/local), the main command's --once login, the SAM template
-# (cfn-lint, sam validate --lint, the policy and contract checks) and `sam build` of both arm64
-# functions. Sets up what it needs first (scripts/setup.sh). Ends with one line:
-# `studiogate: N passed, M failed, K skipped`.
+# (cfn-lint, sam validate --lint, the policy and contract checks), the template's IAM policies
+# rendered and evaluated by a simulator (tests/iam) and `sam build` of both arm64 functions. Sets up
+# what it needs first (scripts/setup.sh). Ends with one line: `studiogate: N passed, M failed, K skipped`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -39,6 +39,9 @@ else
   echo "test result: FAILED. 0 passed; 1 failed" >> "$log"; failed_steps=$((failed_steps + 1))
 fi
 (cd tests/template && ../../.venv/bin/python -m pytest -q -p no:cacheprovider .) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
+
+echo "== IAM: template policies rendered and evaluated by iam-simulate (pytest, tests/iam)"
+(cd tests/iam && ../../.venv/bin/python -m pytest -q -p no:cacheprovider tests) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
 
 echo "== sam build: both arm64 bootstraps, their dynamic dependencies and zipped sizes"
 if ./scripts/check-lambda-build.sh; then echo "test result: ok. 1 passed; 0 failed" >> "$log"; else echo "test result: FAILED. 0 passed; 1 failed" >> "$log"; failed_steps=$((failed_steps + 1)); fi

@@ -1,0 +1,104 @@
+"""Named parameter sets for rendering template.yaml: LOCAL (the local stack's world) and a matrix.
+
+LOCAL uses the IDs the local stack already uses (examples/local/studiogate.toml and
+tests/emulator/worlds/default.json, whose IDs are deterministic): account 123456789012 in us-east-1,
+the SageMaker domain d-7ac2bcf8fc16, the two EMR Studios, the execution roles, the federated role
+StudioUser, and the emulator's VPC. Its overrides give the resources the local world already has
+under its own names (the SAML provider, the replay table, the two functions) those names.
+
+MATRIX flips one choice of LOCAL at a time (existing endpoints instead of created ones, the HTTP API
+front door, no EMR Studios, an SP decryption key, additional SAML audiences, existing SSM parameters,
+internet egress) and then all of them at once, so each branch of every Fn::If is rendered.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import pathlib
+from dataclasses import dataclass, field
+
+from .render import TEMPLATE, RenderedStack, render
+
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+STACK_NAME = "studiogate"
+
+
+@dataclass(frozen=True)
+class ParameterSet:
+    """Parameter values plus the pseudo parameters and overrides of one rendering."""
+
+    name: str
+    parameters: dict
+    account_id: str = ACCOUNT_ID
+    region: str = REGION
+    stack_name: str = STACK_NAME
+    partition: str = "aws"
+    overrides: dict = field(default_factory=dict)
+
+    def render(self, overrides: dict | None = None, template: str | pathlib.Path | dict = TEMPLATE) -> RenderedStack:
+        merged = {**self.overrides}
+        for logical, values in (overrides or {}).items():
+            merged[logical] = {**merged.get(logical, {}), **values}
+        return render(self.parameters, account_id=self.account_id, region=self.region, stack_name=self.stack_name,
+                      partition=self.partition, overrides=merged, template=template)
+
+    def with_parameters(self, name: str, **changes: object) -> "ParameterSet":
+        return dataclasses.replace(self, name=name, parameters={**self.parameters, **changes})
+
+
+LOCAL = ParameterSet(
+    name="local",
+    parameters={
+        "IdpMetadata": '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+                       'entityID="https://idp.example.test/saml"/>',
+        "BrokerConfig": '[login]\nallowed_roles = ["arn:aws:iam::123456789012:role/StudioUser"]\n',
+        "SageMakerDomainIds": ["d-7ac2bcf8fc16"],
+        "ExecutionRoleArns": ["arn:aws:iam::123456789012:role/SageMakerExecutionDefault",
+                              "arn:aws:iam::123456789012:role/SageMakerExecutionML"],
+        "EmrStudioIds": ["es-25C3E24A5EDE06C04004999A8", "es-B2283EC9EFEAE14EAF53BA4F0"],
+        "StudioUserRoleName": "StudioUser",
+        "StudioUserMaxSessionSeconds": 43200,
+        "VpcId": "vpc-0studiogate0local",
+        "VpcCidr": "10.0.0.0/16",
+        "SubnetIds": ["subnet-0studiogate0a"],
+    },
+    overrides={
+        "SamlProvider": {"Ref": f"arn:aws:iam::{ACCOUNT_ID}:saml-provider/studiogate-test-idp"},
+        "ReplayTable": {"Ref": "studiogate-replay"},
+        "PresignFunction": {"Ref": "presign"},
+        "SamlValidatorFunction": {"Ref": "saml-validator"},
+    },
+)
+
+EXISTING_ENDPOINTS = {
+    "ExistingSageMakerApiEndpointId": "vpce-0a1b2c3d4e5f60718",
+    "ExistingStsEndpointId": "vpce-0b1c2d3e4f5a60718",
+    "ExistingSsmEndpointId": "vpce-0c1d2e3f4a5b60718",
+    "ExistingKmsEndpointId": "vpce-0d1e2f3a4b5c60718",
+}
+ACS_URL = "https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/saml/acs"
+
+_VARIANTS = {
+    "existing-endpoints": EXISTING_ENDPOINTS,
+    "http-api": {"FrontDoor": "HttpApi"},
+    "no-emr-studios": {"EmrStudioIds": ""},
+    "sp-decryption-key": {"SpDecryptionKeyParameter": "/studiogate/sp-key"},
+    "additional-audiences": {"AdditionalSamlAudiences": [ACS_URL]},
+    "existing-ssm-parameters": {"BrokerConfig": "", "IdpMetadata": "",
+                                "ExistingBrokerConfigParameter": "/corp/studiogate/config",
+                                "ExistingIdpMetadataParameter": "/corp/studiogate/idp-metadata"},
+    "internet-egress": {"PresignInternetEgress": "true"},
+}
+
+MATRIX = [LOCAL.with_parameters(name, **changes) for name, changes in _VARIANTS.items()]
+MATRIX.append(LOCAL.with_parameters("all-flipped", **{k: v for changes in _VARIANTS.values() for k, v in changes.items()}))
+ALL = [LOCAL, *MATRIX]
+BY_NAME = {parameter_set.name: parameter_set for parameter_set in ALL}
+
+
+@functools.lru_cache(maxsize=None)
+def rendered(name: str) -> RenderedStack:
+    """The rendering of a named parameter set, made once; change only a copy() of it."""
+    return BY_NAME[name].render()

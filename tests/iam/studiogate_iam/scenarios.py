@@ -1,0 +1,330 @@
+"""Policy-level scenarios over a rendered template, each a function of (RenderedStack, Simulator).
+
+A scenario raises AssertionError when the property it states does not hold, with the simulator's
+explanation. It asserts the decision AND what decided it (the Sid, or for an implicit denial the
+statement that nearly applied and the condition that failed), so a decision IAM did not make, such
+as an invalid request or an unrelated statement, cannot pass it. Because scenarios take the stack as
+an argument, the mutation check (tests/test_mutations.py) runs them on broken copies.
+
+`issue` marks a property today's template does not have: the tests run it as a strict xfail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from .context import SIGNIN_AUDIENCE, RoleSession, SamlAssertion, anonymous_context, for_action, service_context
+from .render import RenderedStack
+from .simulator import ANONYMOUS, Decision, Simulator
+
+BROWSER_IP = "198.51.100.7"
+VPC_CLIENT_IP = "10.0.1.25"
+OTHER_ACCOUNT = "999999999999"
+ISSUER = "https://idp.example.test/saml"
+ALLOW_ALL_LAMBDA = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "lambda:*", "Resource": "*"}]}
+ALLOW_ALL_KMS = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    check: Callable[[RenderedStack, Simulator], None]
+    applies: Callable[[RenderedStack], bool] = lambda stack: True
+    issue: str | None = None
+
+
+def expect(decision: Decision, outcome: str, what: str, *, sid: str | None = None, kind: str | None = None,
+           index: int | None = None) -> None:
+    """The decision is `outcome` and a statement with that Sid (or index) of that kind decided it."""
+    if decision.errors:
+        raise AssertionError(f"{what}: the simulator refused the request: {decision.explain()}")
+    if decision.decision != outcome:
+        raise AssertionError(f"{what}: expected {outcome}; simulator: {decision.explain()}")
+    if sid is not None or index is not None:
+        if not any((sid is None or s.sid == sid) and (index is None or s.index == index)
+                   and (kind is None or s.kind == kind) for s in decision.deciding):
+            raise AssertionError(f"{what}: {outcome}, but not by {kind or ''} {sid or index}; simulator: {decision.explain()}")
+
+
+def expect_condition_fails(decision: Decision, what: str, *, sid: str | None, key: str, index: int | None = None) -> None:
+    """An implicit denial because statement `sid` (or `index`) applied in all but the condition on `key`."""
+    expect(decision, "ImplicitlyDenied", what)
+    for miss in decision.near_misses:
+        if (miss["sid"] == sid if index is None else miss["sid"] in (sid, str(index))) and miss["resourceMatch"] \
+                and any(c["key"].lower() == key.lower() for c in miss["failedConditions"]):
+            return
+    raise AssertionError(f"{what}: denied, but not by {sid or index}'s condition on {key}; simulator: {decision.explain()}")
+
+
+def _ids(stack: RenderedStack) -> tuple[str, str, str]:
+    return stack.place.partition, stack.place.region, stack.place.account_id
+
+
+def _function_session(stack: RenderedStack, function: str) -> RoleSession:
+    """Lambda runs the function as a session of its role named after the function."""
+    return RoleSession(stack.functions[function]["role_arn"], stack.functions[function]["name"])
+
+
+def _profile(stack: RenderedStack, owner: str) -> str:
+    partition, region, account = _ids(stack)
+    return f"arn:{partition}:sagemaker:{region}:{account}:user-profile/{stack.parameters['SageMakerDomainIds'][0]}/{owner}"
+
+
+def _user(stack: RenderedStack, name: str) -> RoleSession:
+    return RoleSession(stack.roles["StudioUserRole"]["arn"], name, session_tags={"studiouserid": name})
+
+
+def _presign_url(stack: RenderedStack, sim: Simulator, user: str, owner: str, **net: str) -> Decision:
+    """`user`'s session asks CreatePresignedDomainUrl for `owner`'s profile (tagged studiouserid=owner)."""
+    session = _user(stack, user)
+    context = {**session.context(region=stack.place.region, **net), "sagemaker:ResourceTag/studiouserid": owner}
+    return sim.evaluate(session.arn, "sagemaker:CreatePresignedDomainUrl", _profile(stack, owner), context,
+                        stack.identity_policies("StudioUserRole"))
+
+
+def _through_endpoint(stack: RenderedStack) -> dict:
+    return {"source_vpce": stack.outputs["SageMakerApiEndpointId"], "source_vpc": stack.parameters["VpcId"],
+            "vpc_source_ip": VPC_CLIENT_IP}
+
+
+# ------------------------------------------------------------------ presign in the VPC
+def _network_interface_request(stack: RenderedStack, sim: Simulator, resource_type: str, arn: str, vpc: str) -> Decision:
+    partition, region, account = _ids(stack)
+    subnet = stack.parameters["SubnetIds"][0]
+    group = stack.resources["PresignSecurityGroup"]["Physical"]["GroupId"]
+    known = {"ec2:Region": region, "ec2:Vpc": f"arn:{partition}:ec2:{region}:{account}:vpc/{vpc}",
+             "ec2:Subnet": f"arn:{partition}:ec2:{region}:{account}:subnet/{subnet}", "ec2:SubnetID": subnet,
+             "ec2:SecurityGroupID": group, "ec2:AvailabilityZone": f"{region}a"}
+    session = _function_session(stack, "PresignFunction")
+    context = {**session.context(region=region), **for_action(sim, "ec2:CreateNetworkInterface", resource_type, known)}
+    return sim.evaluate(session.arn, "ec2:CreateNetworkInterface", arn, context, stack.identity_policies("PresignRole"))
+
+
+def _vpc_attachment_resources(stack: RenderedStack) -> list[tuple[str, str]]:
+    partition, region, account = _ids(stack)
+    base = f"arn:{partition}:ec2:{region}:{account}"
+    group = stack.resources["PresignSecurityGroup"]["Physical"]["GroupId"]
+    return [("subnet", f"{base}:subnet/{stack.parameters['SubnetIds'][0]}"),
+            ("security-group", f"{base}:security-group/{group}"),
+            ("network-interface", f"{base}:network-interface/*")]
+
+
+def presign_attaches_to_its_vpc(stack: RenderedStack, sim: Simulator) -> None:
+    """Lambda creates presign's network interface with presign's role: CreateNetworkInterface is
+    authorized on the subnet, the security group and the new interface (network-interface/*), each
+    with the keys the Service Authorization Reference lists for it (for_action)."""
+    for resource_type, arn in _vpc_attachment_resources(stack):
+        decision = _network_interface_request(stack, sim, resource_type, arn, stack.parameters["VpcId"])
+        expect(decision, "Allowed", f"ec2:CreateNetworkInterface on {resource_type}", sid="VpcAttachment", kind="identity")
+
+
+def presign_attachment_stays_in_its_vpc(stack: RenderedStack, sim: Simulator) -> None:
+    partition, region, account = _ids(stack)
+    subnet = f"arn:{partition}:ec2:{region}:{account}:subnet/subnet-0other0vpc0000000"
+    decision = _network_interface_request(stack, sim, "subnet", subnet, "vpc-0other0vpc0000000")
+    expect_condition_fails(decision, "a subnet of another VPC", sid="VpcAttachment", key="ec2:Vpc")
+
+
+# ------------------------------------------------------------------ the Studio user role
+def user_opens_own_profile(stack: RenderedStack, sim: Simulator) -> None:
+    expect(_presign_url(stack, sim, "alice", "alice", **_through_endpoint(stack)), "Allowed",
+           "alice, her profile, through the endpoint", sid="OpenOwnProfile", kind="identity")
+
+
+def user_cannot_open_another_profile(stack: RenderedStack, sim: Simulator) -> None:
+    expect_condition_fails(_presign_url(stack, sim, "alice", "bob", **_through_endpoint(stack)),
+                           "alice, bob's profile", sid="OpenOwnProfile", key="sagemaker:ResourceTag/studiouserid")
+
+
+def user_presigns_only_through_the_endpoint(stack: RenderedStack, sim: Simulator) -> None:
+    for what, net in (("from the internet", {"source_ip": BROWSER_IP}),
+                      ("through another endpoint", {"source_vpce": "vpce-0123456789abcdef0",
+                                                    "source_vpc": stack.parameters["VpcId"]})):
+        expect(_presign_url(stack, sim, "alice", "alice", **net), "ExplicitlyDenied", f"alice, her profile, {what}",
+               sid="OnlyThroughTheSageMakerApiEndpoint", kind="identity")
+
+
+def users_browser_opens_studio(stack: RenderedStack, sim: Simulator) -> None:
+    """SageMaker enforces the CreatePresignedDomainUrl policy again on every HTTP request and
+    WebSocket frame to the app (https://docs.aws.amazon.com/sagemaker/latest/APIReference/
+    API_CreatePresignedDomainUrl.html): from alice's browser, which has only aws:SourceIp."""
+    expect(_presign_url(stack, sim, "alice", "alice", source_ip=BROWSER_IP), "Allowed",
+           "alice's browser opening her Studio", sid="OpenOwnProfile", kind="identity")
+
+
+# ------------------------------------------------------------------ the seal key
+def _mac(stack: RenderedStack, sim: Simulator, session: RoleSession, action: str, identity: list[dict],
+         algorithm: str | None = "HMAC_SHA_256") -> Decision:
+    key = stack.key_policies["PresignSealKey"]
+    context = session.context(region=stack.place.region)
+    if algorithm is not None:
+        context["kms:MacAlgorithm"] = algorithm
+    return sim.evaluate(session.arn, action, key["arn"], context, identity,
+                        {"name": "PresignSealKey key policy", "policy": key["policy"]})
+
+
+def only_saml_validator_seals(stack: RenderedStack, sim: Simulator) -> None:
+    session, identity = _function_session(stack, "SamlValidatorFunction"), stack.identity_policies("SamlValidatorRole")
+    expect(_mac(stack, sim, session, "kms:GenerateMac", identity), "Allowed", "saml-validator GenerateMac",
+           sid="OnlySamlValidatorSeals", kind="resource")
+    expect(_mac(stack, sim, session, "kms:VerifyMac", identity), "ImplicitlyDenied", "saml-validator VerifyMac")
+    expect(_mac(stack, sim, session, "kms:GenerateMac", identity, "HMAC_SHA_512"), "ImplicitlyDenied",
+           "saml-validator GenerateMac with HMAC_SHA_512")
+
+
+def only_presign_checks_seals(stack: RenderedStack, sim: Simulator) -> None:
+    session, identity = _function_session(stack, "PresignFunction"), stack.identity_policies("PresignRole")
+    expect(_mac(stack, sim, session, "kms:VerifyMac", identity), "Allowed", "presign VerifyMac",
+           sid="OnlyPresignChecks", kind="resource")
+    expect(_mac(stack, sim, session, "kms:GenerateMac", identity), "ImplicitlyDenied", "presign GenerateMac")
+
+
+def key_policy_alone_grants_the_seal(stack: RenderedStack, sim: Simulator) -> None:
+    """Same account, no identity policy: the key policy naming the role is the whole grant."""
+    session = _function_session(stack, "SamlValidatorFunction")
+    expect(_mac(stack, sim, session, "kms:GenerateMac", []), "Allowed", "saml-validator without identity policies",
+           sid="OnlySamlValidatorSeals", kind="resource")
+
+
+def kms_star_in_iam_does_not_reach_the_key(stack: RenderedStack, sim: Simulator) -> None:
+    """KMS counts identity policies only when the key policy allows the account for that action
+    (https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html): this key's policy allows
+    the account only administration, so another role's kms:* makes neither a MAC nor a check."""
+    partition, _, account = _ids(stack)
+    operator = RoleSession(f"arn:{partition}:iam::{account}:role/Operator", "operator")
+    for action in ("kms:GenerateMac", "kms:VerifyMac"):
+        expect(_mac(stack, sim, operator, action, [ALLOW_ALL_KMS]), "ImplicitlyDenied", f"a kms:* role, {action}")
+    expect(_mac(stack, sim, operator, "kms:DescribeKey", [ALLOW_ALL_KMS], None), "Allowed", "a kms:* role administers",
+           sid="AccountAdministersButCannotUse", kind="resource")
+
+
+# ------------------------------------------------------------------ the SAML trust
+def _assume(stack: RenderedStack, sim: Simulator, audience: str, action: str = "sts:AssumeRoleWithSAML",
+            provider: str | None = None) -> Decision:
+    provider = provider or stack.saml_providers["SamlProvider"]["arn"]
+    assertion = SamlAssertion(provider, ISSUER, "alice", audience=audience, session_tags={"studiouserid": "alice"})
+    role = stack.roles["StudioUserRole"]
+    return sim.evaluate(provider, action, role["arn"], assertion.context(action, region=stack.place.region, source_ip=BROWSER_IP),
+                        [], {"name": "StudioUserRole trust policy", "policy": role["trust_policy"]})
+
+
+def user_role_refuses_the_signin_audience(stack: RenderedStack, sim: Simulator) -> None:
+    """An assertion made for the AWS console sign-in (Recipient https://signin.aws.amazon.com/saml)
+    must not assume the role the broker hands out."""
+    expect_condition_fails(_assume(stack, sim, SIGNIN_AUDIENCE), "SAML:aud = the AWS sign-in URL",
+                           sid=None, index=1, key="SAML:aud")
+
+
+def user_role_refuses_a_foreign_audience(stack: RenderedStack, sim: Simulator) -> None:
+    for action in ("sts:AssumeRoleWithSAML", "sts:TagSession"):
+        expect_condition_fails(_assume(stack, sim, "https://other-sp.example/acs", action),
+                               f"{action}, SAML:aud of another SP", sid=None, index=1, key="SAML:aud")
+
+
+def user_role_trusts_only_its_provider(stack: RenderedStack, sim: Simulator) -> None:
+    partition, _, account = _ids(stack)
+    other = f"arn:{partition}:iam::{account}:saml-provider/another-idp"
+    decision = _assume(stack, sim, stack.parameters["AdditionalSamlAudiences"][0] or SIGNIN_AUDIENCE, provider=other)
+    expect(decision, "ImplicitlyDenied", "another SAML provider of the account")
+    if not any(m["principalMatch"] == "NoMatch" for m in decision.near_misses):
+        raise AssertionError(f"another provider: denied, but not for its principal; simulator: {decision.explain()}")
+
+
+def user_role_accepts_the_additional_audience(stack: RenderedStack, sim: Simulator) -> None:
+    audience = stack.parameters["AdditionalSamlAudiences"][0]
+    for action in ("sts:AssumeRoleWithSAML", "sts:TagSession"):
+        expect(_assume(stack, sim, audience, action), "Allowed", f"{action} for {audience}", index=1, kind="resource")
+
+
+# ------------------------------------------------------------------ invoking the functions
+def only_saml_validator_invokes_presign(stack: RenderedStack, sim: Simulator) -> None:
+    presign = stack.functions["PresignFunction"]["arn"]
+    policy = stack.lambda_permissions.get("PresignFunction")
+    policy = {"name": "presign function policy", "policy": policy} if policy else None
+    region = stack.place.region
+    validator = _function_session(stack, "SamlValidatorFunction")
+    expect(sim.evaluate(validator.arn, "lambda:InvokeFunction", presign, validator.context(region=region),
+                        stack.identity_policies("SamlValidatorRole"), policy),
+           "Allowed", "saml-validator invokes presign", sid="InvokePresign", kind="identity")
+    presign_session = _function_session(stack, "PresignFunction")
+    expect(sim.evaluate(presign_session.arn, "lambda:InvokeFunction", presign, presign_session.context(region=region),
+                        stack.identity_policies("PresignRole"), policy), "ImplicitlyDenied", "presign's own role")
+    outsider = RoleSession(f"arn:{stack.place.partition}:iam::{OTHER_ACCOUNT}:role/Outsider", "outsider")
+    expect(sim.evaluate(outsider.arn, "lambda:InvokeFunction", presign, outsider.context(region=region),
+                        [ALLOW_ALL_LAMBDA], policy), "ImplicitlyDenied", "a lambda:* role of another account")
+
+
+def function_url_admits_only_url_invocations(stack: RenderedStack, sim: Simulator) -> None:
+    """With AuthType NONE the browser's POST is anonymous; Lambda authorizes InvokeFunctionUrl and then
+    InvokeFunction with lambda:InvokedViaFunctionUrl (https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html)."""
+    function = stack.functions["SamlValidatorFunction"]["arn"]
+    policy = {"name": "saml-validator function policy", "policy": stack.lambda_permissions["SamlValidatorFunction"]}
+    url_sid = stack.resources["SamlValidatorUrlPermission"]["Physical"]["Ref"]
+    invoke_sid = stack.resources["SamlValidatorUrlInvokePermission"]["Physical"]["Ref"]
+    browser = anonymous_context(region=stack.place.region, source_ip=BROWSER_IP)
+    expect(sim.evaluate(ANONYMOUS, "lambda:InvokeFunctionUrl", function, {**browser, "lambda:FunctionUrlAuthType": "NONE"},
+                        [], policy), "Allowed", "the browser calls the function URL", sid=url_sid, kind="resource")
+    expect(sim.evaluate(ANONYMOUS, "lambda:InvokeFunction", function, {**browser, "lambda:InvokedViaFunctionUrl": "true"},
+                        [], policy), "Allowed", "Lambda invokes for the URL", sid=invoke_sid, kind="resource")
+    outsider = RoleSession(f"arn:{stack.place.partition}:iam::{OTHER_ACCOUNT}:role/Outsider", "outsider")
+    expect_condition_fails(sim.evaluate(outsider.arn, "lambda:InvokeFunction", function,
+                                        outsider.context(region=stack.place.region), [ALLOW_ALL_LAMBDA], policy),
+                           "another account invokes directly", sid=invoke_sid, key="lambda:InvokedViaFunctionUrl")
+
+
+def http_api_invokes_only_from_its_api(stack: RenderedStack, sim: Simulator) -> None:
+    partition, region, account = _ids(stack)
+    function = stack.functions["SamlValidatorFunction"]["arn"]
+    policy = {"name": "saml-validator function policy", "policy": stack.lambda_permissions["SamlValidatorFunction"]}
+    sid = stack.resources["HttpApiPermission"]["Physical"]["Ref"]
+    for api, outcome in ((stack.resources["HttpApi"]["Physical"]["ApiId"], "Allowed"), ("0therap1id", "ImplicitlyDenied")):
+        source = f"arn:{partition}:execute-api:{region}:{account}:{api}/$default/POST/saml/acs"
+        context = service_context("apigateway.amazonaws.com", region=region, source_arn=source, source_account=account)
+        decision = sim.evaluate("apigateway.amazonaws.com", "lambda:InvokeFunction", function, context, [], policy,
+                                resource_account=account)
+        if outcome == "Allowed":
+            expect(decision, outcome, "API Gateway for the stack's API", sid=sid, kind="resource")
+        else:
+            expect_condition_fails(decision, "API Gateway for another API", sid=sid, key="AWS:SourceArn")
+
+
+def _has_additional_audience(stack: RenderedStack) -> bool:
+    return any(stack.parameters["AdditionalSamlAudiences"])
+
+
+ISSUE_13_ITEM_2 = ("issue 13 item 2: presign's VpcAttachment allows ec2:CreateNetworkInterface on network-interface/* only "
+                   "under ArnEquals ec2:Vpc, a key the Service Authorization Reference does not list for that action on "
+                   "network-interface, so Lambda could not attach presign to the VPC; simulator: ImplicitlyDenied. "
+                   "identity presign/VpcAttachment did not apply: ArnEquals ec2:Vpc is missing from the request context")
+ISSUE_13_BROWSER = ("issue 13: OnlyThroughTheSageMakerApiEndpoint denies CreatePresignedDomainUrl without aws:sourceVpce, "
+                    "and SageMaker enforces that policy on every request of the opened Studio, whose browser has only "
+                    "aws:SourceIp; simulator: ExplicitlyDenied. decided by identity "
+                    "open-own-studio-profile/OnlyThroughTheSageMakerApiEndpoint (Deny)")
+ISSUE_13_ITEM_6 = ("issue 13 item 6: the user role's trust policy admits SAML:aud https://signin.aws.amazon.com/saml by "
+                   "default, so an assertion made for the AWS console sign-in assumes it; simulator: Allowed. decided by "
+                   "resource StudioUserRole trust policy/#1 (Allow)")
+
+SCENARIOS = [
+    Scenario("presign attaches to its VPC", presign_attaches_to_its_vpc, issue=ISSUE_13_ITEM_2),
+    Scenario("presign's VPC attachment stays in its VPC", presign_attachment_stays_in_its_vpc),
+    Scenario("alice opens her own profile through the endpoint", user_opens_own_profile),
+    Scenario("alice cannot open bob's profile", user_cannot_open_another_profile),
+    Scenario("presigning only through the SageMaker API endpoint", user_presigns_only_through_the_endpoint),
+    Scenario("alice's browser opens her Studio", users_browser_opens_studio, issue=ISSUE_13_BROWSER),
+    Scenario("only saml-validator seals", only_saml_validator_seals),
+    Scenario("only presign checks seals", only_presign_checks_seals),
+    Scenario("the key policy alone grants the seal", key_policy_alone_grants_the_seal),
+    Scenario("kms:* in IAM does not reach the seal key", kms_star_in_iam_does_not_reach_the_key),
+    Scenario("the user role refuses the sign-in audience", user_role_refuses_the_signin_audience, issue=ISSUE_13_ITEM_6),
+    Scenario("the user role refuses a foreign audience", user_role_refuses_a_foreign_audience),
+    Scenario("the user role trusts only its SAML provider", user_role_trusts_only_its_provider),
+    Scenario("the user role accepts the additional audience", user_role_accepts_the_additional_audience,
+             applies=_has_additional_audience),
+    Scenario("only saml-validator invokes presign", only_saml_validator_invokes_presign),
+    Scenario("the function URL admits only URL invocations", function_url_admits_only_url_invocations,
+             applies=lambda s: s.conditions["UseFunctionUrl"]),
+    Scenario("the HTTP API invokes only from its API", http_api_invokes_only_from_its_api,
+             applies=lambda s: s.conditions["UseHttpApi"]),
+]
+BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}

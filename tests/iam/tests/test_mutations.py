@@ -1,0 +1,140 @@
+"""The scenarios are not vacuous: break the rendered policy the way a scenario guards against, and the
+scenario must fail, by the simulator's decision (not by a refused request)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pytest
+
+from studiogate_iam.params import rendered
+from studiogate_iam.render import RenderedStack
+from studiogate_iam.scenarios import BY_NAME, SCENARIOS
+
+
+def identity_statement(stack: RenderedStack, role: str, sid: str) -> dict:
+    return next(s for p in stack.roles[role]["identity_policies"] for s in p["document"]["Statement"] if s.get("Sid") == sid)
+
+
+def remove_identity_statement(stack: RenderedStack, role: str, sid: str) -> None:
+    for policy in stack.roles[role]["identity_policies"]:
+        policy["document"]["Statement"] = [s for s in policy["document"]["Statement"] if s.get("Sid") != sid]
+
+
+def key_statement(stack: RenderedStack, sid: str) -> dict:
+    return next(s for s in stack.key_policies["PresignSealKey"]["policy"]["Statement"] if s.get("Sid") == sid)
+
+
+def remove_key_statement(stack: RenderedStack, sid: str) -> None:
+    policy = stack.key_policies["PresignSealKey"]["policy"]
+    policy["Statement"] = [s for s in policy["Statement"] if s.get("Sid") != sid]
+
+
+def trust(stack: RenderedStack) -> dict:
+    return stack.roles["StudioUserRole"]["trust_policy"]["Statement"][0]
+
+
+def permission(stack: RenderedStack, logical: str) -> dict:
+    sid = stack.resources[logical]["Physical"]["Ref"]
+    return next(s for s in stack.lambda_permissions["SamlValidatorFunction"]["Statement"] if s["Sid"] == sid)
+
+
+def set_(target: dict, key: str, value) -> None:
+    target[key] = value
+
+
+def add_presign_permission(stack: RenderedStack) -> None:
+    stack.lambda_permissions["PresignFunction"] = {"Version": "2012-10-17", "Statement": [{
+        "Sid": "Anyone", "Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction",
+        "Resource": stack.functions["PresignFunction"]["arn"]}]}
+
+
+def enable_iam_policies_on_the_key(stack: RenderedStack) -> None:
+    stack.key_policies["PresignSealKey"]["policy"]["Statement"].append({
+        "Sid": "EnableIamPolicies", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{stack.place.account_id}:root"},
+        "Action": "kms:*", "Resource": "*"})
+
+
+Mutation = Callable[[RenderedStack], None]
+MUTATIONS: list[tuple[str, str, str, Mutation]] = [
+    # (scenario, parameter set, what breaks, how)
+    ("presign's VPC attachment stays in its VPC", "local", "VpcAttachment loses its ec2:Vpc condition",
+     lambda s: identity_statement(s, "PresignRole", "VpcAttachment").pop("Condition")),
+    ("presign's VPC attachment stays in its VPC", "local", "ec2:Vpc widened to any VPC",
+     lambda s: set_(identity_statement(s, "PresignRole", "VpcAttachment"), "Condition", {"ArnLike": {"ec2:Vpc": "arn:aws:ec2:*:*:vpc/*"}})),
+    ("alice opens her own profile through the endpoint", "local", "OpenOwnProfile removed",
+     lambda s: remove_identity_statement(s, "StudioUserRole", "OpenOwnProfile")),
+    ("alice opens her own profile through the endpoint", "local", "OpenOwnProfile names another domain",
+     lambda s: set_(identity_statement(s, "StudioUserRole", "OpenOwnProfile"), "Resource",
+                    "arn:aws:sagemaker:us-east-1:123456789012:user-profile/d-other/*")),
+    ("alice cannot open bob's profile", "local", "the studiouserid condition dropped",
+     lambda s: identity_statement(s, "StudioUserRole", "OpenOwnProfile").pop("Condition")),
+    ("alice cannot open bob's profile", "local", "the studiouserid condition matches any tag",
+     lambda s: set_(identity_statement(s, "StudioUserRole", "OpenOwnProfile"), "Condition",
+                    {"StringLike": {"sagemaker:ResourceTag/studiouserid": "*"}})),
+    ("presigning only through the SageMaker API endpoint", "local", "the endpoint deny removed",
+     lambda s: remove_identity_statement(s, "StudioUserRole", "OnlyThroughTheSageMakerApiEndpoint")),
+    ("presigning only through the SageMaker API endpoint", "local", "the endpoint deny flipped to Allow",
+     lambda s: set_(identity_statement(s, "StudioUserRole", "OnlyThroughTheSageMakerApiEndpoint"), "Effect", "Allow")),
+    ("presigning only through the SageMaker API endpoint", "local", "the endpoint deny admits any endpoint",
+     lambda s: set_(identity_statement(s, "StudioUserRole", "OnlyThroughTheSageMakerApiEndpoint"), "Condition",
+                    {"StringNotLike": {"aws:sourceVpce": "*"}})),
+    ("only saml-validator seals", "local", "the seal statement also grants VerifyMac",
+     lambda s: set_(key_statement(s, "OnlySamlValidatorSeals"), "Action", ["kms:GenerateMac", "kms:VerifyMac"])),
+    ("only saml-validator seals", "local", "the MAC algorithm condition dropped",
+     lambda s: key_statement(s, "OnlySamlValidatorSeals").pop("Condition")),
+    ("only saml-validator seals", "local", "the seal statement removed",
+     lambda s: remove_key_statement(s, "OnlySamlValidatorSeals")),
+    ("only presign checks seals", "local", "the seal statement's principal widened to *",
+     lambda s: set_(key_statement(s, "OnlySamlValidatorSeals"), "Principal", "*")),
+    ("only presign checks seals", "local", "the check statement removed",
+     lambda s: remove_key_statement(s, "OnlyPresignChecks")),
+    ("the key policy alone grants the seal", "local", "the seal statement names presign's role",
+     lambda s: set_(key_statement(s, "OnlySamlValidatorSeals"), "Principal", {"AWS": s.roles["PresignRole"]["arn"]})),
+    ("kms:* in IAM does not reach the seal key", "local", "the key policy enables IAM policies",
+     enable_iam_policies_on_the_key),
+    ("kms:* in IAM does not reach the seal key", "local", "the account's administration widened to kms:*",
+     lambda s: set_(key_statement(s, "AccountAdministersButCannotUse"), "Action", "kms:*")),
+    ("the user role refuses a foreign audience", "local", "the SAML:aud condition dropped",
+     lambda s: trust(s).pop("Condition")),
+    ("the user role refuses a foreign audience", "local", "SAML:aud matches anything",
+     lambda s: set_(trust(s), "Condition", {"StringLike": {"SAML:aud": "*"}})),
+    ("the user role trusts only its SAML provider", "local", "the trust admits every principal",
+     lambda s: set_(trust(s), "Principal", "*")),
+    ("the user role trusts only its SAML provider", "local", "the trust names a second provider",
+     lambda s: set_(trust(s), "Principal", {"Federated": [trust(s)["Principal"]["Federated"],
+                                                          "arn:aws:iam::123456789012:saml-provider/another-idp"]})),
+    ("the user role accepts the additional audience", "additional-audiences", "the ACS audience dropped",
+     lambda s: set_(trust(s)["Condition"]["StringEquals"], "SAML:aud", trust(s)["Condition"]["StringEquals"]["SAML:aud"][:2])),
+    ("only saml-validator invokes presign", "local", "presign gets a public function policy", add_presign_permission),
+    ("only saml-validator invokes presign", "local", "presign's role may invoke any function",
+     lambda s: s.roles["PresignRole"]["identity_policies"][0]["document"]["Statement"].append(
+         {"Sid": "Widened", "Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*"})),
+    ("only saml-validator invokes presign", "local", "InvokePresign removed",
+     lambda s: remove_identity_statement(s, "SamlValidatorRole", "InvokePresign")),
+    ("the function URL admits only URL invocations", "local", "the InvokedViaFunctionUrl condition dropped",
+     lambda s: permission(s, "SamlValidatorUrlInvokePermission").pop("Condition")),
+    ("the function URL admits only URL invocations", "local", "the URL permission wants AWS_IAM",
+     lambda s: set_(permission(s, "SamlValidatorUrlPermission"), "Condition",
+                    {"StringEquals": {"lambda:FunctionUrlAuthType": "AWS_IAM"}})),
+    ("the HTTP API invokes only from its API", "http-api", "the SourceArn condition dropped",
+     lambda s: permission(s, "HttpApiPermission").pop("Condition")),
+    ("the HTTP API invokes only from its API", "http-api", "SourceArn widened to every API",
+     lambda s: set_(permission(s, "HttpApiPermission"), "Condition",
+                    {"ArnLike": {"AWS:SourceArn": "arn:aws:execute-api:*:*:*"}})),
+]
+
+
+@pytest.mark.parametrize("scenario, parameter_set, what, mutate", MUTATIONS, ids=[f"{m[0]}: {m[2]}" for m in MUTATIONS])
+def test_a_broken_policy_fails_the_scenario(scenario, parameter_set, what, mutate, sim):
+    original = rendered(parameter_set)
+    BY_NAME[scenario].check(original, sim)          # holds before the mutation
+    broken = original.copy()
+    mutate(broken)
+    with pytest.raises(AssertionError) as failure:
+        BY_NAME[scenario].check(broken, sim)
+    assert "refused the request" not in str(failure.value), failure.value
+
+
+def test_every_guarding_scenario_has_a_mutation():
+    assert {s.name for s in SCENARIOS if not s.issue} == {m[0] for m in MUTATIONS}
