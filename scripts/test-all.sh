@@ -20,8 +20,9 @@ echo "== local AWS emulator (pytest)"
 (cd tests/emulator && ../../.venv/bin/python -m pytest -q -p no:cacheprovider tests) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
 
 echo "== local stack: the whole login over HTTP and in Chromium (pytest, tests/local)"
-# Build the functions first, so cargo lambda watch starts them without a build of its own.
-cargo build --quiet -p saml-validator -p presign 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
+# Build the binaries first (the CLI too: the Python suites call it), once, with the same package
+# selection every later step uses, so no second feature set is compiled.
+cargo build --quiet --workspace --bins 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
 (cd tests/local && ../../.venv/bin/python -m pytest -q -p no:cacheprovider tests) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
 
 echo "== the main command's proof: ./scripts/run-local.sh --once"
@@ -50,7 +51,7 @@ if ./scripts/check-lambda-build.sh; then echo "test result: ok. 1 passed; 0 fail
 read -r passed failed skipped < <(awk '
   /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
   /^conformance: / { p += $2; f += $4; s += $6 }
-  /^[0-9]+ (passed|failed).* in [0-9.]+s/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^skipped/) s += $i; if ($(i+1) ~ /^error/) f += $i } }
+  /^[0-9]+ [a-z]+.* in [0-9.]+s/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^skipped/) s += $i; if ($(i+1) ~ /^error/) f += $i } }
   END { print p + 0, f + 0, s + 0 }' "$log")
 echo "studiogate: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$failed_steps" -eq 0 ]

@@ -11,10 +11,10 @@ mod conformance_exceptions;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::process::ExitCode;
-use studiogate::clock::parse_instant;
 use studiogate::config::{BrokerConfig, ConfigError, Secret};
-use studiogate::saml::binding::sniff_input;
-use studiogate::saml::{Limits, Rejection, VerifiedAssertion};
+use studiogate_kernel::clock::parse_instant;
+use studiogate_saml::binding::sniff_input;
+use studiogate_saml::{Limits, Rejection, VerifiedAssertion};
 
 #[derive(Deserialize)]
 struct Manifest {
@@ -154,7 +154,7 @@ fn plan(
         config.saml = config.saml.with_sha1();
         tally.legacy_sha1 += 1;
     }
-    let unrelated = studiogate::saml::testkit::IDP.cert_pem.to_owned();
+    let unrelated = studiogate_saml::testkit::IDP.cert_pem.to_owned();
     let cert = match fixture
         .cert
         .as_ref()
@@ -164,10 +164,10 @@ fn plan(
         // Unsigned and attack fixtures without a verifying certificate: pin an unrelated key.
         None => unrelated.clone(),
     };
-    let unusable = match studiogate::config::pem_certificates(&cert) {
+    let unusable = match studiogate_saml::keys::pem_certificates(&cert) {
         Ok(ders) => ders
             .iter()
-            .any(|d| studiogate::config::pinned_key_from_der(d, 1024).is_err()),
+            .any(|d| studiogate_saml::keys::pinned_key_from_der(d, 1024).is_err()),
         Err(_) => true,
     };
     if unusable && expected_accept(fixture) {
@@ -241,7 +241,7 @@ fn content_mismatch(fixture: &Fixture, verified: &VerifiedAssertion) -> Option<S
     let role_values = fixture
         .aws_attributes
         .as_ref()
-        .and_then(|a| a.get(studiogate::saml::aws::ROLE))
+        .and_then(|a| a.get(studiogate_saml::aws::ROLE))
         .map_or(0, Vec::len);
     (verified.aws.roles.len() != role_values).then(|| {
         format!(
@@ -281,7 +281,7 @@ fn main() -> ExitCode {
                 continue;
             }
         };
-        let validate = |validator: &studiogate::saml::SamlValidator, xml: &str, at| {
+        let validate = |validator: &studiogate_saml::SamlValidator, xml: &str, at| {
             validator.validate_document(xml, at)
         };
         let time = [

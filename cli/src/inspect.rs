@@ -5,10 +5,10 @@ use serde_json::{json, Value};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use studiogate::clock::{format_instant, parse_instant};
 use studiogate::config::{BrokerConfig, ConfigError};
-use studiogate::saml::binding::sniff_input;
-use studiogate::saml::{Assessment, Limits, Rejection};
+use studiogate_kernel::clock::{format_instant, parse_instant};
+use studiogate_saml::binding::sniff_input;
+use studiogate_saml::{Assessment, Limits, Rejection};
 
 /// Arguments of `studiogate inspect`.
 #[derive(Args, Debug)]

@@ -1,10 +1,16 @@
 //! `studiogate`: the administrator's tool. `inspect` shows why an IdP's SAML Response passes or
-//! fails the broker's validator, offline; `config check` validates a configuration file.
+//! fails the broker's validator, offline; `config check` validates a configuration file;
+//! `contract` prints what each function needs from its deployment; `presign-request seal-input`
+//! gives tools (the emulator's tests) the exact bytes to MAC. It links no AWS SDK.
 
 mod inspect;
 
+use base64::Engine as _;
 use clap::{Parser, Subcommand};
+use std::io::Read as _;
 use std::process::ExitCode;
+use studiogate_kernel::seal::SealInput;
+use studiogate_kernel::wire::PresignRequest;
 
 #[derive(Parser)]
 #[command(name = "studiogate", version, about = "studiogate administrator tool")]
@@ -26,6 +32,23 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// The presign function's input.
+    PresignRequest {
+        #[command(subcommand)]
+        command: PresignRequestCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PresignRequestCommand {
+    /// Read a PresignRequest (JSON) on stdin; print `{"event": {"request", "sealed_at"},
+    /// "mac_message": BASE64}`. Set `event.mac` to the base64 KMS HMAC of `mac_message` and `event`
+    /// is presign's input, sealed exactly as saml-validator seals it (exit 2 if it is no request).
+    SealInput {
+        /// Unix seconds to seal at (default: now).
+        #[arg(long)]
+        sealed_at: Option<i64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -42,7 +65,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Inspect(args) => inspect::run(*args),
         Command::Contract => {
-            let contract = studiogate::aws::contract::all();
+            let contract = studiogate::contract::all();
             println!(
                 "{}",
                 serde_json::to_string_pretty(&contract).unwrap_or_default()
@@ -84,5 +107,38 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::PresignRequest {
+            command: PresignRequestCommand::SealInput { sealed_at },
+        } => seal_input(sealed_at),
     }
+}
+
+fn seal_input(sealed_at: Option<i64>) -> ExitCode {
+    let mut text = String::new();
+    let request = std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| e.to_string())
+        .and_then(|_| serde_json::from_str::<PresignRequest>(&text).map_err(|e| e.to_string()));
+    let request = match request {
+        Ok(request) => request,
+        Err(e) => {
+            eprintln!("stdin is not a presign request: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let at = match sealed_at.map(time::OffsetDateTime::from_unix_timestamp) {
+        None => time::OffsetDateTime::now_utc(),
+        Some(Ok(at)) => at,
+        Some(Err(e)) => {
+            eprintln!("--sealed-at: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let input = SealInput::new(&request, at);
+    let answer = serde_json::json!({
+        "event": {"request": input.request, "sealed_at": input.sealed_at},
+        "mac_message": base64::engine::general_purpose::STANDARD.encode(&input.mac_message),
+    });
+    println!("{answer}");
+    ExitCode::SUCCESS
 }

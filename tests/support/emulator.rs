@@ -37,9 +37,15 @@ pub struct World {
     _turn: std::sync::MutexGuard<'static, ()>,
 }
 
+/// This test's turn at the shared emulator: no other test of the binary resets, seeds or faults
+/// it until the guard drops.
+pub fn turn() -> std::sync::MutexGuard<'static, ()> {
+    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Waits for the emulator, then resets and seeds it for this test alone.
 pub fn exclusive_world() -> World {
-    let turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let turn = turn();
     let aws = shared();
     aws.reset();
     aws.control(
@@ -143,7 +149,7 @@ impl Emulator {
         let mut world: Value =
             serde_json::from_str(&std::fs::read_to_string(path).expect("world file"))
                 .expect("world JSON");
-        let cert = crate::workspace_root().join("shared/testdata/keys/idp-cert.pem");
+        let cert = crate::workspace_root().join("testdata/keys/idp-cert.pem");
         world["saml_providers"][0]["certificate_file"] = Value::from(cert.display().to_string());
         self.control("POST", "/seed", Some(&world)).expect("seed")
     }

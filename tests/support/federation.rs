@@ -1,8 +1,8 @@
 //! Federated credentials for tests: a test-kit-signed assertion through the emulator's strict STS.
 
 use aws_sdk_sts::operation::assume_role_with_saml::AssumeRoleWithSamlOutput;
-use studiogate::provision::contract::FederatedCredentials;
-use studiogate::saml::testkit::{self, ResponseSpec, Signing};
+use studiogate_kernel::wire::FederatedCredentials;
+use studiogate_saml::testkit::{self, ResponseSpec, Signing};
 
 /// The emulator's default-world SAML provider.
 pub const PROVIDER: &str = "arn:aws:iam::123456789012:saml-provider/studiogate-test-idp";
@@ -15,18 +15,15 @@ pub fn assertion(session_name: &str, name_id: &str) -> String {
     spec.name_id = name_id.to_owned();
     spec.attributes = vec![
         (
-            studiogate::saml::aws::ROLE.into(),
+            studiogate_saml::aws::ROLE.into(),
             vec![format!("{STUDIO_USER},{PROVIDER}")],
         ),
         (
-            studiogate::saml::aws::ROLE_SESSION_NAME.into(),
+            studiogate_saml::aws::ROLE_SESSION_NAME.into(),
             vec![session_name.to_owned()],
         ),
         (
-            format!(
-                "{}studiouserid",
-                studiogate::saml::aws::PRINCIPAL_TAG_PREFIX
-            ),
+            format!("{}studiouserid", studiogate_saml::aws::PRINCIPAL_TAG_PREFIX),
             vec![session_name.to_owned()],
         ),
     ];
@@ -62,7 +59,7 @@ pub async fn federate(session_name: &str, name_id: &str) -> FederatedCredentials
         access_key_id: c.access_key_id().to_owned(),
         secret_access_key: c.secret_access_key().to_owned(),
         session_token: c.session_token().to_owned(),
-        expiration: studiogate::clock::format_instant(
+        expiration: studiogate_kernel::clock::format_instant(
             time::OffsetDateTime::from_unix_timestamp(c.expiration().secs()).expect("expiration"),
         ),
     }

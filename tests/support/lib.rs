@@ -3,6 +3,7 @@
 pub mod emulator;
 pub mod federation;
 pub mod login;
+pub mod logs;
 
 use std::path::PathBuf;
 

@@ -33,11 +33,11 @@ IMPLIED = {
 
 
 def binary() -> pathlib.Path:
+    """The CLI, built from this checkout (a no-op when it is fresh; never a stale binary)."""
     target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
-    path = target / "debug" / "studiogate"
-    if not path.exists():
-        subprocess.run(["cargo", "build", "-q", "-p", "studiogate-cli"], cwd=REPO, check=True)
-    return path
+    # The same selection as scripts/test-all.sh builds, so no other feature set is compiled.
+    subprocess.run(["cargo", "build", "-q", "--workspace", "--bins"], cwd=REPO, check=True)
+    return target / "debug" / "studiogate"
 
 
 @pytest.fixture(scope="module")

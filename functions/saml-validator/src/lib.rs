@@ -1,42 +1,34 @@
-//! saml-validator's Lambda adapter: a `lambda_http` request (function URL or API Gateway HTTP API,
-//! payload 2.0; the body already base64-decoded) in, the broker's answer out. Everything else,
+//! saml-validator: the public ACS endpoint. [`build`] is its composition root (the broker on the
+//! SDK, once per cold start); [`handle`] adapts a `lambda_http` request (function URL or API Gateway
+//! HTTP API, payload 2.0; the body already base64-decoded) to the broker and back. Everything else,
 //! routing and pages included, is `studiogate::web`.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod build;
+
+pub use build::{build, SdkBroker};
 
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
-use studiogate::clock::Clock;
-use studiogate::login::ports::{PresignInvoker, SamlFederation};
-use studiogate::login::LoginAudit;
-use studiogate::replay::ReplayCache;
+use studiogate::login::{LoginAudit, LoginPorts};
 use studiogate::web::{self, Broker, WebRequest, WebResponse};
 use tracing::Instrument;
 
 /// Handles one invocation: routes it through `broker`, writes the audit record (to the log) and
 /// the metrics line (to standard output) of a login, and answers. Never fails: bad input is a 4xx page.
-pub async fn handle<R, F, P, C>(broker: &Broker<R, F, P, C>, request: Request) -> Response<Body>
-where
-    R: ReplayCache,
-    F: SamlFederation,
-    P: PresignInvoker,
-    C: Clock,
-{
+pub async fn handle<P: LoginPorts>(broker: &Broker<P>, request: Request) -> Response<Body> {
     // EMF must be a whole JSON object on its own line, outside the tracing envelope.
     handle_with_metrics(broker, request, |line| println!("{line}")).await
 }
 
 /// `handle`, with the login's CloudWatch Embedded Metric Format line given to `emit_metrics`
 /// instead of standard output (tests read it there).
-pub async fn handle_with_metrics<R, F, P, C>(
-    broker: &Broker<R, F, P, C>,
+pub async fn handle_with_metrics<P: LoginPorts>(
+    broker: &Broker<P>,
     request: Request,
     emit_metrics: impl FnOnce(String),
-) -> Response<Body>
-where
-    R: ReplayCache,
-    F: SamlFederation,
-    P: PresignInvoker,
-    C: Clock,
-{
+) -> Response<Body> {
     let request_id = lambda_request_id(&request);
     let span = tracing::info_span!("request", requestId = %request_id);
     let (response, audit) = respond(broker, &request).instrument(span.clone()).await;
@@ -49,16 +41,10 @@ where
 }
 
 /// The answer to one invocation and, for a login, its audit record (not yet written anywhere).
-pub async fn respond<R, F, P, C>(
-    broker: &Broker<R, F, P, C>,
+pub async fn respond<P: LoginPorts>(
+    broker: &Broker<P>,
     request: &Request,
-) -> (Response<Body>, Option<LoginAudit>)
-where
-    R: ReplayCache,
-    F: SamlFederation,
-    P: PresignInvoker,
-    C: Clock,
-{
+) -> (Response<Body>, Option<LoginAudit>) {
     let request_id = lambda_request_id(request);
     let path = match request.raw_http_path() {
         "" => request.uri().path(),
@@ -92,18 +78,18 @@ fn source_ip(request: &Request) -> Option<String> {
 }
 
 fn into_lambda(answer: WebResponse, request_id: &str) -> Response<Body> {
-    build(&answer).unwrap_or_else(|_| {
+    http_response(&answer).unwrap_or_else(|_| {
         // Only a header value no HTTP response can carry lands here; answer with the page.
         tracing::error!(
             reason = "unencodable-response",
             status = answer.status,
             "answer replaced"
         );
-        build(&web::unavailable_response(request_id)).unwrap_or_default()
+        http_response(&web::unavailable_response(request_id)).unwrap_or_default()
     })
 }
 
-fn build(answer: &WebResponse) -> Result<Response<Body>, lambda_http::http::Error> {
+fn http_response(answer: &WebResponse) -> Result<Response<Body>, lambda_http::http::Error> {
     let mut builder = Response::builder().status(answer.status);
     for (name, value) in &answer.headers {
         builder = builder.header(*name, value);

@@ -2,22 +2,20 @@
 //! (bad config fails here, naming the field), the SDK clients once, then the handler.
 
 use lambda_http::{run, service_fn, Error, Request};
-use studiogate::aws::ssm::SdkParameterStore;
 use studiogate::config::deployment::{load, Environment, Function};
-use studiogate::login::wiring::sdk_broker;
-use studiogate::provision::wiring::sdk_config;
+use studiogate_aws::ssm::SdkParameterStore;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     studiogate::telemetry::init_json_logs();
-    let aws = sdk_config().await;
+    let aws = studiogate_aws::sdk_config().await;
     let function = Function::SamlValidator;
     let env = Environment::of_process(function);
-    let config = load(function, &env, &SdkParameterStore::new(&aws))
+    let broker = load(function, &env, &SdkParameterStore::new(&aws))
         .await
-        .and_then(|config| sdk_broker(&config, &aws).map(|broker| (config, broker)))
+        .and_then(|config| saml_validator::build(&config, &aws).map(|broker| (config, broker)))
         .inspect_err(|e| tracing::error!(error = %e, "configuration rejected"));
-    let (config, broker) = config?;
+    let (config, broker) = broker?;
     tracing::info!(
         idp = %broker.flow.validator.settings().idp_entity_id,
         targets = config.targets.len(),

@@ -1,5 +1,5 @@
 """A test IdP: builds AWS-shaped SAML Responses and signs the Assertion with signxml, using the
-test keys in shared/testdata/keys (which protect nothing)."""
+test keys in testdata/keys (which protect nothing)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from lxml import etree
 from signxml import XMLSigner, methods
 
-KEYS = pathlib.Path(__file__).resolve().parents[3] / "shared" / "testdata" / "keys"
+KEYS = pathlib.Path(__file__).resolve().parents[3] / "testdata" / "keys"
 IDP_ENTITY_ID = "https://idp.example.test/saml"
 PROVIDER = "arn:aws:iam::123456789012:saml-provider/studiogate-test-idp"
 STUDIO_USER = "arn:aws:iam::123456789012:role/StudioUser"

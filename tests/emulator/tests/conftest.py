@@ -18,7 +18,7 @@ from botocore.config import Config
 HERE = pathlib.Path(__file__).resolve().parent
 EMULATOR_DIR = HERE.parent
 REPO = EMULATOR_DIR.parent.parent
-KEYS = REPO / "shared" / "testdata" / "keys"
+KEYS = REPO / "testdata" / "keys"
 WORLD = EMULATOR_DIR / "worlds" / "default.json"
 # The Rust SDK does not validate ranges client-side; neither may the tests, so the emulator must.
 NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"}, parameter_validation=False)

@@ -26,7 +26,7 @@ REPO = pathlib.Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO / "tests" / "emulator"))
 OUTPUT = REPO / "test-output"
 WORLD = REPO / "tests/emulator/worlds/default.json"
-KEYS = REPO / "shared/testdata/keys"
+KEYS = REPO / "testdata/keys"
 
 
 class LocalStack:

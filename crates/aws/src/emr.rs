@@ -1,0 +1,146 @@
+//! EMR Studio access: the EMR API on the SDK with the function's own role, and console federation
+//! ([`HttpFederation`]) with the user's credentials.
+
+use crate::federation::HttpFederation;
+use aws_sdk_emr::types::{AuthMode, IdentityType as SdkIdentityType};
+use studiogate::targets::emr::{EmrStudioAccess, IdentityType, StudioInfo, StudioMode};
+use studiogate_kernel::wire::FederatedCredentials;
+use studiogate_kernel::{AwsError, ErrorKind};
+
+/// EMR through the SDK, and the console federation endpoint.
+#[derive(Clone, Debug)]
+pub struct SdkEmr {
+    client: aws_sdk_emr::Client,
+    federation: HttpFederation,
+}
+
+impl SdkEmr {
+    /// With the function's own credentials; console sign-ins through `federation`.
+    pub fn new(config: &aws_config::SdkConfig, federation: HttpFederation) -> Self {
+        SdkEmr {
+            client: aws_sdk_emr::Client::new(config),
+            federation,
+        }
+    }
+}
+
+fn sdk_type(kind: IdentityType) -> SdkIdentityType {
+    match kind {
+        IdentityType::User => SdkIdentityType::User,
+        IdentityType::Group => SdkIdentityType::Group,
+    }
+}
+
+impl EmrStudioAccess for SdkEmr {
+    async fn signin_token(
+        &self,
+        credentials: &FederatedCredentials,
+        session_seconds: u32,
+    ) -> Result<String, AwsError> {
+        self.federation
+            .signin_token(credentials, session_seconds)
+            .await
+    }
+
+    fn login_url(&self, issuer: &str, destination: &str, signin_token: &str) -> String {
+        self.federation.login_url(issuer, destination, signin_token)
+    }
+
+    async fn describe_studio(&self, studio_id: &str) -> Result<StudioInfo, AwsError> {
+        let described = self
+            .client
+            .describe_studio()
+            .studio_id(studio_id)
+            .send()
+            .await
+            .map_err(|e| crate::sdk_error("elasticmapreduce:DescribeStudio", e))?;
+        let studio = described.studio().ok_or_else(|| {
+            AwsError::new(
+                "elasticmapreduce:DescribeStudio",
+                ErrorKind::NotFound,
+                "NoStudio",
+                "no Studio in the answer",
+            )
+        })?;
+        let mode = match studio.auth_mode() {
+            Some(AuthMode::Sso) => StudioMode::IdentityCenter,
+            _ => StudioMode::Iam,
+        };
+        Ok(StudioInfo {
+            mode,
+            url: studio.url().unwrap_or_default().to_owned(),
+        })
+    }
+
+    async fn session_policy(
+        &self,
+        studio_id: &str,
+        kind: IdentityType,
+        name: &str,
+    ) -> Result<Option<String>, AwsError> {
+        let result = self
+            .client
+            .get_studio_session_mapping()
+            .studio_id(studio_id)
+            .identity_type(sdk_type(kind))
+            .identity_name(name)
+            .send()
+            .await;
+        match result {
+            Ok(found) => Ok(found
+                .session_mapping()
+                .and_then(|m| m.session_policy_arn())
+                .map(str::to_owned)),
+            Err(e) => {
+                // EMR answers a missing mapping with InvalidRequestException.
+                let modeled = e
+                    .as_service_error()
+                    .is_some_and(|se| se.is_invalid_request_exception());
+                let error = crate::sdk_error("elasticmapreduce:GetStudioSessionMapping", e);
+                if modeled || matches!(error.kind, ErrorKind::Validation | ErrorKind::NotFound) {
+                    Ok(None)
+                } else {
+                    Err(error)
+                }
+            }
+        }
+    }
+
+    async fn create_mapping(
+        &self,
+        studio_id: &str,
+        kind: IdentityType,
+        name: &str,
+        policy_arn: &str,
+    ) -> Result<(), AwsError> {
+        self.client
+            .create_studio_session_mapping()
+            .studio_id(studio_id)
+            .identity_type(sdk_type(kind))
+            .identity_name(name)
+            .session_policy_arn(policy_arn)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| crate::sdk_error("elasticmapreduce:CreateStudioSessionMapping", e))
+    }
+
+    async fn update_mapping(
+        &self,
+        studio_id: &str,
+        kind: IdentityType,
+        name: &str,
+        policy_arn: &str,
+    ) -> Result<(), AwsError> {
+        self.client
+            .update_studio_session_mapping()
+            .studio_id(studio_id)
+            .identity_type(sdk_type(kind))
+            .identity_name(name)
+            .session_policy_arn(policy_arn)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| crate::sdk_error("elasticmapreduce:UpdateStudioSessionMapping", e))
+    }
+}

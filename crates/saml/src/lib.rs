@@ -1,0 +1,36 @@
+//! studiogate-saml: strict SAML 2.0 Response validation. It links no AWS SDK and never writes
+//! HTTP: the HTTP-POST binding goes in, a [`VerifiedAssertion`] or a [`Rejection`] with a stable
+//! reason code comes out, and the caller decides what the user sees (one "authentication failed"
+//! page) and what the log gets (the reason). `studiogate inspect` and saml-validator run the same
+//! validator.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod aws;
+pub mod binding;
+mod checks;
+mod decrypt;
+mod document;
+mod error;
+pub mod keys;
+pub mod metadata;
+pub mod policy;
+mod read;
+pub mod report;
+mod signature;
+mod validator;
+pub mod xml;
+
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
+
+#[cfg(test)]
+mod tests;
+
+/// The hardened XML parse every SAML input goes through (no DTD, size, depth and element limits).
+pub use document::parse as parse_document;
+pub use error::Rejection;
+pub use policy::{DigestAlgorithm, Limits, SamlPolicy, SignatureAlgorithm};
+pub use validator::{
+    Assessment, PostedAssertion, SamlValidator, Settings, SignedParts, VerifiedAssertion,
+};

@@ -1,0 +1,107 @@
+//! Why a login did not end in Studio. Each variant has a stable reason code for the log, the audit
+//! record and the metrics; `Display` is the detail for the log. The user sees a page chosen by
+//! `crate::web` from the variant, never this text.
+
+use studiogate_kernel::wire::{ErrorCode, PresignError};
+use studiogate_kernel::AwsError;
+use studiogate_saml::Rejection;
+
+/// A login that failed, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoginError {
+    /// The assertion failed validation.
+    #[error("assertion rejected: {0}")]
+    Rejected(Rejection),
+    /// RelayState is not a key of `[targets]`.
+    #[error("RelayState {0:?} is not a configured target")]
+    UnknownTarget(String),
+    /// The chooser's `choice` field is malformed or sent twice.
+    #[error("the choice field is malformed: {0}")]
+    MalformedChoice(&'static str),
+    /// No Role pair survives the allow-lists.
+    #[error("none of the assertion's {offered} role(s) is allowed for {targets}")]
+    NoAllowedRole {
+        /// How many Role pairs the assertion carried.
+        offered: usize,
+        /// The candidate targets, for the log.
+        targets: String,
+    },
+    /// The posted choice is not one the chooser offered.
+    #[error("the chosen target and role were not offered to this user")]
+    ChoiceNotOffered,
+    /// The assertion has no RoleSessionName, so STS would refuse it.
+    #[error("the assertion carries no RoleSessionName attribute")]
+    MissingSessionName,
+    /// This assertion was consumed before.
+    #[error("the assertion was already used")]
+    Replayed,
+    /// The replay cache could not answer: refuse (fail closed).
+    #[error("{0}")]
+    ReplayUnavailable(String),
+    /// STS throttled or failed past the time budget.
+    #[error("STS is not answering: {0}")]
+    StsUnavailable(AwsError),
+    /// STS refused the assertion.
+    #[error("STS refused the assertion: {0}")]
+    StsRejected(AwsError),
+    /// STS found the assertion expired.
+    #[error("STS found the assertion expired: {0}")]
+    StsExpired(AwsError),
+    /// STS read something else than the validator did.
+    #[error("STS's {field} {sts:?} differs from the validator's {ours:?}")]
+    StsMismatch {
+        /// Which field.
+        field: &'static str,
+        /// What STS answered.
+        sts: Option<String>,
+        /// What the validator read.
+        ours: String,
+    },
+    /// KMS would not seal the request, so presign was never invoked.
+    #[error("the presign request could not be sealed: {0}")]
+    SealUnavailable(AwsError),
+    /// The presign function could not be invoked (throttled, failed, no answer in time).
+    #[error("presign could not be invoked: {0}")]
+    PresignUnavailable(AwsError),
+    /// presign answered something unusable (not a response, or a URL no Location can carry).
+    #[error("presign answered {0}")]
+    PresignAnswerMalformed(String),
+    /// The presign function answered with an error.
+    #[error("presign answered {0}")]
+    Presign(PresignError),
+}
+
+impl LoginError {
+    /// The stable reason code (kebab-case) for logs, audit records and metrics.
+    pub fn reason_code(&self) -> &'static str {
+        match self {
+            LoginError::Rejected(rejection) => rejection.reason_code(),
+            LoginError::UnknownTarget(_) => "unknown-relay-state",
+            LoginError::MalformedChoice(_) => "malformed-choice",
+            LoginError::NoAllowedRole { .. } => "no-allowed-role",
+            LoginError::ChoiceNotOffered => "choice-not-offered",
+            LoginError::MissingSessionName => "missing-role-session-name",
+            LoginError::Replayed => "replayed",
+            LoginError::ReplayUnavailable(_) => "replay-cache-unavailable",
+            LoginError::StsUnavailable(_) => "sts-unavailable",
+            LoginError::StsExpired(_) => "sts-expired",
+            LoginError::StsRejected(_) => "sts-rejected",
+            LoginError::StsMismatch { .. } => "sts-mismatch",
+            LoginError::SealUnavailable(_) => "seal-unavailable",
+            LoginError::PresignUnavailable(_) | LoginError::PresignAnswerMalformed(_) => {
+                "presign-unavailable"
+            }
+            LoginError::Presign(error) => match error.code {
+                ErrorCode::BadRequest => "presign-bad-request",
+                ErrorCode::UnknownTarget => "presign-unknown-target",
+                ErrorCode::IdentityMismatch => "presign-identity-mismatch",
+                ErrorCode::ProfileOwnedByAnother => "presign-profile-owned-by-another",
+                ErrorCode::ProfileUnusable => "presign-profile-unusable",
+                ErrorCode::Refused => "presign-refused",
+                ErrorCode::TryAgain => "presign-try-again",
+                ErrorCode::StillPreparing => "presign-still-preparing",
+            },
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! What the SageMaker kind needs from AWS, as a trait it owns; `studiogate-aws` implements it on
+//! the SDK, tests on anything.
+
+use super::rules::{DesiredProfile, Drift, ObservedProfile};
+use std::collections::BTreeMap;
+use std::future::Future;
+use studiogate_kernel::wire::FederatedCredentials;
+use studiogate_kernel::AwsError;
+
+/// The operations the adapter calls with presign's own role (`iam:PassRole` for the execution
+/// role comes with CreateUserProfile and UpdateUserProfile).
+pub const OPERATIONS: &[&str] = &[
+    "sagemaker:DescribeUserProfile",
+    "sagemaker:ListTags",
+    "sagemaker:CreateUserProfile",
+    "sagemaker:UpdateUserProfile",
+    "sagemaker:AddTags",
+    "iam:PassRole",
+];
+
+/// The operations it calls with the user's federated credentials (the user's role grants them).
+pub const USER_OPERATIONS: &[&str] = &["sagemaker:CreatePresignedDomainUrl"];
+
+/// A user profile as it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileState {
+    /// Its ARN.
+    pub arn: String,
+    /// `Pending`, `InService`, `Updating`, `Failed`, `Update_Failed`, `Deleting`, `Delete_Failed`.
+    pub status: String,
+    /// Role, lifecycle configs and tags.
+    pub observed: ObservedProfile,
+}
+
+/// What CreateUserProfile did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    /// Created now.
+    New,
+    /// Someone else created it first (ResourceInUse): a concurrent login won the race.
+    AlreadyExists,
+}
+
+/// What UpdateUserProfile did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Updated {
+    /// Changed.
+    Done,
+    /// The execution role cannot change while apps run.
+    RoleLockedByRunningApps,
+}
+
+/// Parameters of CreatePresignedDomainUrl.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresignParams {
+    /// The domain.
+    pub domain_id: String,
+    /// The user profile.
+    pub profile: String,
+    /// `ExpiresInSeconds`, 5-300.
+    pub expires_in_seconds: u32,
+    /// `SessionExpirationDurationInSeconds`, 1800-43200.
+    pub session_seconds: u32,
+    /// `SpaceName`.
+    pub space_name: Option<String>,
+    /// `LandingUri`.
+    pub landing_uri: Option<String>,
+}
+
+/// SageMaker: provisioning with presign's own role, presigning with the user's credentials.
+pub trait SageMakerApi: Send + Sync {
+    /// DescribeUserProfile + ListTags; `None` when there is no such profile.
+    fn describe_profile(
+        &self,
+        domain_id: &str,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<ProfileState>, AwsError>> + Send;
+    /// CreateUserProfile with settings and tags.
+    fn create_profile(
+        &self,
+        domain_id: &str,
+        name: &str,
+        desired: &DesiredProfile,
+    ) -> impl Future<Output = Result<Created, AwsError>> + Send;
+    /// UpdateUserProfile with the settings part of `drift`.
+    fn update_profile(
+        &self,
+        domain_id: &str,
+        name: &str,
+        drift: &Drift,
+    ) -> impl Future<Output = Result<Updated, AwsError>> + Send;
+    /// AddTags.
+    fn add_tags(
+        &self,
+        arn: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+    /// CreatePresignedDomainUrl, signed with `credentials`, through the configured endpoint.
+    fn presign(
+        &self,
+        credentials: &FederatedCredentials,
+        params: &PresignParams,
+    ) -> impl Future<Output = Result<String, AwsError>> + Send;
+}

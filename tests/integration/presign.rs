@@ -1,0 +1,653 @@
+//! The presign handler in-process, on the real SDK clients, against the local AWS emulator.
+
+use presign::SdkPresigner;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use studiogate::config::BrokerConfig;
+use studiogate::targets::{emr, sagemaker};
+use studiogate_aws::kms::KmsMacKey;
+use studiogate_aws::sdk_config;
+use studiogate_kernel::seal;
+use studiogate_kernel::wire::{
+    Change, ErrorCode, FederatedCredentials, Identity, PresignRequest, PresignResponse,
+};
+use studiogate_saml::testkit;
+use studiogate_tests::emulator;
+use studiogate_tests::federation::federate;
+
+/// The shared emulator's world, with what these tests need from it.
+struct World(emulator::World);
+
+impl std::ops::Deref for World {
+    type Target = emulator::World;
+    fn deref(&self) -> &emulator::World {
+        &self.0
+    }
+}
+
+impl World {
+    fn domain(&self) -> String {
+        self.seeded["sagemaker_domains"]["ml"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+    fn role(&self, name: &str) -> String {
+        self.seeded["roles"][name].as_str().unwrap().to_owned()
+    }
+    fn lcc(&self, name: &str) -> String {
+        self.seeded["lifecycle_configs"][name]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// The broker configuration for this world; `ml_role` is what the ml-engineers rule maps to.
+    fn config(&self, ml_role: &str) -> BrokerConfig {
+        let text = format!(
+            r#"
+[idp]
+entity_id = "{idp}"
+certificates = ["""{cert}"""]
+[sp]
+acs_urls = ["{acs}"]
+[presign]
+sagemaker_endpoint_url = "{endpoint}"
+federation_url = "{endpoint}/federation"
+broker_url = "https://sso.example.test"
+budget_seconds = 8
+profile_ready_seconds = 6
+seal_key = "{seal_key}"
+
+[targets.sagemaker-ml]
+kind = "sagemaker"
+display_name = "ML platform"
+domain_id = "{domain}"
+static_tags = {{ cost-centre = "42" }}
+tags_from_attributes = {{ team = "https://idp.example.test/claims/team" }}
+default = {{ execution_role = "{default_role}" }}
+[[targets.sagemaker-ml.rules]]
+group = "ml-engineers"
+execution_role = "{ml_role}"
+lifecycle_configs = {{ JupyterLab = {{ default = "{lab}" }}, CodeEditor = {{ arns = ["{code}"] }} }}
+
+[targets.emr-iam]
+kind = "emr"
+display_name = "EMR (IAM)"
+studio_id = "{emr_iam}"
+region = "us-east-1"
+
+[targets.emr-idc]
+kind = "emr"
+display_name = "EMR (Identity Center)"
+studio_id = "{emr_idc}"
+region = "us-east-1"
+session_policy_rules = [{{ group = "ml-engineers", session_policy_arn = "arn:aws:iam::123456789012:policy/EMRStudioAdvanced" }}]
+default_session_policy_arn = "arn:aws:iam::123456789012:policy/EMRStudioBasic"
+"#,
+            idp = testkit::IDP_ENTITY_ID,
+            seal_key = SEAL_KEY,
+            cert = testkit::IDP.cert_pem,
+            acs = testkit::ACS_URL,
+            endpoint = self.aws.endpoint(),
+            domain = self.domain(),
+            default_role = self.role("SageMakerExecutionDefault"),
+            ml_role = ml_role,
+            lab = self.lcc("auto-shutdown-jupyterlab"),
+            code = self.lcc("auto-shutdown-codeeditor"),
+            emr_iam = self.seeded["emr_studios"]["iam"]["id"].as_str().unwrap(),
+            emr_idc = self.seeded["emr_studios"]["idc"]["id"].as_str().unwrap(),
+        );
+        BrokerConfig::from_toml(&text, None).expect("test configuration is valid")
+    }
+
+    async fn presigner(&self, ml_role: &str) -> SdkPresigner {
+        presign::build(&self.config(ml_role), &sdk_config().await)
+            .expect("a configuration presign can run")
+    }
+
+    fn describe(&self, name: &str) -> Value {
+        // Through the emulator's API with boto-free plain HTTP would need signing; use the SDK.
+        let domain = self.domain();
+        let name = name.to_owned();
+        std::thread::spawn(move || {
+            tokio::runtime::Runtime::new().unwrap().block_on(async move {
+                let client = aws_sdk_sagemaker::Client::new(&sdk_config().await);
+                let d = client.describe_user_profile().domain_id(&domain).user_profile_name(&name).send().await.unwrap();
+                let tags = client.list_tags().resource_arn(d.user_profile_arn().unwrap()).send().await.unwrap();
+                let settings = d.user_settings().unwrap();
+                serde_json::json!({
+                    "status": d.status().map(|s| s.as_str()),
+                    "role": settings.execution_role(),
+                    "lab_default": settings.jupyter_lab_app_settings().and_then(|a| a.default_resource_spec()).and_then(|r| r.lifecycle_config_arn()),
+                    "code_arns": settings.code_editor_app_settings().map(|a| a.lifecycle_config_arns().to_vec()),
+                    "tags": tags.tags().iter().map(|t| (t.key().unwrap_or_default().to_owned(), t.value().unwrap_or_default().to_owned())).collect::<BTreeMap<_, _>>(),
+                })
+            })
+        })
+        .join()
+        .unwrap()
+    }
+}
+
+fn world() -> World {
+    World(emulator::exclusive_world())
+}
+
+fn identity(session: &str, groups: &[&str]) -> Identity {
+    Identity {
+        name_id: format!("{session}@example.com"),
+        role_session_name: session.to_owned(),
+        source_identity: Some(session.to_owned()),
+        groups: groups.iter().map(|g| g.to_string()).collect(),
+        attributes: [(
+            "https://idp.example.test/claims/team".to_string(),
+            vec!["forecasting".to_string()],
+        )]
+        .into(),
+        principal_tags: [("studiouserid".to_string(), session.to_owned())].into(),
+        session_duration: Some(3600),
+    }
+}
+
+fn request(target: &str, identity: Identity, credentials: FederatedCredentials) -> PresignRequest {
+    PresignRequest {
+        request_id: "req-1".into(),
+        target: target.into(),
+        identity,
+        credentials,
+    }
+}
+
+fn redirect(response: PresignResponse) -> (String, studiogate_kernel::wire::Action) {
+    match response {
+        PresignResponse::Redirect { url, action } => (url, action),
+        PresignResponse::Error { error } => panic!("expected a redirect, got {error:?}"),
+    }
+}
+
+fn error_code(response: PresignResponse) -> ErrorCode {
+    match response {
+        PresignResponse::Error { error } => error.code,
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn first_login_creates_the_tagged_profile_and_a_url_for_it_then_reuses_it() {
+    let world = world();
+    let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
+    let creds = federate("alice", "alice@example.com").await;
+    let (response, audit) = presigner
+        .handle(&request(
+            "sagemaker-ml",
+            identity("alice", &["ml-engineers"]),
+            creds.clone(),
+        ))
+        .await;
+    let (url, action) = redirect(response);
+    assert_eq!(
+        (action.kind, action.name.as_deref(), action.change),
+        (sagemaker::PROFILE, Some("alice"), Change::Created)
+    );
+    assert_eq!(
+        (
+            audit.outcome.as_str(),
+            audit.change.as_deref(),
+            audit.target.as_str()
+        ),
+        ("ok", Some("created"), "sagemaker-ml")
+    );
+    let resolved = world.aws.resolve_presigned(&url);
+    assert_eq!(resolved["domain_id"], world.domain().as_str());
+    assert_eq!(resolved["user_profile_name"], "alice");
+    // SessionDuration 3600, capped by what is left of the credentials' hour.
+    let session = resolved["session_expiration_seconds"].as_u64().unwrap();
+    assert!((3590..=3600).contains(&session), "{session}");
+    assert_eq!(
+        resolved["signer"]["arn"],
+        "arn:aws:sts::123456789012:assumed-role/StudioUser/alice"
+    );
+    let profile = world.describe("alice");
+    assert_eq!(profile["role"], world.role("SageMakerExecutionML").as_str());
+    assert_eq!(
+        profile["lab_default"],
+        world.lcc("auto-shutdown-jupyterlab").as_str()
+    );
+    assert_eq!(
+        profile["code_arns"],
+        serde_json::json!([world.lcc("auto-shutdown-codeeditor")])
+    );
+    assert_eq!(
+        profile["tags"],
+        serde_json::json!({"studiouserid": "alice", "cost-centre": "42", "team": "forecasting"})
+    );
+
+    let (again, _) = presigner
+        .handle(&request(
+            "sagemaker-ml",
+            identity("alice", &["ml-engineers"]),
+            creds,
+        ))
+        .await;
+    assert_eq!(redirect(again).1.change, Change::Unchanged);
+    let calls = world.aws.calls();
+    let create = calls
+        .iter()
+        .filter(|c| c["operation"] == "CreateUserProfile")
+        .collect::<Vec<_>>();
+    assert_eq!(create.len(), 1);
+    assert_eq!(create[0]["signer"]["access_key_id"], "AKIAPRESIGNFUNCTION1");
+    assert!(calls
+        .iter()
+        .filter(|c| c["operation"] == "CreatePresignedDomainUrl")
+        .all(|c| c["signer"]["arn"] == "arn:aws:sts::123456789012:assumed-role/StudioUser/alice"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn changed_rules_update_the_existing_profile() {
+    let world = world();
+    let creds = federate("alice", "alice@example.com").await;
+    let first = world.presigner(&world.role("SageMakerExecutionML")).await;
+    redirect(
+        first
+            .handle(&request(
+                "sagemaker-ml",
+                identity("alice", &["ml-engineers"]),
+                creds.clone(),
+            ))
+            .await
+            .0,
+    );
+    let changed = world
+        .presigner(&world.role("SageMakerExecutionDefault"))
+        .await;
+    let (_, action) = redirect(
+        changed
+            .handle(&request(
+                "sagemaker-ml",
+                identity("alice", &["ml-engineers"]),
+                creds,
+            ))
+            .await
+            .0,
+    );
+    assert_eq!(action.change, Change::Updated);
+    assert_eq!(
+        world.describe("alice")["role"],
+        world.role("SageMakerExecutionDefault").as_str()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_name_that_sanitises_onto_someone_elses_profile_is_refused() {
+    let world = world();
+    let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
+    let first = federate("a.lice", "a.lice@example.com").await;
+    redirect(
+        presigner
+            .handle(&request("sagemaker-ml", identity("a.lice", &[]), first))
+            .await
+            .0,
+    );
+    let second = federate("a-lice", "a-lice@example.com").await;
+    let (response, audit) = presigner
+        .handle(&request("sagemaker-ml", identity("a-lice", &[]), second))
+        .await;
+    assert_eq!(error_code(response), ErrorCode::ProfileOwnedByAnother);
+    assert_eq!(audit.outcome, "profile-owned-by-another");
+    assert_eq!(world.describe("a-lice")["tags"]["studiouserid"], "a.lice");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_first_logins_share_one_profile_and_both_succeed() {
+    let world = world();
+    let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
+    let (one, two) = (
+        federate("bob", "bob@example.com").await,
+        federate("bob", "bob@example.com").await,
+    );
+    let (first, second) = (
+        request("sagemaker-ml", identity("bob", &[]), one),
+        request("sagemaker-ml", identity("bob", &[]), two),
+    );
+    let (a, b) = tokio::join!(presigner.handle(&first), presigner.handle(&second));
+    let mut changes = vec![redirect(a.0).1.change, redirect(b.0).1.change];
+    changes.sort_by_key(|c| format!("{c:?}"));
+    assert_eq!(changes, vec![Change::Created, Change::Unchanged]);
+    let creates = world
+        .aws
+        .calls()
+        .iter()
+        .filter(|c| c["operation"] == "CreateUserProfile" && c["outcome"] == "ok")
+        .count();
+    assert_eq!(creates, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_and_server_errors_are_ridden_out_and_persistent_ones_say_try_again() {
+    let world = world();
+    let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
+    let creds = federate("carol", "carol@example.com").await;
+    world
+        .aws
+        .fault("sagemaker:CreateUserProfile", "throttle", Some(2));
+    world
+        .aws
+        .fault("sagemaker:DescribeUserProfile", "error500", Some(2));
+    world
+        .aws
+        .fault("sts:GetCallerIdentity", "error503", Some(1));
+    world
+        .aws
+        .fault("sagemaker:CreatePresignedDomainUrl", "throttle", Some(1));
+    let (response, _) = presigner
+        .handle(&request(
+            "sagemaker-ml",
+            identity("carol", &[]),
+            creds.clone(),
+        ))
+        .await;
+    assert_eq!(redirect(response).1.change, Change::Created);
+    world
+        .aws
+        .fault("sagemaker:CreatePresignedDomainUrl", "throttle", None);
+    let started = std::time::Instant::now();
+    let (response, audit) = presigner
+        .handle(&request("sagemaker-ml", identity("carol", &[]), creds))
+        .await;
+    assert_eq!(error_code(response), ErrorCode::TryAgain);
+    assert_eq!(audit.outcome, "try-again");
+    assert!(
+        started.elapsed().as_secs() <= 9,
+        "the budget bounds the retries: {:?}",
+        started.elapsed()
+    );
+    world.aws.control("DELETE", "/faults", None).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn credentials_of_another_identity_and_unknown_targets_are_refused() {
+    let world = world();
+    let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
+    let alice = federate("alice", "alice@example.com").await;
+    let (response, _) = presigner
+        .handle(&request(
+            "sagemaker-ml",
+            identity("mallory", &[]),
+            alice.clone(),
+        ))
+        .await;
+    assert_eq!(error_code(response), ErrorCode::IdentityMismatch);
+    let (response, _) = presigner
+        .handle(&request(
+            "https://evil.example",
+            identity("alice", &[]),
+            alice,
+        ))
+        .await;
+    assert_eq!(error_code(response), ErrorCode::UnknownTarget);
+    assert!(world
+        .aws
+        .calls()
+        .iter()
+        .all(|c| c["operation"] != "CreateUserProfile"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn emr_iam_studio_opens_through_a_console_federation_login_the_emulator_accepts() {
+    let world = world();
+    let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
+    let creds = federate("alice", "alice@example.com").await;
+    let (url, action) = redirect(
+        presigner
+            .handle(&request("emr-iam", identity("alice", &[]), creds))
+            .await
+            .0,
+    );
+    assert_eq!(action.kind, emr::FEDERATION);
+    assert!(url.starts_with(&format!("{}/federation?Action=login", world.aws.endpoint())));
+    let page = reqwest::get(&url).await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let logins = world
+        .aws
+        .control("GET", "/federation/logins", None)
+        .unwrap();
+    let studio = world.seeded["emr_studios"]["iam"]["id"].as_str().unwrap();
+    assert_eq!(
+        logins[0]["arn"],
+        "arn:aws:sts::123456789012:assumed-role/StudioUser/alice"
+    );
+    assert_eq!(
+        logins[0]["destination"],
+        format!("https://console.aws.amazon.com/emr/home?region=us-east-1#studio/{studio}/start")
+    );
+    assert_eq!(logins[0]["issuer"], "https://sso.example.test");
+    assert_eq!(logins[0]["session_seconds"], 3600);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn emr_identity_center_studio_creates_then_reuses_then_updates_the_session_mapping() {
+    let world = world();
+    let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
+    let creds = federate("alice", "alice@example.com").await;
+    let studio_url = world.seeded["emr_studios"]["idc"]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let plain = request("emr-idc", identity("alice", &[]), creds.clone());
+    let engineer = request("emr-idc", identity("alice", &["ml-engineers"]), creds);
+    let (url, action) = redirect(presigner.handle(&plain).await.0);
+    assert_eq!(
+        (
+            url.as_str(),
+            action.kind,
+            action.name.as_deref(),
+            action.change
+        ),
+        (
+            studio_url.as_str(),
+            emr::SESSION_MAPPING,
+            Some("alice@example.com"),
+            Change::Created
+        )
+    );
+    assert_eq!(
+        redirect(presigner.handle(&plain).await.0).1.change,
+        Change::Unchanged
+    );
+    assert_eq!(
+        redirect(presigner.handle(&engineer).await.0).1.change,
+        Change::Updated
+    );
+    let calls = world.aws.calls();
+    let updated = calls
+        .iter()
+        .find(|c| c["operation"] == "UpdateStudioSessionMapping")
+        .unwrap();
+    assert_eq!(
+        updated["params"]["SessionPolicyArn"],
+        "arn:aws:iam::123456789012:policy/EMRStudioAdvanced"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_profile_gives_a_clear_error_not_a_retry_loop() {
+    let world = world();
+    let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
+    let creds = federate("dave", "dave@example.com").await;
+    redirect(
+        presigner
+            .handle(&request(
+                "sagemaker-ml",
+                identity("dave", &[]),
+                creds.clone(),
+            ))
+            .await
+            .0,
+    );
+    let status = serde_json::json!({"DomainId": world.domain(), "UserProfileName": "dave", "Status": "Failed"});
+    world
+        .aws
+        .control("POST", "/sagemaker/profile-status", Some(&status))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let (response, _) = presigner
+        .handle(&request("sagemaker-ml", identity("dave", &[]), creds))
+        .await;
+    assert_eq!(error_code(response), ErrorCode::ProfileUnusable);
+    assert!(
+        started.elapsed().as_secs() < 2,
+        "no waiting on a Failed profile: {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_role_change_blocked_by_running_apps_keeps_the_old_role_and_lets_the_user_in() {
+    let world = world();
+    let creds = federate("erin", "erin@example.com").await;
+    let first = world.presigner(&world.role("SageMakerExecutionML")).await;
+    redirect(
+        first
+            .handle(&request(
+                "sagemaker-ml",
+                identity("erin", &["ml-engineers"]),
+                creds.clone(),
+            ))
+            .await
+            .0,
+    );
+    let apps =
+        serde_json::json!({"DomainId": world.domain(), "UserProfileName": "erin", "running": true});
+    world
+        .aws
+        .control("POST", "/sagemaker/apps", Some(&apps))
+        .unwrap();
+    let changed = world
+        .presigner(&world.role("SageMakerExecutionDefault"))
+        .await;
+    let (url, _) = redirect(
+        changed
+            .handle(&request(
+                "sagemaker-ml",
+                identity("erin", &["ml-engineers"]),
+                creds,
+            ))
+            .await
+            .0,
+    );
+    assert!(url.contains("token="));
+    assert_eq!(
+        world.describe("erin")["role"],
+        world.role("SageMakerExecutionML").as_str()
+    );
+}
+
+/// The emulator's seal key (tests/emulator/worlds/default.json), as both functions reach it.
+const SEAL_KEY: &str = "alias/studiogate-presign-seal";
+
+async fn sealed(request: &PresignRequest) -> Value {
+    let sealer = KmsMacKey::new(&sdk_config().await, SEAL_KEY, Duration::from_secs(5));
+    let sealed = seal::seal(&sealer, request, time::OffsetDateTime::now_utc())
+        .await
+        .expect("the emulator's KMS makes the MAC");
+    serde_json::to_value(sealed).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_lambda_event_handler_answers_a_sealed_request_and_refuses_malformed_events() {
+    let world = world();
+    let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
+    let bad = presigner
+        .handle_event(serde_json::json!({"target": 7}), "lambda-1")
+        .await;
+    assert_eq!(bad["outcome"], "error");
+    assert_eq!(bad["error"]["code"], "bad-request");
+    let creds = federate("frank", "frank@example.com").await;
+    let event = sealed(&request("sagemaker-ml", identity("frank", &[]), creds)).await;
+    let good = presigner.handle_event(event, "lambda-2").await;
+    assert_eq!(good["outcome"], "redirect");
+    assert_eq!(
+        good["action"],
+        serde_json::json!({"kind": "sagemaker-profile", "name": "frank", "change": "created"})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn presign_provisions_nothing_for_a_request_saml_validator_did_not_seal() {
+    let world = world();
+    let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
+    let creds = federate("mallory", "mallory@example.com").await;
+    let wanted = request(
+        "sagemaker-ml",
+        identity("mallory", &["ml-engineers"]),
+        creds,
+    );
+
+    // Someone allowed to invoke presign, holding their own federated credentials, sends a
+    // request with the group of their choice: bare, then with a seal lifted from another request.
+    let bare = serde_json::to_value(&wanted).unwrap();
+    let refused = presigner.handle_event(bare, "lambda-3").await;
+    assert_eq!(refused["error"]["code"], "bad-request");
+    let mut lifted = sealed(&request(
+        "sagemaker-ml",
+        identity("mallory", &[]),
+        wanted.credentials.clone(),
+    ))
+    .await;
+    lifted["request"] = Value::from(serde_json::to_string(&wanted).unwrap());
+    let refused = presigner.handle_event(lifted, "lambda-4").await;
+    assert_eq!(refused["error"]["code"], "bad-request");
+    assert!(
+        world
+            .aws
+            .calls()
+            .iter()
+            .all(|c| c["operation"] != "CreateUserProfile"),
+        "nothing was provisioned"
+    );
+    let verifies = world
+        .aws
+        .calls()
+        .iter()
+        .filter(|c| c["operation"] == "VerifyMac")
+        .count();
+    assert_eq!(
+        verifies, 1,
+        "the bare request never reached KMS; the lifted seal did, and failed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_login_that_fails_after_creating_the_profile_is_completed_by_the_next_one() {
+    let world = world();
+    let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
+    let creds = federate("gina", "gina@example.com").await;
+    world
+        .aws
+        .fault("sagemaker:CreatePresignedDomainUrl", "error500", None);
+    let (response, _) = presigner
+        .handle(&request(
+            "sagemaker-ml",
+            identity("gina", &[]),
+            creds.clone(),
+        ))
+        .await;
+    assert_eq!(error_code(response), ErrorCode::TryAgain);
+    assert_eq!(
+        world.describe("gina")["status"],
+        "InService",
+        "the profile stays usable"
+    );
+    world.aws.control("DELETE", "/faults", None).unwrap();
+    let (url, action) = redirect(
+        presigner
+            .handle(&request("sagemaker-ml", identity("gina", &[]), creds))
+            .await
+            .0,
+    );
+    assert_eq!(action.change, Change::Unchanged);
+    assert!(url.contains("token="));
+}

@@ -1,0 +1,77 @@
+//! The DynamoDB replay cache against the emulator: consumed once, reusable after expiry, and fail
+//! closed when DynamoDB cannot answer.
+
+use std::time::Duration;
+use studiogate::login::replay::{Consumed, ReplayCache};
+use studiogate_aws::dynamodb::DynamoReplayCache;
+use studiogate_aws::sdk_config;
+use studiogate_tests::emulator;
+use time::OffsetDateTime;
+
+async fn cache(table: &str) -> DynamoReplayCache {
+    DynamoReplayCache::new(&sdk_config().await, table, Duration::from_secs(3))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_assertion_is_consumed_once_and_an_expired_entry_does_not_count() {
+    let _world = emulator::exclusive_world();
+    let replay = cache("studiogate-replay").await;
+    let now = OffsetDateTime::now_utc();
+    let until = now + time::Duration::minutes(8);
+    assert_eq!(
+        replay.consume("https://idp", "_a1", until, now).await,
+        Ok(Consumed::First)
+    );
+    assert_eq!(
+        replay.consume("https://idp", "_a1", until, now).await,
+        Ok(Consumed::Replayed)
+    );
+    assert_eq!(
+        replay.consume("https://other-idp", "_a1", until, now).await,
+        Ok(Consumed::First)
+    );
+    // DynamoDB TTL deletes lazily: an item past its expiry must not block a (new) use.
+    let later = until + time::Duration::seconds(1);
+    assert_eq!(
+        replay
+            .consume(
+                "https://idp",
+                "_a1",
+                later + time::Duration::minutes(8),
+                later
+            )
+            .await,
+        Ok(Consumed::First)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_table_or_persistent_throttling_fails_closed_and_brief_throttling_is_ridden_out()
+{
+    let world = emulator::exclusive_world();
+    let now = OffsetDateTime::now_utc();
+    let until = now + time::Duration::minutes(8);
+    let missing = cache("no-such-table").await;
+    assert!(missing
+        .consume("https://idp", "_b1", until, now)
+        .await
+        .is_err());
+    let replay = cache("studiogate-replay").await;
+    world.aws.fault("dynamodb:PutItem", "throttle", Some(2));
+    assert_eq!(
+        replay.consume("https://idp", "_b2", until, now).await,
+        Ok(Consumed::First)
+    );
+    world.aws.fault("dynamodb:PutItem", "throttle", None);
+    let started = std::time::Instant::now();
+    assert!(replay
+        .consume("https://idp", "_b3", until, now)
+        .await
+        .is_err());
+    assert!(
+        started.elapsed() <= Duration::from_secs(4),
+        "bounded by the budget: {:?}",
+        started.elapsed()
+    );
+    world.aws.control("DELETE", "/faults", None).unwrap();
+}
