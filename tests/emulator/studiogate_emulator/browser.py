@@ -92,10 +92,6 @@ class Sessions:
             session = self.console.get(sid or "")
         return session if session is not None and session.expires_at > time.time() else None
 
-    def tokens(self) -> list[str]:
-        with self._lock:
-            return list(self.studio) + list(self.console)
-
 
 def page(title: str, body: str, status: int = 200, head: str = "") -> Response:
     document = (

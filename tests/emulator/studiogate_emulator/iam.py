@@ -185,7 +185,9 @@ class Session(Principal):
         session = RoleSession(self.creds.role_arn, self.creds.session_name, role_id=self.creds.role_id,
                               session_tags=dict(self.creds.principal_tags), role_tags=role_tags,
                               source_identity=self.creds.source_identity)
-        return session.context(region=region, **network.kwargs)
+        keys = session.context(region=region, **network.kwargs)
+        keys["aws:TokenIssueTime"] = datetime.datetime.fromtimestamp(self.creds.issued_at, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return keys
 
     def policies(self):
         role = getattr(self, "_cached_role", None) or self._role()

@@ -118,7 +118,7 @@ def function_credentials(role_arn: str, role_id: str, function: str, now: float)
         secret_access_key=base64.b64encode(digest[8:38]).decode(),
         session_token=base64.urlsafe_b64encode(hashlib.sha512(digest).digest()).decode().rstrip("="),
         expiration=now + FUNCTION_CREDENTIALS_SECONDS, account_id=account, role_name=name, role_id=role_id,
-        session_name=function, source_identity=None, principal_tags={}, principal="function", role_path=path)
+        session_name=function, source_identity=None, principal_tags={}, principal="function", role_path=path, issued_at=now)
 
 
 def _render(spec: dict, metadata: str, seal_key_id: str | None):

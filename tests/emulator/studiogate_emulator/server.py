@@ -201,7 +201,7 @@ class Emulator:
         return Session(creds)
 
     def api(self, call: AwsCall, network: Network) -> Response | None:
-        principal, authorization = None, None
+        principal, authorization, took = None, None, None
         unsigned = (call.service, call.operation) in _UNSIGNED   # AWS reads no credentials for these
         signer = None if unsigned or not call.access_key_id else {"kind": "unknown", "access_key_id": call.access_key_id}
         try:
@@ -214,8 +214,11 @@ class Emulator:
             self.faults.apply(call)
             if principal is not None:
                 started = time.perf_counter()
-                authorization = self.authorizer.authorize(principal, self.mapper.requests(call), call.region, network)
-                authorization["ms"] = round((time.perf_counter() - started) * 1000, 2)
+                try:
+                    authorization = self.authorizer.authorize(principal, self.mapper.requests(call), call.region, network)
+                finally:
+                    took = round((time.perf_counter() - started) * 1000, 2)
+                authorization["ms"] = took
             response, saml_authorization = self.dispatch(call, principal, network)
             authorization = authorization or saml_authorization
         except AwsError as error:
@@ -223,6 +226,8 @@ class Emulator:
             return error_response(call, error)
         except Denied as denied:
             error = auth_error(call, "denied", denied.message)
+            if principal is not None:
+                denied.entry["ms"] = took
             self.faults.record(call, signer, error.code, denied.entry, network.name)
             return error_response(call, error)
         except NoMapping as missing:
@@ -428,7 +433,6 @@ class Emulator:
                 "credentials": self.credentials.secrets(),
                 "signin_tokens": self.federation.issued_tokens(),
                 "presigned_tokens": self.sagemaker.issued_tokens(),
-                "session_cookies": self.sessions.tokens(),
             })
         return _json({"error": f"no control route {route}"}, 404)
 

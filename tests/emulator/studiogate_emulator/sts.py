@@ -17,7 +17,7 @@ import re
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from lxml import etree
@@ -60,6 +60,7 @@ class IssuedCredentials:
     principal: str = "federated"   # "federated" (AssumeRoleWithSAML) or "function" (a Lambda function's role)
     role_path: str = "/"
     session_policy: dict | None = None
+    issued_at: float = field(default_factory=time.time)
 
     @property
     def assumed_role_arn(self) -> str:
@@ -292,6 +293,7 @@ def assume_role_with_saml(call: AwsCall, store: CredentialStore, authorize, now:
         secret_access_key=secrets.token_urlsafe(30),
         session_token=secrets.token_urlsafe(96),
         expiration=now + duration,
+        issued_at=now,
         account_id=role_account,
         role_name=role_name,
         role_id=role.id,
