@@ -193,6 +193,12 @@ def test_presign_may_do_what_its_role_allows_and_nothing_else(emulator, world):
     with pytest.raises(ClientError) as excinfo:
         emulator.client("ssm", creds, url=world["endpoints"]["ssm"]).get_parameter(Name="/other/secret")
     assert error(excinfo)[0] == "AccessDeniedException"
+    emr = emulator.client("emr", creds)   # through the NAT: the internet
+    assert emr.describe_studio(StudioId=world["emr_studios"]["idc"]["id"])["Studio"]["AuthMode"] == "SSO"
+    assert sids(last_call(emulator, "DescribeStudio")["authorization"]) == {"EmrStudio"}
+    with pytest.raises(ClientError) as excinfo:
+        emr.list_studios()
+    assert error(excinfo)[0] == "AccessDeniedException"
 
 
 def test_presign_creates_profiles_passing_only_the_mapped_execution_roles(emulator, world):
@@ -372,3 +378,21 @@ def test_an_endpoint_listener_serves_only_its_service(emulator, world):
     with pytest.raises(ClientError) as excinfo:
         emulator.client("sagemaker", url=world["endpoints"]["sts"]).list_domains()
     assert error(excinfo)[0::2] == ("MisdirectedRequest", 421)
+
+
+def test_the_endpoints_follow_the_rendering(emulator, world):
+    """Data-driven: a stack given existing endpoints (parameter set "existing-endpoints") gets
+    listeners stamping those IDs; the listeners keep their ports."""
+    from studiogate_emulator.seed import endpoint_key
+
+    assert endpoint_key("aws.sagemaker.us-east-1.studio") == "studio"
+    assert endpoint_key("com.amazonaws.us-east-1.sagemaker.api") == "sagemaker.api"
+    emulator.control("POST", "/reset")
+    description = {**default_world(), "stack": {**default_world()["stack"], "parameter_set": "existing-endpoints"}}
+    other = emulator.control("POST", "/seed", description)
+    assert other["endpoints"] == world["endpoints"]
+    assert {k: v["id"] for k, v in other["stack"]["endpoints"].items()} == {
+        "sagemaker.api": "vpce-0a1b2c3d4e5f60718", "sts": "vpce-0b1c2d3e4f5a60718",
+        "ssm": "vpce-0c1d2e3f4a5b60718", "kms": "vpce-0d1e2f3a4b5c60718"}
+    emulator.client("sagemaker", url=other["endpoints"]["sagemaker.api"]).list_domains()
+    assert last_call(emulator, "ListDomains")["authorization"]["context_keys"]["aws:SourceVpce"] == "vpce-0a1b2c3d4e5f60718"
