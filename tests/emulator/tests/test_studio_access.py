@@ -15,7 +15,7 @@ INSUFFICIENT = "Auth token containing insufficient permissions"
 ISSUE_13_ITEM_1 = (
     "issue 13 item 1: OnlyThroughTheSageMakerApiEndpoint denies sagemaker:CreatePresignedDomainUrl without the API "
     "endpoint's aws:SourceVpce, and SageMaker enforces that policy on every Studio request, whose browser has only "
-    "aws:SourceIp; simulator: ExplicitlyDenied by open-own-studio-profile/OnlyThroughTheSageMakerApiEndpoint")
+    "aws:SourceIp; simulator: ExplicitlyDenied. decided by identity open-own-studio-profile/OnlyThroughTheSageMakerApiEndpoint (Deny)")
 
 
 def make_profile(emulator, name: str, owner: str | None = None) -> None:
@@ -59,6 +59,7 @@ def test_today_the_browser_is_refused_by_the_endpoint_deny_as_aws_would(emulator
     assert {d["sid"] for d in authorization["deciding"]} == {"OnlyThroughTheSageMakerApiEndpoint"}
     assert opened["signer"]["arn"].endswith(":assumed-role/StudioUser/alice") and opened["network"] == "internet"
     assert authorization["context_keys"]["aws:SourceIp"] == "203.0.113.10"
+    assert authorization["explanation"] == ISSUE_13_ITEM_1.split("simulator: ", 1)[1]   # the xfail reason quotes it
 
 
 def test_every_studio_request_is_authorized_again_with_the_current_tags_and_network(emulator, world, browser):
