@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts the local AWS emulator on 127.0.0.1:4566 (pass --port 0 for a free port), seeded with the
-# default world (tests/emulator/worlds/default.json), and prints its endpoint. Ctrl-C stops it.
-#   export AWS_ENDPOINT_URL=<printed endpoint> AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1
+# default world (tests/emulator/worlds/default.json: template.yaml's stack, rendered), and prints its
+# endpoint. Every call is authorized with the stack's IAM policies; the operator key administers the
+# account (tests/emulator/README.md, "IAM"). Ctrl-C stops it.
+#   export AWS_ENDPOINT_URL=<printed endpoint> AWS_ACCESS_KEY_ID=AKIAEMULATOROPERATOR AWS_SECRET_ACCESS_KEY=x AWS_REGION=us-east-1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh

@@ -1,9 +1,11 @@
-"""`python -m studiogate_emulator serve [--host 127.0.0.1] [--port 0] [--seed WORLD.json] [--no-warm] [--parent-pid PID]`
+"""`python -m studiogate_emulator serve [--host 127.0.0.1] [--port 0] [--seed WORLD.json] [--no-warm] [--parent-pid PID]
+     [--public-ip 203.0.113.10] [--corporate-cidr 198.51.100.0/24] [--lambda-runtime URL]`
 `python -m studiogate_emulator mint-presign-event --endpoint URL --target KEY [--session NAME] [--groups a,b]`
 
-Starts the emulator on a free loopback port (port 0), warms each service, optionally seeds a world,
-then prints one line `EMULATOR_ENDPOINT=http://127.0.0.1:PORT` (and, when seeded,
-`EMULATOR_WORLD=<json>`) and serves until killed, or until --parent-pid exits.
+Starts the emulator on a free loopback port (port 0: the "internet" listener) and a "corporate"
+listener, warms each service and the IAM simulator, optionally seeds a world (which adds one listener
+per interface endpoint of the stack), then prints `EMULATOR_WORLD=<json>` (when seeded) and one line
+`EMULATOR_ENDPOINT=http://127.0.0.1:PORT`, and serves until killed, or until --parent-pid exits.
 """
 
 from __future__ import annotations
@@ -15,15 +17,8 @@ import sys
 import threading
 import time
 
-from werkzeug.serving import WSGIRequestHandler, make_server
-
 from . import seed
 from .server import Emulator, warm
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):  # request lines would only be noise in test output
-        pass
 
 
 def _watch_parent(pid: int) -> None:
@@ -44,6 +39,9 @@ def main() -> int:
     serve.add_argument("--seed", help="a world file to create (JSON)")
     serve.add_argument("--no-warm", action="store_true")
     serve.add_argument("--parent-pid", type=int)
+    serve.add_argument("--public-ip", default="203.0.113.10", help="aws:SourceIp of the internet listener")
+    serve.add_argument("--corporate-cidr", default="198.51.100.0/24", help="the corporate network's addresses")
+    serve.add_argument("--lambda-runtime", help="where Lambda Invoke calls run once authorized (cargo lambda watch)")
     mint = sub.add_parser("mint-presign-event", help="print a presign request with fresh emulator credentials")
     mint.add_argument("--endpoint", required=True)
     mint.add_argument("--target", required=True)
@@ -56,15 +54,16 @@ def main() -> int:
         return minting.main(args)
 
     app = Emulator()
-    server = make_server(args.host, args.port, app, threaded=True, request_handler=_QuietHandler)
-    host, port = server.server_address[:2]
-    app.endpoint = f"http://{host}:{port}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    app.host = args.host
+    app.defaults.update({"public_ip": args.public_ip, "corporate_cidr": args.corporate_cidr, "lambda_runtime": args.lambda_runtime})
+    app.config.update(app.defaults)
+    app.listen("internet", args.port)
+    app.listen("corporate")
     if not args.no_warm:
-        warm(app.endpoint)
+        warm(app)
     if args.seed:
         with open(args.seed, encoding="utf-8") as handle:
-            world = seed.seed(app.endpoint, json.load(handle), base_dir=os.path.dirname(os.path.abspath(args.seed)))
+            world = seed.seed(app, json.load(handle), base_dir=os.path.dirname(os.path.abspath(args.seed)))
         print("EMULATOR_WORLD=" + json.dumps(world), flush=True)
     print(f"EMULATOR_ENDPOINT={app.endpoint}", flush=True)
     if args.parent_pid:
@@ -73,7 +72,7 @@ def main() -> int:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
-        server.shutdown()
+        pass
     return 0
 
 

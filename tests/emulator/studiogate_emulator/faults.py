@@ -24,7 +24,9 @@ LOGGED_PARAMS = {
     "DomainId", "UserProfileName", "SpaceName", "LandingUri", "ExpiresInSeconds",
     "SessionExpirationDurationInSeconds", "StudioId", "IdentityName", "IdentityId", "IdentityType",
     "SessionPolicyArn", "RoleArn", "PrincipalArn", "DurationSeconds", "RoleSessionName", "TableName",
-    "Name", "StudioLifecycleConfigName", "ResourceArn", "DomainName", "AuthMode",
+    "Name", "StudioLifecycleConfigName", "ResourceArn", "DomainName", "AuthMode", "Path", "FunctionName",
+    "Qualifier", "InvocationType", "KeyId", "AliasName", "TargetKeyId", "MacAlgorithm", "RoleName", "PolicyName",
+    "Names", "SAMLProviderArn",
 }
 
 
@@ -68,7 +70,10 @@ class FaultBook:
         with self._lock:
             return list(self._calls)
 
-    def record(self, call: AwsCall, signer: dict | None, outcome: str) -> None:
+    def record(self, call: AwsCall, signer: dict | None, outcome: str, authorization: dict | None = None,
+               network: str | None = None) -> None:
+        """One call: who signed it (never a secret), its outcome, the network it came from, and its
+        authorization (the IAM request(s), the decision and the deciding statements)."""
         entry = {
             "service": call.service,
             "operation": call.operation,
@@ -76,6 +81,8 @@ class FaultBook:
             "access_key_id": call.access_key_id,
             "signer": signer,
             "outcome": outcome,
+            "network": network,
+            "authorization": authorization,
             "at": time.time(),
         }
         with self._lock:

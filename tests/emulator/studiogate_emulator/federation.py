@@ -54,6 +54,7 @@ class Federation:
         token = secrets.token_urlsafe(48)
         with self._lock:
             self.tokens[token] = {
+                "access_key_id": creds.access_key_id,  # the console session acts as these credentials
                 "arn": creds.assumed_role_arn,
                 "session_seconds": seconds,
                 "issued_at": time.time(),
@@ -81,4 +82,4 @@ class Federation:
             entry["used"] = True
             login = {"arn": entry["arn"], "destination": destination, "issuer": args.get("Issuer"), "session_seconds": entry["session_seconds"]}
             self.logins.append(login)
-            return login
+            return {**login, "access_key_id": entry["access_key_id"]}

@@ -2,7 +2,8 @@
 
 Signs an assertion with the test IdP, calls AssumeRoleWithSAML on the emulator, and prints a presign
 request (the presign function's JSON input) with those fresh credentials, sealed with the emulator's
-KMS HMAC key as saml-validator seals it, for `cargo lambda invoke` (within a minute: seals expire).
+KMS HMAC key as saml-validator seals it (with saml-validator's own credentials, the only principal the
+key policy lets make a MAC), for `cargo lambda invoke` (within a minute: seals expire).
 """
 
 from __future__ import annotations
@@ -11,15 +12,30 @@ import base64
 import hashlib
 import json
 import time
+import urllib.request
 import uuid
 
 import boto3
+import botocore
+import botocore.config
 
 from . import testidp
 
 
+def function_credentials(endpoint: str, function: str) -> dict:
+    """The credentials the emulator issued for a session of `function`'s role (the seeded world's)."""
+    with urllib.request.urlopen(f"{endpoint}/_emulator/world", timeout=30) as answer:
+        world = json.loads(answer.read())
+    try:
+        return world["function_credentials"][function]
+    except KeyError:
+        raise RuntimeError(f"the emulator at {endpoint} has no seeded stack with a {function} function") from None
+
+
 def presign_event(endpoint: str, target: str, session: str, groups: list[str]) -> dict:
-    sts = boto3.session.Session(aws_access_key_id="mint", aws_secret_access_key="mint", region_name="us-east-1").client("sts", endpoint_url=endpoint)
+    # AssumeRoleWithSAML is unsigned: no credentials.
+    sts = boto3.session.Session(region_name="us-east-1").client(
+        "sts", endpoint_url=endpoint, config=botocore.config.Config(signature_version=botocore.UNSIGNED))
     result = sts.assume_role_with_saml(
         RoleArn=testidp.STUDIO_USER, PrincipalArn=testidp.PROVIDER,
         SAMLAssertion=testidp.response(session_name=session, name_id=f"{session}@example.com", tags={"studiouserid": session}),
@@ -51,12 +67,15 @@ SEAL_VERSION = "studiogate-presign-request-v1"
 SEAL_KEY = "alias/studiogate-presign-seal"
 
 
-def seal(endpoint: str, request: dict, key: str = SEAL_KEY, sealed_at: int | None = None) -> dict:
-    """The presign function's input for `request`: the format of shared/src/provision/seal.rs."""
+def seal(endpoint: str, request: dict, key: str = SEAL_KEY, sealed_at: int | None = None, credentials: dict | None = None) -> dict:
+    """The presign function's input for `request`: the format of shared/src/provision/seal.rs, MACed
+    as saml-validator (its function credentials, unless `credentials` are given)."""
     body = json.dumps(request, separators=(",", ":"))
     sealed_at = int(time.time()) if sealed_at is None else sealed_at
     message = f"{SEAL_VERSION}\n{sealed_at}\n{hashlib.sha256(body.encode()).hexdigest()}".encode()
-    kms = boto3.session.Session(aws_access_key_id="mint", aws_secret_access_key="mint", region_name="us-east-1").client("kms", endpoint_url=endpoint)
+    creds = credentials or function_credentials(endpoint, "saml-validator")
+    kms = boto3.session.Session(aws_access_key_id=creds["access_key_id"], aws_secret_access_key=creds["secret_access_key"],
+                                aws_session_token=creds.get("session_token"), region_name="us-east-1").client("kms", endpoint_url=endpoint)
     mac = kms.generate_mac(KeyId=key, Message=message, MacAlgorithm="HMAC_SHA_256")["Mac"]
     return {"request": body, "sealed_at": sealed_at, "mac": base64.b64encode(mac).decode()}
 

@@ -1,5 +1,7 @@
 """SageMaker Studio: domains, user profiles, tags, studio lifecycle configurations and presigned
-domain URLs, with AWS's parameter ranges, status transitions and error codes."""
+domain URLs, with AWS's parameter ranges, status transitions and error codes. Who may call each
+operation is decided before it gets here (iam.py); a presigned URL remembers who signed it, because
+SageMaker authorizes every later Studio request as that principal's CreatePresignedDomainUrl."""
 
 from __future__ import annotations
 
@@ -12,11 +14,14 @@ import time
 from dataclasses import dataclass, field
 
 from .protocol import AwsCall, AwsError
-from .sts import IssuedCredentials
 
 PROFILE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 APP_SETTINGS = ("JupyterLabAppSettings", "JupyterServerAppSettings", "CodeEditorAppSettings", "KernelGatewayAppSettings")
-OWNER_TAG = "studiouserid"
+
+
+def domain_id_for(name: str) -> str:
+    """Deterministic per name, so a local configuration can name the seeded domain."""
+    return "d-" + hashlib.sha256(name.encode()).hexdigest()[:12]
 
 
 def _validation(message: str) -> AwsError:
@@ -65,6 +70,8 @@ class PresignedUrl:
     session_seconds: int
     expires_at: float
     signer: dict | None
+    signer_key: str | None = None  # the access key that signed CreatePresignedDomainUrl (never logged)
+    network: str | None = None     # the listener the CreatePresignedDomainUrl call came in on
     used: bool = False
 
 
@@ -116,18 +123,18 @@ class SageMaker:
         profile.status, profile.next_status, profile.until = now_status, then, time.time() + self.delay
 
     # ----- operations
-    def handle(self, call: AwsCall, signer: IssuedCredentials | None, studio_base: str) -> dict:
+    def handle(self, call: AwsCall, signer, studio_base: str, network: str | None = None) -> dict:
+        """signer: the authenticated principal (iam.Principal)."""
         handler = getattr(self, "op_" + call.operation, None)
         if handler is None:
             raise AwsError("UnknownOperationException", f"{call.operation} is not emulated")
         with self._lock:
-            return handler(call.params, call=call, signer=signer, studio_base=studio_base)
+            return handler(call.params, call=call, signer=signer, studio_base=studio_base, network=network)
 
     def op_CreateDomain(self, p: dict, **_) -> dict:
         if p.get("AuthMode") not in ("IAM", "SSO"):
             raise _validation("AuthMode must be IAM or SSO")
-        # Deterministic per name, so a local configuration can name the seeded domain.
-        domain_id = "d-" + hashlib.sha256(p.get("DomainName", "").encode()).hexdigest()[:12]
+        domain_id = domain_id_for(p.get("DomainName", ""))
         if domain_id in self.domains:
             raise AwsError("ResourceInUse", f"Domain {p.get('DomainName')} already exists")
         arn = f"arn:aws:sagemaker:us-east-1:{self.account_id}:domain/{domain_id}"
@@ -286,7 +293,7 @@ class SageMaker:
         ]
         return {"StudioLifecycleConfigs": configs}
 
-    def op_CreatePresignedDomainUrl(self, p: dict, signer: IssuedCredentials | None, studio_base: str, **_) -> dict:
+    def op_CreatePresignedDomainUrl(self, p: dict, signer, studio_base: str, network: str | None = None, **_) -> dict:
         expires = int(p.get("ExpiresInSeconds", 300))
         session = int(p.get("SessionExpirationDurationInSeconds", 43200))
         if not 5 <= expires <= 300:
@@ -299,15 +306,12 @@ class SageMaker:
         profile = self._profile(domain.domain_id, p.get("UserProfileName"))
         if profile.status != "InService":
             raise _validation(f"User profile {profile.name} is {profile.status}, not InService")
-        # The recommended IAM policy: a federated user may only open the profile tagged with its own id.
-        if signer is not None and OWNER_TAG in signer.principal_tags:
-            owner = next((t["Value"] for t in self.tags.get(profile.arn, []) if t["Key"] == OWNER_TAG), None)
-            if owner != signer.principal_tags[OWNER_TAG]:
-                raise AwsError("AccessDeniedException", f"User: {signer.assumed_role_arn} is not authorized to perform: sagemaker:CreatePresignedDomainUrl on resource: {profile.arn}", 400)
         token = secrets.token_urlsafe(32)
         self.urls[token] = PresignedUrl(
             token, domain.domain_id, profile.name, p.get("SpaceName"), p.get("LandingUri"), session,
             time.time() + expires, signer.describe() if signer else None,
+            signer_key=getattr(signer, "access_key_id", None) or getattr(getattr(signer, "creds", None), "access_key_id", None),
+            network=network,
         )
         return {"AuthorizedUrl": f"{studio_base.format(domain_id=domain.domain_id)}/auth?token={token}"}
 
@@ -347,5 +351,5 @@ class SageMaker:
             return {
                 "domain_id": url.domain_id, "user_profile_name": url.profile, "space_name": url.space,
                 "landing_uri": url.landing_uri, "session_expiration_seconds": url.session_seconds,
-                "expires_at": url.expires_at, "used": url.used, "signer": url.signer,
+                "expires_at": url.expires_at, "used": url.used, "signer": url.signer, "presigned_through": url.network,
             }

@@ -1,101 +1,290 @@
-"""The emulator's HTTP server: moto's WSGI app behind our dispatcher.
+"""The emulator's HTTP server: moto's WSGI app behind our dispatcher, on several listeners.
+
+Listeners (one emulator, one state; only the network context they stamp differs):
+- "internet": the main port; requests carry aws:SourceIp = the public address (203.0.113.10);
+- "corporate": aws:SourceIp in the corporate CIDR (198.51.100.0/24);
+- one per interface endpoint of the seeded stack ("sagemaker.api", "sts", "ssm", "kms", "studio"
+  when the stack has one): aws:SourceVpce = the endpoint's ID, aws:SourceVpc, aws:VpcSourceIp.
 
 Routes, in order: the control API (/_emulator/...), the console federation endpoint (/federation),
-SageMaker Studio landing pages (/auth?token=...), the EMR console deep link (/emr/home), then AWS API
-calls: ours (STS AssumeRoleWithSAML / GetCallerIdentity for our credentials, SageMaker, EMR) or moto's.
-Every API call passes the fault book first and lands in the call log.
+SageMaker Studio (/auth?token=..., then the app pages), the EMR console (/emr/...), then AWS API
+calls. Every API call is authenticated (the operator key or credentials the emulator issued),
+passes the fault book, is authorized by the IAM simulator (iam.py, operations.py), then served by
+our code (STS, SageMaker, EMR, Lambda invocations forwarded to the functions) or moto's, and lands
+in the call log with its authorization.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import threading
 import time
+import urllib.error
+import urllib.request
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.wrappers import Request, Response
 
-from . import seed
+from . import browser, seed
 from .emr import Emr
 from .faults import Fault, FaultBook
 from .federation import Federation, FederationError
-from .protocol import AwsCall, AwsError, error_response, json_response, parse_call
+from .iam import (ACCOUNT_ID, OPERATOR, OPERATOR_ACCESS_KEY, OPERATOR_SECRET, OPERATOR_USER_ID, AuthorizationFailed, Authorizer,
+                  Denied, Network, Session, backend, clear_backends, host_in)
+from .operations import IamRequest, Mapper, NoMapping
+from .protocol import AwsCall, AwsError, auth_error, error_response, json_response, parse_call
 from .sagemaker import SageMaker
 from .sts import CredentialStore, assume_role_with_saml, get_caller_identity
 
-ACCOUNT_ID = "123456789012"
+DEFAULTS = {"public_ip": "203.0.113.10", "corporate_cidr": "198.51.100.0/24", "studio_network": "internet",
+            "lambda_runtime": None}
+_UNSIGNED = {("sts", "AssumeRoleWithSAML"), ("sts", "AssumeRoleWithWebIdentity")}
 
 
 class Emulator:
-    """The WSGI application."""
+    """The WSGI application (every listener calls it, naming itself in the environ)."""
 
     def __init__(self) -> None:
+        self.account_id = ACCOUNT_ID
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.credentials = CredentialStore()
         self.faults = FaultBook()
         self.sagemaker = SageMaker(ACCOUNT_ID)
         self.emr = Emr(ACCOUNT_ID)
         self.federation = Federation(self.credentials)
+        self.sessions = browser.Sessions()
+        self.authorizer = Authorizer()
+        self.mapper = Mapper(self)
         self.endpoint = ""
+        self.host = "127.0.0.1"
+        self.listeners: dict[str, tuple[object, str]] = {}   # network name -> (server, base URL)
+        self.defaults = dict(DEFAULTS)             # the command line's settings; reset returns to them
+        self.config = dict(DEFAULTS)
+        self.functions: dict[str, dict] = {}   # function name -> {name, arn, role_arn, policy}
+        self.endpoints: dict[str, dict] = {}   # endpoint key -> {id, vpc_id, vpc_cidr, service_name, service}
+        self.world: dict = {}                  # the last seed answer that created the stack
         self._reset_lock = threading.Lock()
+        self._listen_lock = threading.Lock()
+
+    # ----- listeners
+    def listen(self, name: str, port: int = 0) -> str:
+        """Serves this emulator on another loopback port, as the network `name`; returns its URL.
+        Idempotent: a network keeps its port for the life of the process (across resets)."""
+        from werkzeug.serving import WSGIRequestHandler, make_server
+
+        class Quiet(WSGIRequestHandler):
+            def log_request(self, *args, **kwargs):
+                pass
+
+        with self._listen_lock:
+            if name in self.listeners:
+                return self.listeners[name][1]
+
+            def app(environ, start_response, _name=name):
+                environ["studiogate.listener"] = _name
+                return self(environ, start_response)
+
+            server = make_server(self.host, port, app, threaded=True, request_handler=Quiet)
+            url = f"http://{self.host}:{server.server_address[1]}"
+            threading.Thread(target=server.serve_forever, daemon=True, name=f"listener-{name}").start()
+            self.listeners[name] = (server, url)
+            if name == "internet":
+                self.endpoint = url
+            return url
+
+    def network(self, name: str) -> Network:
+        if name == "internet":
+            return Network("internet", {"source_ip": self.config["public_ip"]})
+        if name == "corporate":
+            return Network("corporate", {"source_ip": host_in(self.config["corporate_cidr"], 10)})
+        endpoint = self.endpoints.get(name)
+        if endpoint is None:
+            raise LookupError(name)
+        return Network(name, {"source_vpce": endpoint["id"], "source_vpc": endpoint["vpc_id"],
+                              "vpc_source_ip": host_in(endpoint["vpc_cidr"], 281)},
+                       endpoint_id=endpoint["id"], service=endpoint["service"])
+
+    def urls(self) -> dict:
+        """{"endpoints": {key: URL}, "networks": {"internet": URL, "corporate": URL}} for the seed answer."""
+        return {"endpoints": {key: self.listeners[key][1] for key in self.endpoints if key in self.listeners},
+                "networks": {name: self.listeners[name][1] for name in ("internet", "corporate") if name in self.listeners}}
+
+    def studio_base(self) -> str:
+        # AWS's shape (https://DOMAIN.studio.REGION.sagemaker.aws) served by the listener of the network
+        # the browser is on (config studio_network); *.localhost resolves to loopback in browsers.
+        name = {"vpc": "studio"}.get(self.config["studio_network"], self.config["studio_network"])
+        url = self.listeners.get(name, self.listeners.get("internet", (None, self.endpoint)))[1]
+        return "http://{domain_id}.studio.us-east-1.sagemaker.localhost:" + url.rsplit(":", 1)[-1]
+
+    # ----- state the operation mapping reads
+    def moto_role(self, name_or_arn: str):
+        account, name = self.account_id, name_or_arn
+        if name_or_arn.startswith("arn:"):
+            account, name = name_or_arn.split(":")[4], name_or_arn.rsplit("/", 1)[-1]
+        try:
+            return backend("iam", account).get_role(name)
+        except Exception:
+            return None
+
+    def dynamodb_hash_key(self, table: str, region: str) -> str | None:
+        found = backend("dynamodb", self.account_id, region).tables.get(table.rsplit("/", 1)[-1])
+        return found.hash_key_attr if found is not None else None
+
+    def kms_key(self, reference: str, region: str):
+        """(moto Key, tags) for a key ID, key ARN, alias name or alias ARN; None if there is none."""
+        kms = backend("kms", self.account_id, region)
+        alias = reference if reference.startswith("alias/") else (reference.split(":", 5)[5] if ":alias/" in reference else None)
+        key_id = kms.get_key_id_from_alias(alias) if alias else kms.get_key_id(reference)
+        key = kms.keys.get(key_id or "")
+        if key is None:
+            return None
+        tags = {t["TagKey"]: t["TagValue"] for t in kms.list_resource_tags(key.id).get("Tags", [])}
+        return key, tags
+
+    def function(self, reference: str) -> dict | None:
+        name = reference.split(":function:", 1)[1].split(":", 1)[0] if ":function:" in reference else reference.split(":", 1)[0]
+        return self.functions.get(name)
 
     # ----- WSGI
     def __call__(self, environ, start_response):
         request = Request(environ)
-        response = self.route(request, environ)
+        response = self.route(request, environ.get("studiogate.listener", "internet"))
         if response is None:
             environ["wsgi.input"] = _Replay(request.get_data(cache=True))
             environ["CONTENT_LENGTH"] = str(len(request.get_data(cache=True)))
             return self.moto(environ, start_response)
         return response(environ, start_response)
 
-    @property
-    def studio_base(self) -> str:
-        # AWS's shape (https://DOMAIN.studio.REGION.sagemaker.aws) served from this emulator:
-        # *.localhost resolves to loopback in browsers.
-        port = self.endpoint.rsplit(":", 1)[-1]
-        return "http://{domain_id}.studio.us-east-1.sagemaker.localhost:" + port
-
-    def route(self, request: Request, environ) -> Response | None:
+    def route(self, request: Request, listener: str) -> Response | None:
         path = request.path
         if path.startswith("/_emulator/"):
             return self.control(request)
+        if path.startswith("/moto-api/"):
+            return None
+        try:
+            network = self.network(listener)
+        except LookupError:
+            return Response(f"no interface endpoint {listener!r} in the current world: seed a world whose stack has it\n",
+                            status=503, headers={"Content-Type": "text/plain"})
         if path == "/federation":
-            return self.federation_endpoint(request)
+            return self.federation_endpoint(request, network)
         if path == "/auth" and request.args.get("token"):
-            return self.studio_landing(request)
+            return self.studio_landing(request, network)
+        if browser.STUDIO_APP_PATH.match(path):
+            return self.studio_app(request, network)
         if path == "/emr/home":
-            return _page("EMR Studio console", "<p>Open the Studio from the deep link fragment.</p>")
+            return browser.page("EMR Studio console", "<p>Open the Studio from the deep link fragment.</p>")
+        studio = browser.EMR_STUDIO_PATH.match(path)
+        if studio:
+            return self.emr_studio(request, network, studio.group(1))
         call = parse_call(request)
         if call is None:
-            return None
-        signer = self.credentials.get(call.access_key_id)
+            if request.headers.get("Authorization"):
+                return _loud(f"the emulator cannot tell which AWS operation {request.method} {path} is")
+            return Response("not found\n", status=404, headers={"Content-Type": "text/plain"})
+        return self.api(call, network)
+
+    # ----- AWS API calls
+    def authenticate(self, call: AwsCall):
+        """The principal that signed the call, as AWS identifies it from the access key (and session
+        token). SigV4 signatures themselves are not verified."""
+        key = call.access_key_id
+        if not key:
+            raise auth_error(call, "missing")
+        if key == OPERATOR_ACCESS_KEY:
+            return OPERATOR
+        creds = self.credentials.get(key)
+        if creds is None or creds.session_token != call.session_token:
+            raise auth_error(call, "invalid")
+        if creds.expiration <= time.time():
+            raise auth_error(call, "expired")
+        return Session(creds)
+
+    def api(self, call: AwsCall, network: Network) -> Response | None:
+        principal, authorization, took = None, None, None
+        unsigned = (call.service, call.operation) in _UNSIGNED   # AWS reads no credentials for these
+        signer = None if unsigned or not call.access_key_id else {"kind": "unknown", "access_key_id": call.access_key_id}
         try:
+            if network.service is not None and call.service != network.service:
+                raise AwsError("MisdirectedRequest", f"this listener is the interface endpoint {network.endpoint_id} "
+                               f"({network.name}); a {call.service} request cannot reach it", 421)
+            if not unsigned:
+                principal = self.authenticate(call)
+                signer = principal.describe()
             self.faults.apply(call)
-            response = self.dispatch(call, signer)
+            if principal is not None:
+                started = time.perf_counter()
+                try:
+                    authorization = self.authorizer.authorize(principal, self.mapper.requests(call), call.region, network)
+                finally:
+                    took = round((time.perf_counter() - started) * 1000, 2)
+                authorization["ms"] = took
+            response, saml_authorization = self.dispatch(call, principal, network)
+            authorization = authorization or saml_authorization
         except AwsError as error:
-            self.faults.record(call, _describe_signer(call, signer), error.code)
+            self.faults.record(call, signer, error.code, authorization, network.name)
             return error_response(call, error)
-        if response is None:
-            self.faults.record(call, _describe_signer(call, signer), "moto")
-            return None
-        self.faults.record(call, _describe_signer(call, signer), "ok")
+        except Denied as denied:
+            error = auth_error(call, "denied", denied.message)
+            if principal is not None:
+                denied.entry["ms"] = took
+            self.faults.record(call, signer, error.code, denied.entry, network.name)
+            return error_response(call, error)
+        except NoMapping as missing:
+            self.faults.record(call, signer, "AuthorizationFailed", {"decision": None, "error": str(missing)}, network.name)
+            return _loud(str(missing), call)
+        except AuthorizationFailed as failure:
+            self.faults.record(call, signer, "AuthorizationFailed", {**failure.entry, "error": failure.message}, network.name)
+            return _loud(failure.message, call)
+        self.faults.record(call, signer, "ok" if response is not None else "moto", authorization, network.name)
         return response
 
-    def dispatch(self, call: AwsCall, signer) -> Response | None:
+    def dispatch(self, call: AwsCall, principal, network: Network) -> tuple[Response | None, dict | None]:
         if call.service == "sts" and call.operation == "AssumeRoleWithSAML":
-            return Response(assume_role_with_saml(call, self.credentials), headers={"Content-Type": "text/xml"})
-        if call.service == "sts" and call.operation == "GetCallerIdentity" and signer is not None:
-            return Response(get_caller_identity(call, signer), headers={"Content-Type": "text/xml"})
+            def authorize(provider_arn, role, assertion):
+                return self.authorizer.authorize_saml(provider_arn, role, assertion, call.region, network)
+
+            body, authorization = assume_role_with_saml(call, self.credentials, authorize)
+            return Response(body, headers={"Content-Type": "text/xml"}), authorization
+        if call.service == "sts" and call.operation == "GetCallerIdentity":
+            if principal is OPERATOR:
+                body = get_caller_identity(call, OPERATOR.arn, OPERATOR_USER_ID, OPERATOR.account_id)
+            else:
+                creds = principal.creds
+                body = get_caller_identity(call, creds.assumed_role_arn, f"{creds.role_id}:{creds.session_name}", creds.account_id)
+            return Response(body, headers={"Content-Type": "text/xml"}), None
         if call.service == "sagemaker":
-            return json_response(self.sagemaker.handle(call, signer, self.studio_base), call.request_id)
+            return json_response(self.sagemaker.handle(call, principal, self.studio_base(), network.name), call.request_id), None
         if call.service == "elasticmapreduce" and call.operation in _EMR_OPERATIONS:
-            return json_response(self.emr.handle(call), call.request_id)
-        return None
+            return json_response(self.emr.handle(call), call.request_id), None
+        if call.service == "lambda" and call.operation == "Invoke":
+            return self.invoke(call), None
+        return None, None
+
+    def invoke(self, call: AwsCall) -> Response:
+        """Lambda Invoke, authorized here, run by the functions' runtime (config lambda_runtime, e.g.
+        cargo lambda watch): the same request forwarded, its answer returned as it is."""
+        function = self.function(call.params["FunctionName"])
+        if function is None:
+            raise AwsError("ResourceNotFoundException", f"Function not found: {call.params['FunctionName']}", 404)
+        runtime = self.config.get("lambda_runtime")
+        if not runtime:
+            raise AwsError("ServiceException", "the emulator has no function runtime to run "
+                           f"{function['name']}: POST /_emulator/config {{\"lambda_runtime\": URL}}", 500, sender=False)
+        url = f"{runtime.rstrip('/')}/2015-03-31/functions/{function['name']}/invocations"
+        forwarded = urllib.request.Request(url, data=call.body, method="POST", headers=call.headers)
+        try:
+            with urllib.request.urlopen(forwarded, timeout=900) as answer:
+                status, headers, body = answer.status, dict(answer.headers), answer.read()
+        except urllib.error.HTTPError as error:
+            status, headers, body = error.code, dict(error.headers), error.read()
+        except (urllib.error.URLError, OSError) as error:
+            raise AwsError("ServiceException", f"the function runtime at {runtime} did not answer: {error}", 502, sender=False) from None
+        keep = {k: v for k, v in headers.items() if k.lower().startswith("x-amz") or k.lower() == "content-type"}
+        return Response(body, status=status, headers=keep)
 
     # ----- browser-facing endpoints
-    def federation_endpoint(self, request: Request) -> Response:
+    def federation_endpoint(self, request: Request, network: Network) -> Response:
         action = request.args.get("Action")
         try:
             if action == "getSigninToken":
@@ -103,35 +292,108 @@ class Emulator:
                 return Response(json.dumps(body), headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
             if action == "login":
                 login = self.federation.login(request.args)
-                return _page("AWS console", f"<p data-arn=\"{html.escape(login['arn'])}\">Signed in as {html.escape(login['arn'])}</p><p data-destination=\"{html.escape(login['destination'])}\">Opening {html.escape(login['destination'])}</p>")
+                session = browser.ConsoleSession(login["arn"], login["access_key_id"], time.time() + login["session_seconds"])
+                _, response = browser.console_login_page(login)
+                response.set_cookie(browser.CONSOLE_COOKIE, self.sessions.new_console(session), httponly=True, samesite="Lax")
+                return response
         except FederationError as error:
             return Response(error.message, status=error.status)
         return Response("Unsupported Action", status=400)
 
-    def studio_landing(self, request: Request) -> Response:
+    def _browser_call(self, operation: str, params: dict, network: Network) -> AwsCall:
+        """A call log entry for a browser request (not an API call): service `browser`."""
+        return AwsCall("browser", operation, "browser", params, None, "us-east-1")
+
+    def _authorize_browser(self, call: AwsCall, creds_key: str | None, request: IamRequest, network: Network) -> tuple[bool, str]:
+        """Authorizes a browser request as the session behind it; records it. (allowed, reason)."""
+        if creds_key == OPERATOR_ACCESS_KEY:
+            principal = OPERATOR
+        else:
+            creds = self.credentials.get(creds_key)
+            if creds is None:
+                self.faults.record(call, None, "AccessDenied", {"decision": None, "error": "the signing credentials no longer exist"}, network.name)
+                return False, "the credentials behind this session no longer exist"
+            principal = Session(creds)
+        try:
+            authorization = self.authorizer.authorize(principal, [request], "us-east-1", network)
+        except Denied as denied:
+            self.faults.record(call, principal.describe(), "AccessDenied", denied.entry, network.name)
+            return False, denied.message
+        except AuthorizationFailed as failure:
+            self.faults.record(call, principal.describe(), "AuthorizationFailed", {**failure.entry, "error": failure.message}, network.name)
+            raise
+        self.faults.record(call, principal.describe(), "ok", authorization, network.name)
+        return True, ""
+
+    def _profile_request(self, domain_id: str, profile: str) -> IamRequest:
+        arn = f"arn:aws:sagemaker:us-east-1:{self.account_id}:user-profile/{domain_id}/{profile}"
+        return IamRequest("sagemaker:CreatePresignedDomainUrl", arn, "user-profile", {}, self.mapper._sm_tags(arn))
+
+    def studio_landing(self, request: Request, network: Network) -> Response:
         url, state = self.sagemaker.redeem(request.args["token"])
         if state != "ok":
-            return _page("SageMaker Studio", f"<p id=\"error\">Auth token is {state}</p>", status=403)
-        body = (
-            f"<h1>SageMaker Studio</h1><dl>"
-            f"<dt>Domain</dt><dd id=\"domain\">{html.escape(url.domain_id)}</dd>"
-            f"<dt>User profile</dt><dd id=\"profile\">{html.escape(url.profile)}</dd>"
-            f"<dt>Space</dt><dd id=\"space\">{html.escape(url.space or '')}</dd>"
-            f"<dt>Landing</dt><dd id=\"landing\">{html.escape(url.landing_uri or '')}</dd></dl>"
-        )
-        return _page("SageMaker Studio", body)
+            return browser.studio_denied(f"Auth token is {state}")
+        call = self._browser_call("OpenPresignedDomainUrl", {"DomainId": url.domain_id, "UserProfileName": url.profile}, network)
+        try:
+            allowed, _ = self._authorize_browser(call, url.signer_key, self._profile_request(url.domain_id, url.profile), network)
+        except AuthorizationFailed as failure:
+            return _loud(failure.message)
+        if not allowed:
+            return browser.studio_denied(browser.INSUFFICIENT)
+        session = browser.StudioSession(url.domain_id, url.profile, url.space, url.landing_uri, url.signer, url.signer_key,
+                                        time.time() + url.session_seconds)
+        response = Response("", status=302, headers={"Location": browser.landing_path(url.landing_uri)})
+        response.set_cookie(browser.STUDIO_COOKIE, self.sessions.new_studio(session), httponly=True, samesite="Lax")
+        return response
+
+    def studio_app(self, request: Request, network: Network) -> Response:
+        session = self.sessions.get_studio(request.cookies.get(browser.STUDIO_COOKIE))
+        if session is None:
+            return browser.studio_denied("No Studio session: open a presigned URL first", status=403)
+        call = self._browser_call("StudioRequest", {"DomainId": session.domain_id, "UserProfileName": session.profile,
+                                                    "Path": request.path}, network)
+        try:
+            allowed, _ = self._authorize_browser(call, session.signer_key, self._profile_request(session.domain_id, session.profile), network)
+        except AuthorizationFailed as failure:
+            return _loud(failure.message)
+        if not allowed:
+            return browser.studio_denied(browser.INSUFFICIENT)
+        return browser.studio_page(session, request.path.split("/")[1], network.name)
+
+    def emr_studio(self, request: Request, network: Network, studio_id: str) -> Response:
+        session = self.sessions.get_console(request.cookies.get(browser.CONSOLE_COOKIE))
+        if session is None:
+            return browser.page("AWS console", "<h1 id=\"error\">Your console session has expired: sign in again</h1>", status=403)
+        studio = self.emr.studios.get(studio_id)
+        if studio is None:
+            return browser.page("EMR Studio", f"<h1 id=\"error\">Studio {studio_id} does not exist</h1>", status=404)
+        call = self._browser_call("OpenEmrStudio", {"StudioId": studio_id}, network)
+        try:
+            allowed, message = self._authorize_browser(
+                call, session.access_key_id, self.mapper.studio_request("elasticmapreduce:CreateStudioPresignedUrl", studio_id), network)
+        except AuthorizationFailed as failure:
+            return _loud(failure.message)
+        if not allowed:
+            return browser.page("EMR Studio", f"<h1 id=\"error\">You don't have permission to open this Studio</h1>"
+                                              f"<p id=\"reason\">{message}</p>", status=403)
+        return browser.emr_studio_page(studio, session.arn, network.name)
 
     # ----- control API
     def control(self, request: Request) -> Response:
         route = (request.method, request.path.removeprefix("/_emulator"))
         body = request.get_json(silent=True) or {}
         if route == ("GET", "/health"):
-            return _json({"ok": True, "endpoint": self.endpoint})
+            return _json({"ok": True, "endpoint": self.endpoint, **self.urls()})
         if route == ("POST", "/reset"):
             self.reset()
             return _json({"ok": True})
         if route == ("POST", "/seed"):
-            return _json(seed.seed(self.endpoint, body))
+            try:
+                return _json(seed.seed(self, body))
+            except seed.SeedError as error:
+                return _json({"error": str(error)}, 400)
+        if route == ("GET", "/world"):
+            return _json(self.world)
         if route == ("GET", "/faults"):
             return _json(self.faults.faults())
         if route == ("POST", "/faults"):
@@ -147,9 +409,7 @@ class Emulator:
         if route == ("GET", "/calls"):
             return _json(self.faults.calls())
         if route == ("POST", "/config"):
-            if "transition_seconds" in body:
-                self.sagemaker.delay = float(body["transition_seconds"])
-            return _json({"transition_seconds": self.sagemaker.delay})
+            return self.configure(body)
         if route == ("GET", "/sagemaker/presigned"):
             resolved = self.sagemaker.resolve(_token_of(request.args.get("url", "")) or request.args.get("token", ""))
             return _json(resolved, 200 if resolved else 404)
@@ -176,16 +436,43 @@ class Emulator:
             })
         return _json({"error": f"no control route {route}"}, 404)
 
+    def configure(self, body: dict) -> Response:
+        if "transition_seconds" in body:
+            self.sagemaker.delay = float(body["transition_seconds"])
+        if "studio_network" in body:
+            wanted = body["studio_network"]
+            name = {"vpc": "studio"}.get(wanted, wanted)
+            if wanted not in ("internet", "corporate", "vpc") or name not in self.listeners:
+                return _json({"error": f"studio_network must be internet, corporate or vpc (vpc needs a Studio interface "
+                                       f"endpoint in the seeded stack); got {wanted!r}"}, 400)
+            self.config["studio_network"] = wanted
+        for key in ("public_ip", "corporate_cidr", "lambda_runtime"):
+            if key in body:
+                self.config[key] = body[key]
+        try:
+            self.network("corporate").keys()
+            self.network("internet").keys()
+        except ValueError as error:
+            self.config.update({k: self.defaults[k] for k in ("public_ip", "corporate_cidr")})
+            return _json({"error": f"bad network setting: {error}"}, 400)
+        return _json({"transition_seconds": self.sagemaker.delay, **self.config})
+
     def reset(self) -> None:
         with self._reset_lock:
             reset_environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/moto-api/reset", "SERVER_NAME": "localhost",
                              "SERVER_PORT": "80", "wsgi.url_scheme": "http", "wsgi.input": _Replay(b""), "CONTENT_LENGTH": "0"}
             list(self.moto(reset_environ, lambda *args: None))
+            clear_backends()
             self.credentials.clear()
             self.faults.clear()
             self.sagemaker.reset()
             self.emr.reset()
             self.federation.reset()
+            self.sessions.reset()
+            self.functions.clear()
+            self.endpoints.clear()
+            self.world = {}
+            self.config.update({k: self.defaults[k] for k in ("studio_network", "public_ip", "corporate_cidr")})
 
 
 _EMR_OPERATIONS = {
@@ -194,12 +481,22 @@ _EMR_OPERATIONS = {
 }
 
 
-def _describe_signer(call: AwsCall, signer) -> dict | None:
-    if signer is not None:
-        return signer.describe()
-    if call.access_key_id:
-        return {"kind": "other", "access_key_id": call.access_key_id}
-    return None
+def _loud(message: str, call: AwsCall | None = None) -> Response:
+    """An authorization the emulator could not make: HTTP 500, never an allow."""
+    text = f"studiogate emulator: authorization failed: {message}"
+    if call is not None and call.protocol == "json":
+        return Response(json.dumps({"__type": "EmulatorAuthorizationFailure", "message": text}), status=500,
+                        headers={"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": call.request_id})
+    if call is not None and call.protocol == "query":
+        body = (f"<ErrorResponse><Error><Type>Receiver</Type><Code>EmulatorAuthorizationFailure</Code>"
+                f"<Message>{_xml(text)}</Message></Error><RequestId>{call.request_id}</RequestId></ErrorResponse>")
+        return Response(body, status=500, headers={"Content-Type": "text/xml"})
+    return Response(text + "\n", status=500, headers={"Content-Type": "text/plain; charset=utf-8",
+                                                      "x-amzn-ErrorType": "EmulatorAuthorizationFailure"})
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _token_of(url: str) -> str | None:
@@ -209,14 +506,6 @@ def _token_of(url: str) -> str | None:
 
 def _json(payload, status: int = 200) -> Response:
     return Response(json.dumps(payload, default=str), status=status, headers={"Content-Type": "application/json"})
-
-
-def _page(title: str, body: str, status: int = 200) -> Response:
-    document = (
-        f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)} (emulated)</title></head>"
-        f"<body>{body}<p><small>studiogate local AWS emulator</small></p></body></html>"
-    )
-    return Response(document, status=status, headers={"Content-Type": "text/html; charset=utf-8"})
 
 
 class _Replay:
@@ -237,19 +526,24 @@ class _Replay:
         return iter(self._stream)
 
 
-def warm(endpoint: str) -> float:
-    """Touches each service once (moto's first call per service is slow). Returns seconds taken."""
+def warm(app: Emulator) -> float:
+    """Touches each service once as the operator (moto's first call per service is slow) and starts
+    the IAM simulator. Returns seconds taken."""
     import boto3
 
     started = time.time()
-    session = boto3.session.Session(aws_access_key_id="warm", aws_secret_access_key="warm", region_name="us-east-1")
+    app.authorizer.warm()
+    session = boto3.session.Session(aws_access_key_id=OPERATOR_ACCESS_KEY, aws_secret_access_key=OPERATOR_SECRET,
+                                    region_name="us-east-1")
     for service, call in (
         ("sts", lambda c: c.get_caller_identity()),
         ("iam", lambda c: c.list_roles()),
         ("dynamodb", lambda c: c.list_tables()),
         ("ssm", lambda c: c.describe_parameters()),
+        ("kms", lambda c: c.list_keys()),
         ("sagemaker", lambda c: c.list_domains()),
         ("emr", lambda c: c.list_studios()),
     ):
-        call(session.client(service, endpoint_url=endpoint))
+        call(session.client(service, endpoint_url=app.endpoint))
+    app.faults.clear()
     return time.time() - started

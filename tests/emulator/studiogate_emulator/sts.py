@@ -2,9 +2,10 @@
 
 An implementation independent of studiogate's Rust validator: lxml + signxml, checking what STS
 documents: the signature against the metadata of the IAM SAML provider named by PrincipalArn
-(KeyInfo ignored), the Audience, the AWS sign-in Recipient, the time window, the (role, provider) pair
-in the Role attribute, the role's trust policy, RoleSessionName, and DurationSeconds against
-SessionDuration and the role's MaxSessionDuration.
+(KeyInfo ignored), the Audience, a bearer Recipient (SAML:aud), the time window, the (role,
+provider) pair in the Role attribute, RoleSessionName, and DurationSeconds against SessionDuration
+and the role's MaxSessionDuration. The role's trust policy is evaluated by the IAM simulator
+(iam.py: sts:AssumeRoleWithSAML, sts:TagSession, sts:SetSourceIdentity with the SAML keys).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import re
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from lxml import etree
@@ -24,6 +25,7 @@ from moto.iam.models import iam_backends
 from signxml import SignatureConfiguration, XMLVerifier
 from signxml.exceptions import InvalidInput, InvalidSignature
 
+from .iam import SamlAssertion
 from .protocol import AwsCall, AwsError, xml_escape
 
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
@@ -37,7 +39,6 @@ SESSION_DURATION = "https://aws.amazon.com/SAML/Attributes/SessionDuration"
 SOURCE_IDENTITY = "https://aws.amazon.com/SAML/Attributes/SourceIdentity"
 PRINCIPAL_TAG = "https://aws.amazon.com/SAML/Attributes/PrincipalTag:"
 AUDIENCES = {"urn:amazon:webservices", "https://signin.aws.amazon.com/saml"}
-RECIPIENT = re.compile(r"^https://([a-z0-9-]+\.)?signin\.(aws\.amazon\.com|amazonaws-us-gov\.com|amazonaws\.cn)/saml$")
 SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 
@@ -56,18 +57,28 @@ class IssuedCredentials:
     session_name: str
     source_identity: str | None
     principal_tags: dict
+    principal: str = "federated"   # "federated" (AssumeRoleWithSAML) or "function" (a Lambda function's role)
+    role_path: str = "/"
+    session_policy: dict | None = None
+    issued_at: float = field(default_factory=time.time)
 
     @property
     def assumed_role_arn(self) -> str:
         return f"arn:aws:sts::{self.account_id}:assumed-role/{self.role_name}/{self.session_name}"
 
+    @property
+    def role_arn(self) -> str:
+        return f"arn:aws:iam::{self.account_id}:role{self.role_path}{self.role_name}"
+
     def describe(self) -> dict:
         """What the call log says about a signer: never the secret or the token."""
         return {
             "kind": "assumed-role",
+            "principal": self.principal,
             "arn": self.assumed_role_arn,
             "session_name": self.session_name,
             "principal_tags": self.principal_tags,
+            "source_identity": self.source_identity,
         }
 
 
@@ -169,26 +180,9 @@ def _attributes(assertion: etree._Element) -> dict[str, list[str]]:
     return out
 
 
-def _trust_allows(role, provider_arn: str) -> bool:
-    try:
-        policy = json.loads(role.assume_role_policy_document)
-    except (TypeError, ValueError):
-        return False
-    statements = policy.get("Statement", [])
-    if isinstance(statements, dict):
-        statements = [statements]
-    for statement in statements:
-        actions = statement.get("Action", [])
-        actions = [actions] if isinstance(actions, str) else actions
-        federated = (statement.get("Principal") or {}).get("Federated", [])
-        federated = [federated] if isinstance(federated, str) else federated
-        if statement.get("Effect") == "Allow" and "sts:AssumeRoleWithSAML" in actions and provider_arn in federated:
-            return True
-    return False
-
-
-def assume_role_with_saml(call: AwsCall, store: CredentialStore, now: float | None = None) -> str:
-    """Validates like STS and returns the XML response body."""
+def assume_role_with_saml(call: AwsCall, store: CredentialStore, authorize, now: float | None = None) -> tuple[str, dict]:
+    """Validates like STS, has `authorize(provider_arn, role, SamlAssertion)` evaluate the trust
+    policy (it raises on a denial), and returns the XML response body and the authorization."""
     now = time.time() if now is None else now
     params = call.params
     role_arn, provider_arn = params.get("RoleArn", ""), params.get("PrincipalArn", "")
@@ -226,15 +220,21 @@ def assume_role_with_saml(call: AwsCall, store: CredentialStore, now: float | No
             raise _invalid("Assertion is not yet valid")
         if conditions.get("NotOnOrAfter") and now >= _parse_time(conditions.get("NotOnOrAfter")):
             raise AwsError("ExpiredTokenException", "Token is expired")
+    # The Recipient is SAML:aud, which the role's trust policy judges (an AWS sign-in endpoint or,
+    # as AWS's Redshift browser-SAML guides show, the caller's own URL): no fixed list here.
     recipient = None
-    for data in assertion.findall("saml:Subject/saml:SubjectConfirmation/saml:SubjectConfirmationData", NS):
-        if RECIPIENT.match(data.get("Recipient") or ""):
-            if data.get("NotOnOrAfter") and now >= _parse_time(data.get("NotOnOrAfter")):
-                raise AwsError("ExpiredTokenException", "Token is expired")
-            recipient = data.get("Recipient")
-            break
+    for confirmation in assertion.findall("saml:Subject/saml:SubjectConfirmation", NS):
+        if confirmation.get("Method") != "urn:oasis:names:tc:SAML:2.0:cm:bearer":
+            continue
+        data = confirmation.find("saml:SubjectConfirmationData", NS)
+        if data is None or not data.get("Recipient"):
+            continue
+        if data.get("NotOnOrAfter") and now >= _parse_time(data.get("NotOnOrAfter")):
+            raise AwsError("ExpiredTokenException", "Token is expired")
+        recipient = data.get("Recipient")
+        break
     if recipient is None:
-        raise _invalid("SubjectConfirmationData Recipient is not an AWS sign-in SAML endpoint")
+        raise _invalid("the assertion has no bearer SubjectConfirmationData with a Recipient")
 
     attributes = _attributes(assertion)
     pairs = set()
@@ -254,8 +254,6 @@ def assume_role_with_saml(call: AwsCall, store: CredentialStore, now: float | No
         role = role_iam.get_role(role_name)
     except Exception:
         raise AwsError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", 403) from None
-    if not _trust_allows(role, provider_arn):
-        raise AwsError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", 403)
 
     max_session = int(role.max_session_duration or 3600)
     requested = int(params.get("DurationSeconds") or 3600)
@@ -280,18 +278,30 @@ def assume_role_with_saml(call: AwsCall, store: CredentialStore, now: float | No
     source_identity = (attributes.get(SOURCE_IDENTITY) or [None])[0]
     tags = {name[len(PRINCIPAL_TAG):]: values[0] for name, values in attributes.items() if name.startswith(PRINCIPAL_TAG) and values}
     name_qualifier = base64.b64encode(hashlib.sha1(f"{issuer}{provider_account}/{provider_name}".encode()).digest()).decode()
+    session_policy = None
+    if params.get("Policy"):
+        try:
+            session_policy = json.loads(params["Policy"])
+        except ValueError:
+            raise AwsError("MalformedPolicyDocument", "The policy is not in the valid JSON format.") from None
+    authorization = authorize(provider_arn, role, SamlAssertion(
+        provider_arn, issuer, subject, audience=recipient, subject_type=subject_type, session_name=session_name,
+        session_tags=tags, source_identity=source_identity))
 
     creds = IssuedCredentials(
         access_key_id="ASIA" + secrets.token_hex(8).upper(),
         secret_access_key=secrets.token_urlsafe(30),
         session_token=secrets.token_urlsafe(96),
         expiration=now + duration,
+        issued_at=now,
         account_id=role_account,
         role_name=role_name,
         role_id=role.id,
         session_name=session_name,
         source_identity=source_identity,
         principal_tags=tags,
+        role_path=role.path or "/",
+        session_policy=session_policy,
     )
     store.add(creds)
     source = f"<SourceIdentity>{xml_escape(source_identity)}</SourceIdentity>" if source_identity else ""
@@ -304,16 +314,14 @@ def assume_role_with_saml(call: AwsCall, store: CredentialStore, now: float | No
         f"<Issuer>{xml_escape(issuer)}</Issuer><NameQualifier>{name_qualifier}</NameQualifier><PackedPolicySize>0</PackedPolicySize>"
         f"<Subject>{xml_escape(subject)}</Subject><SubjectType>{xml_escape(subject_type)}</SubjectType>{source}"
         f"</AssumeRoleWithSAMLResult><ResponseMetadata><RequestId>{call.request_id}</RequestId></ResponseMetadata></AssumeRoleWithSAMLResponse>"
-    )
+    ), authorization
 
 
-def get_caller_identity(call: AwsCall, creds: IssuedCredentials) -> str:
-    """GetCallerIdentity for credentials this emulator issued."""
-    if creds.expiration <= time.time():
-        raise AwsError("ExpiredToken", "The security token included in the request is expired", 403)
+def get_caller_identity(call: AwsCall, arn: str, user_id: str, account_id: str) -> str:
+    """GetCallerIdentity for a principal the emulator knows (its sessions, the operator)."""
     return (
         f'<GetCallerIdentityResponse xmlns="{STS_NS}"><GetCallerIdentityResult>'
-        f"<Arn>{xml_escape(creds.assumed_role_arn)}</Arn><UserId>{creds.role_id}:{xml_escape(creds.session_name)}</UserId>"
-        f"<Account>{creds.account_id}</Account></GetCallerIdentityResult>"
+        f"<Arn>{xml_escape(arn)}</Arn><UserId>{xml_escape(user_id)}</UserId>"
+        f"<Account>{account_id}</Account></GetCallerIdentityResult>"
         f"<ResponseMetadata><RequestId>{call.request_id}</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
     )

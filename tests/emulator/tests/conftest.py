@@ -1,5 +1,6 @@
 """Fixtures: one emulator per test session (started with `serve`, stopped by PID), a fresh seeded
-world per test, clients with and without federated credentials."""
+world per test, clients signed by the operator, by issued credentials (a function's, a federated
+session's) or by any key, through any listener (network)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,17 @@ WORLD = EMULATOR_DIR / "worlds" / "default.json"
 NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"}, parameter_validation=False)
 
 
+OPERATOR = {"AccessKeyId": "AKIAEMULATOROPERATOR", "SecretAccessKey": "emulator-operator-secret"}
+
+
+def as_boto(creds: dict) -> dict:
+    """Credentials as the seed answer gives them (access_key_id...) or as STS does (AccessKeyId...)."""
+    if "access_key_id" in creds:
+        return {"AccessKeyId": creds["access_key_id"], "SecretAccessKey": creds["secret_access_key"],
+                "SessionToken": creds.get("session_token")}
+    return creds
+
+
 class Emulator:
     def __init__(self, endpoint: str):
         self.endpoint = endpoint
@@ -34,15 +46,18 @@ class Emulator:
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read() or b"null")
 
-    def client(self, service: str, creds: dict | None = None, retries: bool = False):
-        creds = creds or {"AccessKeyId": "AKIAFUNCTIONROLE0001", "SecretAccessKey": "function-secret", "SessionToken": None}
+    def client(self, service: str, creds: dict | None = None, retries: bool = False, url: str | None = None):
+        """A boto3 client signed by `creds` (default: the operator), through `url` (default: the
+        internet listener; a world's `endpoints[...]` or `networks[...]` for another network)."""
+        creds = as_boto(creds or OPERATOR)
         session = boto3.session.Session(
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],
             aws_session_token=creds.get("SessionToken"),
             region_name="us-east-1",
         )
-        return session.client(service, endpoint_url=self.endpoint, config=Config(parameter_validation=False) if retries else NO_RETRY)
+        return session.client(service, endpoint_url=url or self.endpoint,
+                              config=Config(parameter_validation=False) if retries else NO_RETRY)
 
 
 @pytest.fixture(scope="session")
@@ -64,11 +79,47 @@ def emulator():
     process.wait(timeout=10)
 
 
+def default_world() -> dict:
+    """worlds/default.json as the harnesses post it (the certificate path made absolute)."""
+    with open(WORLD, encoding="utf-8") as handle:
+        description = json.load(handle)
+    description["saml_providers"][0]["certificate_file"] = str(KEYS / "idp-cert.pem")
+    return description
+
+
 @pytest.fixture
 def world(emulator):
     emulator.control("POST", "/reset")
     emulator.control("POST", "/config", {"transition_seconds": 0.3})
-    with open(WORLD, encoding="utf-8") as handle:
-        description = json.load(handle)
-    description["saml_providers"][0]["certificate_file"] = str(KEYS / "idp-cert.pem")
-    return emulator.control("POST", "/seed", description)
+    return emulator.control("POST", "/seed", default_world())
+
+
+class Browser:
+    """A browser for the emulator's pages: keeps cookies, follows redirects. *.localhost names
+    (presigned Studio URLs) are opened at 127.0.0.1 on the URL's port, or on the port of the
+    listener `via` (a world's networks[...] or endpoints[...] URL): the network the browser is on."""
+
+    def __init__(self) -> None:
+        import http.cookiejar
+
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def open(self, url: str, via: str | None = None) -> tuple[int, str, str]:
+        """(status, final URL, body)."""
+        import urllib.error
+        import urllib.parse
+
+        parts = urllib.parse.urlsplit(url)
+        port = urllib.parse.urlsplit(via).port if via else parts.port
+        target = urllib.parse.urlunsplit((parts.scheme, f"127.0.0.1:{port}", parts.path, parts.query, parts.fragment))
+        try:
+            with self.opener.open(target, timeout=30) as answer:
+                return answer.status, answer.url, answer.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.url, error.read().decode()
+
+
+@pytest.fixture
+def browser():
+    return Browser()

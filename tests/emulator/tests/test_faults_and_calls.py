@@ -56,13 +56,14 @@ def test_call_log_names_the_signer_and_never_the_secrets(emulator, world):
     domain = world["sagemaker_domains"]["ml"]["id"]
     emulator.client("sagemaker").create_user_profile(DomainId=domain, UserProfileName="alice", Tags=[{"Key": "studiouserid", "Value": "alice"}])
     time.sleep(0.4)
-    emulator.client("sagemaker", creds).create_presigned_domain_url(DomainId=domain, UserProfileName="alice")
+    emulator.client("sagemaker", creds, url=world["endpoints"]["sagemaker.api"]).create_presigned_domain_url(DomainId=domain, UserProfileName="alice")
     calls = emulator.control("GET", "/calls")
     presign = [c for c in calls if c["operation"] == "CreatePresignedDomainUrl"]
     assert presign[0]["signer"]["arn"] == "arn:aws:sts::123456789012:assumed-role/StudioUser/alice"
     assert presign[0]["params"] == {"DomainId": domain, "UserProfileName": "alice"}
     create = [c for c in calls if c["operation"] == "CreateUserProfile"][0]
-    assert create["signer"] == {"kind": "other", "access_key_id": "AKIAFUNCTIONROLE0001"}
+    assert create["signer"] == {"kind": "operator", "arn": "arn:aws:iam::123456789012:user/emulator-operator",
+                                "access_key_id": "AKIAEMULATOROPERATOR"}
     assume = [c for c in calls if c["operation"] == "AssumeRoleWithSAML"][0]
     assert "SAMLAssertion" not in assume["params"] and assume["signer"] is None
     log = json.dumps(calls)

@@ -56,7 +56,8 @@ def test_multi_valued_role_attribute_lets_the_caller_pick_one_pair(emulator, wor
         ({"key": "attacker"}, "InvalidIdentityToken"),
         ({"issuer": "https://other-idp.example"}, "InvalidIdentityToken"),
         ({"audience": "https://some-other-sp"}, "InvalidIdentityToken"),
-        ({"recipient": "https://sso.example.test/saml/acs"}, "InvalidIdentityToken"),
+        # SAML:aud is the Recipient, and the stack's trust policy accepts only the AWS sign-in ones.
+        ({"recipient": "https://sso.example.test/saml/acs"}, "AccessDenied"),
         ({"issued": datetime.now(timezone.utc) - timedelta(minutes=20)}, "ExpiredTokenException"),
         ({"roles": ((saml.STUDIO_ADMIN, saml.PROVIDER),)}, "AccessDenied"),
         ({"session_name": "x"}, "InvalidIdentityToken"),

@@ -8,7 +8,8 @@
 // Answer:
 //   {id, decision: "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied" | null, allowed,
 //    deciding: [{kind, policy, sid, index, effect}], nearMisses: [...], errors: [...],
-//    ignoredContextKeys: [...], resourceType, blockedBy}
+//    ignoredContextKeys: [...], resourceType, blockedBy,
+//    actionMatched: [{kind, index}]: every statement whose Action/NotAction covers the action, applied or not}
 // A request the simulator calls invalid (unknown service or action, a resource that is no resource
 // type of the action, a wildcard-only action on a named resource, an invalid policy) answers
 // decision null and errors; so does, unless strictContext is false, a context key iam-simulate
@@ -86,6 +87,20 @@ function nearMisses(analysis, resourcePolicyName) {
   return found;
 }
 
+// Every statement (identity or resource policy) whose Action/NotAction covered the request's action,
+// whether or not it applied: as iam-simulate matched the action, for callers that must know which
+// statements an action reaches (the emulator's SetSourceIdentity-in-AssumeRoleWithSAML projection).
+function actionMatched(analysis) {
+  const found = [];
+  for (const [kind, part] of [['identity', analysis.identityAnalysis], ['resource', analysis.resourceAnalysis]]) {
+    for (const statement of [...(part?.allowStatements ?? []), ...(part?.denyStatements ?? []),
+      ...(part?.unmatchedStatements ?? []).filter((s) => s.actionMatch)]) {
+      found.push({ kind, policy: kind === 'resource' ? null : (statement.policyId ?? null), index: statement.statement.index() });
+    }
+  }
+  return found;
+}
+
 function summarize(analysis, resourcePolicyName) {
   const allowed = analysis.result === 'Allowed';
   const reasons = allowed ? getGrantReasons(analysis) : getDenialReasons(analysis);
@@ -94,7 +109,8 @@ function summarize(analysis, resourcePolicyName) {
       .map((r) => grantOrDenial(r, resourcePolicyName, allowed ? 'Allow' : 'Deny')),
     implicit: reasons.filter((r) => r.statementIndex === undefined).map((r) => r.policyType),
     nearMisses: allowed ? [] : nearMisses(analysis, resourcePolicyName),
-    blockedBy: analysis.blockedBy ?? []
+    blockedBy: analysis.blockedBy ?? [],
+    actionMatched: actionMatched(analysis)
   };
 }
 
@@ -160,6 +176,7 @@ async function evaluate(request) {
     implicitDenials: unique(summaries.flatMap((s) => s.implicit)),
     nearMisses: unique(summaries.flatMap((s) => s.nearMisses)),
     blockedBy: unique(summaries.flatMap((s) => s.blockedBy)),
+    actionMatched: unique(summaries.flatMap((s) => s.actionMatched)),
     resourceType: results.find((r) => r.resourceType)?.resourceType ?? null,
     explainedAs: results.find((r) => r.explainedAs)?.explainedAs ?? null,
     ignoredContextKeys: ignored,
