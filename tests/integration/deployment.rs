@@ -1,19 +1,20 @@
-//! The deployed configuration path on the real SDK: both functions load their configuration, the
-//! IdP metadata and (for the ACS) an SP key from SSM parameters in the emulator, as the stack sets
-//! them up, and refuse to start, naming what to fix, when a parameter is missing.
+//! The deployed configuration path on the real SDK, with IAM enforced: each function, signing with
+//! its own role (presign through the VPC's SSM endpoint), loads the configuration and (the ACS) the
+//! IdP metadata from the SSM parameters the stack creates, and refuses to start, naming what to fix,
+//! when a parameter is missing or one its role may not read is named.
 
 use aws_sdk_ssm::types::ParameterType;
 use studiogate::config::deployment::{
-    load, Environment, Function, ENV_CONFIG_PARAMETER, ENV_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG,
-    ENV_IDP_METADATA_PARAMETER, ENV_PRESIGN_FUNCTION, ENV_PRESIGN_SEAL_KEY, ENV_REPLAY_TABLE,
-    ENV_SAGEMAKER_ENDPOINT_URL, ENV_SP_KEY_PARAMETER,
+    load, Environment, Function as Loading, ENV_CONFIG_PARAMETER,
+    ENV_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG, ENV_IDP_METADATA_PARAMETER, ENV_PRESIGN_FUNCTION,
+    ENV_PRESIGN_SEAL_KEY, ENV_REPLAY_TABLE, ENV_SAGEMAKER_ENDPOINT_URL, ENV_SP_KEY_PARAMETER,
 };
 use studiogate::config::ConfigError;
 use studiogate::targets::TargetKind;
 use studiogate_aws::sdk_config;
 use studiogate_aws::ssm::SdkParameterStore;
 use studiogate_saml::testkit;
-use studiogate_tests::emulator;
+use studiogate_tests::emulator::{self, Function};
 
 const CONFIG: &str = r#"
 [sp]
@@ -27,6 +28,11 @@ domain_id = "d-7ac2bcf8fc16"
 default = { execution_role = "arn:aws:iam::123456789012:role/SageMakerExecutionDefault" }
 "#;
 
+/// The parameters the stack creates (`template.yaml`, stack name `studiogate`).
+const CONFIG_PARAMETER: &str = "/studiogate/studiogate/config";
+const METADATA_PARAMETER: &str = "/studiogate/studiogate/idp-metadata";
+const SEAL_KEY: &str = "alias/studiogate-presign-seal";
+
 async fn put(ssm: &aws_sdk_ssm::Client, name: &str, value: &str, kind: ParameterType) {
     ssm.put_parameter()
         .name(name)
@@ -39,67 +45,74 @@ async fn put(ssm: &aws_sdk_ssm::Client, name: &str, value: &str, kind: Parameter
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn both_functions_load_what_the_stack_stores_in_ssm() {
-    let _world = emulator::exclusive_world();
-    let aws = sdk_config().await;
-    let ssm = aws_sdk_ssm::Client::new(&aws);
+async fn both_functions_load_what_the_stack_stores_in_ssm_with_their_own_roles() {
+    let world = emulator::exclusive_world();
+    let operator = aws_sdk_ssm::Client::new(&world.operator().await);
+    put(&operator, CONFIG_PARAMETER, CONFIG, ParameterType::String).await;
     put(
-        &ssm,
-        "/studiogate/test/config",
-        CONFIG,
-        ParameterType::String,
-    )
-    .await;
-    put(
-        &ssm,
-        "/studiogate/test/idp-metadata",
+        &operator,
+        METADATA_PARAMETER,
         &testkit::idp_metadata(&[&testkit::IDP]),
         ParameterType::String,
     )
     .await;
-    put(
-        &ssm,
-        "/studiogate/test/sp-key",
-        testkit::SP_ENCRYPTION.key_pem,
-        ParameterType::SecureString,
-    )
-    .await;
-    let store = SdkParameterStore::new(&aws);
 
+    world.act_as(Function::SamlValidator);
+    let aws = sdk_config().await;
+    let store = SdkParameterStore::new(&aws);
     let acs = Environment::default()
-        .with(ENV_CONFIG_PARAMETER, "/studiogate/test/config")
-        .with(ENV_IDP_METADATA_PARAMETER, "/studiogate/test/idp-metadata")
-        .with(ENV_SP_KEY_PARAMETER, "/studiogate/test/sp-key")
+        .with(ENV_CONFIG_PARAMETER, CONFIG_PARAMETER)
+        .with(ENV_IDP_METADATA_PARAMETER, METADATA_PARAMETER)
+        .with(ENV_SP_KEY_PARAMETER, "")
         .with(ENV_REPLAY_TABLE, "studiogate-replay")
-        .with(ENV_PRESIGN_FUNCTION, "stack-presign");
-    let unsealed = load(Function::SamlValidator, &acs, &store)
+        .with(ENV_PRESIGN_FUNCTION, "presign");
+    let unsealed = load(Loading::SamlValidator, &acs, &store)
         .await
         .expect_err("no seal key, no ACS");
     assert!(
         unsealed.to_string().contains("presign.seal_key"),
         "{unsealed}"
     );
-    let acs = acs.with(ENV_PRESIGN_SEAL_KEY, "alias/studiogate-presign-seal");
-    let config = load(Function::SamlValidator, &acs, &store)
+    let acs = acs.with(ENV_PRESIGN_SEAL_KEY, SEAL_KEY);
+    let config = load(Loading::SamlValidator, &acs, &store)
         .await
         .expect("the ACS loads");
     assert_eq!(
         config.saml_validator().unwrap().settings().idp_entity_id,
         testkit::IDP_ENTITY_ID
     );
-    assert!(
-        config.sp.decryption_key_pem.is_some(),
-        "the SecureString was decrypted"
-    );
     let login = config.login().unwrap();
     assert_eq!(login.replay_table.as_deref(), Some("studiogate-replay"));
-    assert_eq!(login.presign_function, "stack-presign");
+    assert_eq!(login.presign_function, "presign");
     assert!(saml_validator::build(&config, &aws).is_ok());
 
-    // presign reads no IdP metadata: the stack gives it none.
+    // A parameter the stack did not create is not the ACS's to read: IAM refuses, and the
+    // function refuses to start naming the variable and the parameter.
+    operator_puts_an_sp_key(&world).await;
+    match load(
+        Loading::SamlValidator,
+        &acs.clone().with(ENV_SP_KEY_PARAMETER, "/corp/sp-key"),
+        &store,
+    )
+    .await
+    {
+        Err(ConfigError::Read { path, message }) => {
+            assert!(
+                path.contains("/corp/sp-key") && path.contains(ENV_SP_KEY_PARAMETER),
+                "{path}"
+            );
+            assert!(message.starts_with("AccessDeniedException"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // presign reads no IdP metadata: the stack gives it none, and its role may not read it.
+    world.act_as(Function::Presign);
+    let aws = sdk_config().await;
+    let store = SdkParameterStore::new(&aws);
     let presign = Environment::default()
-        .with(ENV_CONFIG_PARAMETER, "/studiogate/test/config")
-        .with(ENV_PRESIGN_SEAL_KEY, "alias/studiogate-presign-seal")
+        .with(ENV_CONFIG_PARAMETER, CONFIG_PARAMETER)
+        .with(ENV_PRESIGN_SEAL_KEY, SEAL_KEY)
         .with(
             ENV_SAGEMAKER_ENDPOINT_URL,
             "https://vpce-0abc.api.sagemaker.us-east-1.vpce.amazonaws.com",
@@ -108,7 +121,7 @@ async fn both_functions_load_what_the_stack_stores_in_ssm() {
             ENV_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG,
             "arn:aws:sagemaker:us-east-1:123456789012:studio-lifecycle-config/stack-auto-shutdown",
         );
-    let config = load(Function::Presign, &presign, &store)
+    let config = load(Loading::Presign, &presign, &store)
         .await
         .expect("presign loads");
     let TargetKind::Sagemaker(ml) = &config.targets["ml"].kind else {
@@ -121,16 +134,41 @@ async fn both_functions_load_what_the_stack_stores_in_ssm() {
     );
     assert!(config.login.is_none(), "presign does not read [login]");
     assert!(presign::build(&config, &aws).is_ok());
+    let ssm_calls: Vec<_> = world
+        .aws
+        .calls()
+        .into_iter()
+        .filter(|c| c["operation"] == "GetParameter")
+        .collect();
+    let last = ssm_calls.last().expect("presign read its configuration");
+    assert_eq!(
+        last["authorization"]["network"]["aws:SourceVpce"],
+        world.seeded["stack"]["endpoints"]["ssm"]["id"],
+        "through the VPC's SSM endpoint: {last}"
+    );
+    assert_eq!(last["authorization"]["decision"], "Allowed");
 
-    let missing = acs.with(ENV_CONFIG_PARAMETER, "/studiogate/test/nope");
-    match load(Function::SamlValidator, &missing, &store).await {
-        Err(ConfigError::Read { path, message }) => {
+    let missing = acs.with(ENV_CONFIG_PARAMETER, "/studiogate/studiogate/nope");
+    world.act_as(Function::SamlValidator);
+    let store = SdkParameterStore::new(&sdk_config().await);
+    match load(Loading::SamlValidator, &missing, &store).await {
+        Err(ConfigError::Read { path, .. }) => {
             assert!(
-                path.contains("/studiogate/test/nope") && path.contains(ENV_CONFIG_PARAMETER),
+                path.contains("/studiogate/studiogate/nope") && path.contains(ENV_CONFIG_PARAMETER),
                 "{path}"
             );
-            assert!(message.contains("ParameterNotFound"), "{message}");
         }
         other => panic!("{other:?}"),
     }
+}
+
+async fn operator_puts_an_sp_key(world: &emulator::World) {
+    let operator = aws_sdk_ssm::Client::new(&world.operator().await);
+    put(
+        &operator,
+        "/corp/sp-key",
+        testkit::SP_ENCRYPTION.key_pem,
+        ParameterType::SecureString,
+    )
+    .await;
 }

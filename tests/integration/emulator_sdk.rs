@@ -1,12 +1,15 @@
-//! The local AWS emulator through the real aws-sdk-rust clients, configured only by
-//! `AWS_ENDPOINT_URL`: STS with an assertion signed by studiogate's test kit (bergshamra) and verified
-//! by the emulator (signxml), SageMaker, EMR, DynamoDB, and the SDK's retries against injected faults.
+//! The local AWS emulator through the real aws-sdk-rust clients, configured only by the standard
+//! variables (`AWS_ENDPOINT_URL`, and presign's interface endpoints): STS with an assertion signed by
+//! studiogate's test kit (bergshamra) and verified by the emulator (signxml), SageMaker, EMR,
+//! DynamoDB, and the SDK's retries against injected faults; each call signed as the stack's function
+//! that makes it, so IAM allows it with the stack's own policies.
 
 use aws_config::BehaviorVersion;
 use aws_credential_types::Credentials;
 use aws_sdk_sagemaker::types::Tag;
 use std::time::Duration;
 use studiogate_saml::testkit;
+use studiogate_tests::emulator::Function;
 use studiogate_tests::{emulator, federation};
 
 use studiogate_tests::federation::{PROVIDER, STUDIO_USER};
@@ -21,16 +24,6 @@ async fn sdk(credentials: Credentials) -> aws_config::SdkConfig {
         .credentials_provider(credentials)
         .load()
         .await
-}
-
-fn function_credentials() -> Credentials {
-    Credentials::new(
-        "AKIAPRESIGNFUNCTION1",
-        "function-secret",
-        None,
-        None,
-        "test",
-    )
 }
 
 #[tokio::test]
@@ -62,8 +55,8 @@ async fn sts_verifies_a_studiogate_signed_assertion_and_knows_its_credentials() 
 
 #[tokio::test]
 async fn sts_errors_reach_the_sdk_with_their_codes() {
-    let _world = world();
-    let sts = aws_sdk_sts::Client::new(&sdk(function_credentials()).await);
+    let world = world();
+    let sts = aws_sdk_sts::Client::new(&sdk(world.credentials_of(Function::SamlValidator)).await);
     let tampered = testkit::encode(
         &String::from_utf8(base64_decode(&federation::assertion(
             "alice",
@@ -92,7 +85,8 @@ async fn sagemaker_profile_then_presigned_url_signed_with_the_users_credentials(
         .as_str()
         .unwrap()
         .to_owned();
-    let provisioning = aws_sdk_sagemaker::Client::new(&sdk(function_credentials()).await);
+    let provisioning =
+        aws_sdk_sagemaker::Client::new(&sdk(world.credentials_of(Function::Presign)).await);
     provisioning
         .create_user_profile()
         .domain_id(&domain)
@@ -141,13 +135,16 @@ async fn sagemaker_profile_then_presigned_url_signed_with_the_users_credentials(
         .iter()
         .find(|c| c["operation"] == "CreateUserProfile")
         .unwrap();
-    assert_eq!(create["signer"]["access_key_id"], "AKIAPRESIGNFUNCTION1");
+    assert_eq!(
+        create["signer"]["arn"], world.seeded["function_credentials"]["presign"]["arn"],
+        "provisioned by presign's role"
+    );
 }
 
 #[tokio::test]
 async fn emr_studio_modes_and_session_mappings() {
     let world = world();
-    let emr = aws_sdk_emr::Client::new(&sdk(function_credentials()).await);
+    let emr = aws_sdk_emr::Client::new(&sdk(world.credentials_of(Function::Presign)).await);
     let idc = world.seeded["emr_studios"]["idc"]["id"].as_str().unwrap();
     let studio = emr.describe_studio().studio_id(idc).send().await.unwrap();
     assert_eq!(
@@ -183,8 +180,10 @@ async fn emr_studio_modes_and_session_mappings() {
 
 #[tokio::test]
 async fn dynamodb_conditional_write_refuses_a_replayed_key() {
-    let _world = world();
-    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk(function_credentials()).await);
+    let world = world();
+    world.act_as(Function::SamlValidator);
+    let dynamodb =
+        aws_sdk_dynamodb::Client::new(&sdk(world.credentials_of(Function::SamlValidator)).await);
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let put = || {
         dynamodb
@@ -218,7 +217,8 @@ async fn sdk_retries_ride_out_throttling_and_report_it_when_it_persists() {
     let domain = world.seeded["sagemaker_domains"]["ml"]["id"]
         .as_str()
         .unwrap();
-    let sagemaker = aws_sdk_sagemaker::Client::new(&sdk(function_credentials()).await);
+    // The SDK's own retries against faults, not IAM: the operator may describe the domain.
+    let sagemaker = aws_sdk_sagemaker::Client::new(&world.operator().await);
     world
         .aws
         .fault("sagemaker:DescribeDomain", "throttle", Some(2));

@@ -13,7 +13,7 @@ use studiogate_kernel::wire::{
     Change, ErrorCode, FederatedCredentials, Identity, PresignRequest, PresignResponse,
 };
 use studiogate_saml::testkit;
-use studiogate_tests::emulator;
+use studiogate_tests::emulator::{self, Function};
 use studiogate_tests::federation::federate;
 
 /// The shared emulator's world, with what these tests need from it.
@@ -53,7 +53,7 @@ certificates = ["""{cert}"""]
 [sp]
 acs_urls = ["{acs}"]
 [presign]
-sagemaker_endpoint_url = "{endpoint}"
+sagemaker_endpoint_url = "{sagemaker_api}"
 federation_url = "{endpoint}/federation"
 broker_url = "https://sso.example.test"
 budget_seconds = 8
@@ -91,6 +91,7 @@ default_session_policy_arn = "arn:aws:iam::123456789012:policy/EMRStudioBasic"
             cert = testkit::IDP.cert_pem,
             acs = testkit::ACS_URL,
             endpoint = self.aws.endpoint(),
+            sagemaker_api = self.endpoint("sagemaker.api"),
             domain = self.domain(),
             default_role = self.role("SageMakerExecutionDefault"),
             ml_role = ml_role,
@@ -238,7 +239,10 @@ async fn first_login_creates_the_tagged_profile_and_a_url_for_it_then_reuses_it(
         .filter(|c| c["operation"] == "CreateUserProfile")
         .collect::<Vec<_>>();
     assert_eq!(create.len(), 1);
-    assert_eq!(create[0]["signer"]["access_key_id"], "AKIAPRESIGNFUNCTION1");
+    assert_eq!(
+        create[0]["signer"]["arn"], world.seeded["function_credentials"]["presign"]["arn"],
+        "provisioned by presign's role"
+    );
     assert!(calls
         .iter()
         .filter(|c| c["operation"] == "CreatePresignedDomainUrl")
@@ -548,8 +552,12 @@ async fn a_role_change_blocked_by_running_apps_keeps_the_old_role_and_lets_the_u
 /// The emulator's seal key (tests/emulator/worlds/default.json), as both functions reach it.
 const SEAL_KEY: &str = "alias/studiogate-presign-seal";
 
-async fn sealed(request: &PresignRequest) -> Value {
-    let sealer = KmsMacKey::new(&sdk_config().await, SEAL_KEY, Duration::from_secs(5));
+/// `request` sealed as saml-validator seals it: with its role, which alone may make the MAC.
+async fn sealed(world: &World, request: &PresignRequest) -> Value {
+    let validator = world
+        .signing_as(world.credentials_of(Function::SamlValidator))
+        .await;
+    let sealer = KmsMacKey::new(&validator, SEAL_KEY, Duration::from_secs(5));
     let sealed = seal::seal(&sealer, request, time::OffsetDateTime::now_utc())
         .await
         .expect("the emulator's KMS makes the MAC");
@@ -566,7 +574,11 @@ async fn the_lambda_event_handler_answers_a_sealed_request_and_refuses_malformed
     assert_eq!(bad["outcome"], "error");
     assert_eq!(bad["error"]["code"], "bad-request");
     let creds = federate("frank", "frank@example.com").await;
-    let event = sealed(&request("sagemaker-ml", identity("frank", &[]), creds)).await;
+    let event = sealed(
+        &world,
+        &request("sagemaker-ml", identity("frank", &[]), creds),
+    )
+    .await;
     let good = presigner.handle_event(event, "lambda-2").await;
     assert_eq!(good["outcome"], "redirect");
     assert_eq!(
@@ -591,11 +603,14 @@ async fn presign_provisions_nothing_for_a_request_saml_validator_did_not_seal() 
     let bare = serde_json::to_value(&wanted).unwrap();
     let refused = presigner.handle_event(bare, "lambda-3").await;
     assert_eq!(refused["error"]["code"], "bad-request");
-    let mut lifted = sealed(&request(
-        "sagemaker-ml",
-        identity("mallory", &[]),
-        wanted.credentials.clone(),
-    ))
+    let mut lifted = sealed(
+        &world,
+        &request(
+            "sagemaker-ml",
+            identity("mallory", &[]),
+            wanted.credentials.clone(),
+        ),
+    )
     .await;
     lifted["request"] = Value::from(serde_json::to_string(&wanted).unwrap());
     let refused = presigner.handle_event(lifted, "lambda-4").await;

@@ -1,11 +1,11 @@
-//! The DynamoDB replay cache against the emulator: consumed once, reusable after expiry, and fail
-//! closed when DynamoDB cannot answer.
+//! The DynamoDB replay cache against the emulator, as saml-validator's role: consumed once, reusable
+//! after expiry, and fail closed when DynamoDB cannot answer (or IAM refuses).
 
 use std::time::Duration;
 use studiogate::login::replay::{Consumed, ReplayCache};
 use studiogate_aws::dynamodb::DynamoReplayCache;
 use studiogate_aws::sdk_config;
-use studiogate_tests::emulator;
+use studiogate_tests::emulator::{self, Function};
 use time::OffsetDateTime;
 
 async fn cache(table: &str) -> DynamoReplayCache {
@@ -14,7 +14,8 @@ async fn cache(table: &str) -> DynamoReplayCache {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_assertion_is_consumed_once_and_an_expired_entry_does_not_count() {
-    let _world = emulator::exclusive_world();
+    let world = emulator::exclusive_world();
+    world.act_as(Function::SamlValidator);
     let replay = cache("studiogate-replay").await;
     let now = OffsetDateTime::now_utc();
     let until = now + time::Duration::minutes(8);
@@ -49,6 +50,7 @@ async fn an_assertion_is_consumed_once_and_an_expired_entry_does_not_count() {
 async fn a_missing_table_or_persistent_throttling_fails_closed_and_brief_throttling_is_ridden_out()
 {
     let world = emulator::exclusive_world();
+    world.act_as(Function::SamlValidator);
     let now = OffsetDateTime::now_utc();
     let until = now + time::Duration::minutes(8);
     let missing = cache("no-such-table").await;

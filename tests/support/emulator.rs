@@ -1,11 +1,11 @@
 //! The local AWS emulator (tests/emulator) for Rust tests: started once per test binary, ready
-//! (every service warmed) before the first test uses it, stopped by PID.
+//! (every service warmed) before the first test uses it, stopped by PID. It enforces IAM with the
+//! stack's own policies, so a test says whom it plays: a function (its role's credentials, and for
+//! presign the VPC's interface endpoints), the operator (test setup), or a federated user.
 //!
 //! ```no_run
-//! let aws = studiogate_tests::emulator::shared();
-//! aws.reset();
-//! let world = aws.seed_default_world();
-//! std::env::set_var("AWS_ENDPOINT_URL", aws.endpoint());
+//! let world = studiogate_tests::emulator::exclusive_world();   // reset, seeded, acting as presign
+//! world.act_as(studiogate_tests::emulator::Function::SamlValidator);
 //! ```
 
 use serde_json::Value;
@@ -27,8 +27,37 @@ pub struct Emulator {
 static SHARED: OnceLock<Emulator> = OnceLock::new();
 static TURN: Mutex<()> = Mutex::new(());
 
-/// One test's exclusive use of the shared emulator: reset, pointed at by the standard AWS variables
-/// (`AWS_ENDPOINT_URL`, a function identity, `AWS_REGION`), seeded with the default world.
+/// The operator's access key: the account's administrator, for test setup (authorized like anyone).
+pub const OPERATOR_KEY: &str = "AKIAEMULATOROPERATOR";
+
+/// A function of the stack, as a test plays it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    /// saml-validator: outside the VPC, its own role.
+    SamlValidator,
+    /// presign: in the VPC (SageMaker, STS, SSM and KMS through their interface endpoints), its own role.
+    Presign,
+}
+
+impl Function {
+    fn name(self) -> &'static str {
+        match self {
+            Function::SamlValidator => "saml-validator",
+            Function::Presign => "presign",
+        }
+    }
+}
+
+/// The services presign reaches through the VPC's interface endpoints, by the SDK's variable suffix.
+const VPC_ENDPOINTS: [(&str, &str); 4] = [
+    ("SAGEMAKER", "sagemaker.api"),
+    ("STS", "sts"),
+    ("SSM", "ssm"),
+    ("KMS", "kms"),
+];
+
+/// One test's exclusive use of the shared emulator: reset, seeded with the default world, and the
+/// standard AWS variables pointing at it as a function runs (presign unless the test says otherwise).
 pub struct World {
     /// The emulator.
     pub aws: &'static Emulator,
@@ -54,14 +83,82 @@ pub fn exclusive_world() -> World {
         Some(&serde_json::json!({"transition_seconds": 0.3})),
     )
     .expect("config");
-    std::env::set_var("AWS_ENDPOINT_URL", aws.endpoint());
-    std::env::set_var("AWS_ACCESS_KEY_ID", "AKIAPRESIGNFUNCTION1");
-    std::env::set_var("AWS_SECRET_ACCESS_KEY", "presign-function-secret");
-    std::env::set_var("AWS_REGION", "us-east-1");
-    World {
+    let world = World {
         aws,
         seeded: aws.seed_default_world(),
         _turn: turn,
+    };
+    world.act_as(Function::Presign);
+    world
+}
+
+impl World {
+    /// Points the standard AWS variables at the emulator as `function` runs in the stack: its
+    /// role's credentials; presign reaches SageMaker, STS, SSM and KMS through the interface
+    /// endpoints (as private DNS makes it in the VPC), saml-validator everything directly. Clients
+    /// built after this call (`studiogate_aws::sdk_config`) sign as that function.
+    pub fn act_as(&self, function: Function) {
+        let credentials = &self.seeded["function_credentials"][function.name()];
+        let field = |name: &str| credentials[name].as_str().expect("function credentials");
+        std::env::set_var("AWS_ENDPOINT_URL", self.aws.endpoint());
+        std::env::set_var("AWS_ACCESS_KEY_ID", field("access_key_id"));
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", field("secret_access_key"));
+        std::env::set_var("AWS_SESSION_TOKEN", field("session_token"));
+        std::env::set_var("AWS_REGION", "us-east-1");
+        for (suffix, endpoint) in VPC_ENDPOINTS {
+            let variable = format!("AWS_ENDPOINT_URL_{suffix}");
+            match function {
+                Function::Presign => std::env::set_var(&variable, self.endpoint(endpoint)),
+                Function::SamlValidator => std::env::remove_var(&variable),
+            }
+        }
+    }
+
+    /// The URL of an interface endpoint's listener (`sagemaker.api`, `sts`, `ssm`, `kms`).
+    pub fn endpoint(&self, service: &str) -> String {
+        self.seeded["endpoints"][service]
+            .as_str()
+            .unwrap_or_else(|| panic!("the stack has a {service} interface endpoint"))
+            .to_owned()
+    }
+
+    /// An SDK configuration signing as the operator (test setup and inspection), on the internet.
+    pub async fn operator(&self) -> aws_config::SdkConfig {
+        self.signing_as(aws_credential_types::Credentials::new(
+            OPERATOR_KEY,
+            "operator-secret",
+            None,
+            None,
+            "operator",
+        ))
+        .await
+    }
+
+    /// An SDK configuration signing with `credentials` through the main ("internet") listener.
+    pub async fn signing_as(
+        &self,
+        credentials: aws_credential_types::Credentials,
+    ) -> aws_config::SdkConfig {
+        // An endpoint set in code wins over the service variables `act_as` sets.
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region("us-east-1")
+            .endpoint_url(self.aws.endpoint())
+            .credentials_provider(credentials)
+            .load()
+            .await
+    }
+
+    /// `function`'s role credentials, for a client of its own (`signing_as`).
+    pub fn credentials_of(&self, function: Function) -> aws_credential_types::Credentials {
+        let credentials = &self.seeded["function_credentials"][function.name()];
+        let field = |name: &str| credentials[name].as_str().expect("function credentials");
+        aws_credential_types::Credentials::new(
+            field("access_key_id"),
+            field("secret_access_key"),
+            Some(field("session_token").to_owned()),
+            None,
+            "function",
+        )
     }
 }
 

@@ -9,8 +9,10 @@ key policy lets make a MAC), for `cargo lambda invoke` (within a minute: seals e
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
+import os
+import pathlib
+import subprocess
 import time
 import urllib.request
 import uuid
@@ -63,21 +65,44 @@ def presign_event(endpoint: str, target: str, session: str, groups: list[str]) -
     }
 
 
-SEAL_VERSION = "studiogate-presign-request-v1"
 SEAL_KEY = "alias/studiogate-presign-seal"
+REPO = pathlib.Path(__file__).resolve().parents[3]
+
+
+def cli() -> pathlib.Path:
+    """The `studiogate` CLI of this checkout (`cargo build --workspace --bins` builds it)."""
+    target = os.environ.get("CARGO_TARGET_DIR")
+    if not target:
+        metadata = subprocess.run(["cargo", "metadata", "--format-version", "1", "--no-deps"], cwd=REPO,
+                                  capture_output=True, text=True, check=True)
+        target = json.loads(metadata.stdout)["target_directory"]
+    path = pathlib.Path(target) / "debug" / "studiogate"
+    if not path.exists():
+        raise RuntimeError(f"{path} is missing: run cargo build --workspace --bins")
+    return path
+
+
+def seal_input(request: dict, sealed_at: int) -> tuple[dict, bytes]:
+    """The sealed envelope waiting for its MAC, and the bytes to MAC: from the Rust code itself
+    (`studiogate presign-request seal-input`), so the format is written once."""
+    answer = subprocess.run([str(cli()), "presign-request", "seal-input", "--sealed-at", str(sealed_at)],
+                            input=json.dumps(request), capture_output=True, text=True)
+    if answer.returncode != 0:
+        raise ValueError(f"not a presign request: {answer.stderr.strip()}")
+    sealed = json.loads(answer.stdout)
+    return sealed["event"], base64.b64decode(sealed["mac_message"])
 
 
 def seal(endpoint: str, request: dict, key: str = SEAL_KEY, sealed_at: int | None = None, credentials: dict | None = None) -> dict:
-    """The presign function's input for `request`: the format of shared/src/provision/seal.rs, MACed
-    as saml-validator (its function credentials, unless `credentials` are given)."""
-    body = json.dumps(request, separators=(",", ":"))
+    """The presign function's input for `request`, MACed through the emulator's KMS as saml-validator
+    seals it (its function credentials, unless `credentials` are given)."""
     sealed_at = int(time.time()) if sealed_at is None else sealed_at
-    message = f"{SEAL_VERSION}\n{sealed_at}\n{hashlib.sha256(body.encode()).hexdigest()}".encode()
+    event, message = seal_input(request, sealed_at)
     creds = credentials or function_credentials(endpoint, "saml-validator")
     kms = boto3.session.Session(aws_access_key_id=creds["access_key_id"], aws_secret_access_key=creds["secret_access_key"],
                                 aws_session_token=creds.get("session_token"), region_name="us-east-1").client("kms", endpoint_url=endpoint)
     mac = kms.generate_mac(KeyId=key, Message=message, MacAlgorithm="HMAC_SHA_256")["Mac"]
-    return {"request": body, "sealed_at": sealed_at, "mac": base64.b64encode(mac).decode()}
+    return {**event, "mac": base64.b64encode(mac).decode()}
 
 
 def main(args) -> int:
