@@ -6,7 +6,7 @@
 use aws_sdk_ssm::types::ParameterType;
 use studiogate::config::deployment::{
     load, Environment, Function as Loading, ENV_CONFIG_PARAMETER,
-    ENV_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG, ENV_IDP_METADATA_PARAMETER, ENV_PRESIGN_FUNCTION,
+    ENV_DEFAULT_IDLE_SHUTDOWN_MINUTES, ENV_IDP_METADATA_PARAMETER, ENV_PRESIGN_FUNCTION,
     ENV_PRESIGN_SEAL_KEY, ENV_REPLAY_TABLE, ENV_SAGEMAKER_ENDPOINT_URL, ENV_SP_KEY_PARAMETER,
 };
 use studiogate::config::ConfigError;
@@ -117,10 +117,7 @@ async fn both_functions_load_what_the_stack_stores_in_ssm_with_their_own_roles()
             ENV_SAGEMAKER_ENDPOINT_URL,
             "https://vpce-0abc.api.sagemaker.us-east-1.vpce.amazonaws.com",
         )
-        .with(
-            ENV_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG,
-            "arn:aws:sagemaker:us-east-1:123456789012:studio-lifecycle-config/stack-auto-shutdown",
-        );
+        .with(ENV_DEFAULT_IDLE_SHUTDOWN_MINUTES, "60");
     let config = load(Loading::Presign, &presign, &store)
         .await
         .expect("presign loads");
@@ -128,9 +125,9 @@ async fn both_functions_load_what_the_stack_stores_in_ssm_with_their_own_roles()
         panic!("a SageMaker target")
     };
     assert_eq!(
-        ml.default.lifecycle_configs.len(),
-        1,
-        "the stack's auto-shutdown is the default"
+        ml.default.idle_shutdown_minutes,
+        Some(60),
+        "the stack's idle shutdown is the default"
     );
     assert!(config.login.is_none(), "presign does not read [login]");
     assert!(presign::build(&config, &aws).is_ok());

@@ -45,6 +45,11 @@ impl World {
 
     /// The broker configuration for this world; `ml_role` is what the ml-engineers rule maps to.
     fn config(&self, ml_role: &str) -> BrokerConfig {
+        self.config_with(ml_role, 90)
+    }
+
+    /// The same, with the ml-engineers rule's idle shutdown after `idle_minutes`.
+    fn config_with(&self, ml_role: &str, idle_minutes: u32) -> BrokerConfig {
         let text = format!(
             r#"
 [idp]
@@ -71,6 +76,7 @@ default = {{ execution_role = "{default_role}" }}
 group = "ml-engineers"
 execution_role = "{ml_role}"
 lifecycle_configs = {{ JupyterLab = {{ default = "{lab}" }}, CodeEditor = {{ arns = ["{code}"] }} }}
+idle_shutdown_minutes = {idle_minutes}
 
 [targets.emr-iam]
 kind = "emr"
@@ -104,8 +110,11 @@ default_session_policy_arn = "arn:aws:iam::123456789012:policy/EMRStudioBasic"
     }
 
     async fn presigner(&self, ml_role: &str) -> SdkPresigner {
-        presign::build(&self.config(ml_role), &sdk_config().await)
-            .expect("a configuration presign can run")
+        self.presigner_of(&self.config(ml_role)).await
+    }
+
+    async fn presigner_of(&self, config: &BrokerConfig) -> SdkPresigner {
+        presign::build(config, &sdk_config().await).expect("a configuration presign can run")
     }
 
     fn describe(&self, name: &str) -> Value {
@@ -123,6 +132,9 @@ default_session_policy_arn = "arn:aws:iam::123456789012:policy/EMRStudioBasic"
                     "role": settings.execution_role(),
                     "lab_default": settings.jupyter_lab_app_settings().and_then(|a| a.default_resource_spec()).and_then(|r| r.lifecycle_config_arn()),
                     "code_arns": settings.code_editor_app_settings().map(|a| a.lifecycle_config_arns().to_vec()),
+                    "lab_repositories": settings.jupyter_lab_app_settings().map(|a| a.code_repositories().iter().filter_map(|r| r.repository_url()).collect::<Vec<_>>()),
+                    "lab_idle": settings.jupyter_lab_app_settings().and_then(|a| a.app_lifecycle_management()).and_then(|m| m.idle_settings()).and_then(|i| i.idle_timeout_in_minutes()),
+                    "code_idle": settings.code_editor_app_settings().and_then(|a| a.app_lifecycle_management()).and_then(|m| m.idle_settings()).and_then(|i| i.idle_timeout_in_minutes()),
                     "tags": tags.tags().iter().map(|t| (t.key().unwrap_or_default().to_owned(), t.value().unwrap_or_default().to_owned())).collect::<BTreeMap<_, _>>(),
                 })
             })
@@ -281,6 +293,79 @@ async fn changed_rules_update_the_existing_profile() {
     assert_eq!(
         world.describe("alice")["role"],
         world.role("SageMakerExecutionDefault").as_str()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_update_keeps_what_administrators_set_and_sets_the_idle_shutdown_of_the_rules() {
+    let world = world();
+    let creds = federate("ivan", "ivan@example.com").await;
+    let ml = world.role("SageMakerExecutionML");
+    let login = |presigner: SdkPresigner, creds: FederatedCredentials| async move {
+        let request = request("sagemaker-ml", identity("ivan", &["ml-engineers"]), creds);
+        redirect(presigner.handle(&request).await.0).1
+    };
+    assert_eq!(
+        login(world.presigner(&ml).await, creds.clone())
+            .await
+            .change,
+        Change::Created
+    );
+    assert_eq!(
+        (
+            world.describe("ivan")["lab_idle"].clone(),
+            world.describe("ivan")["code_idle"].clone()
+        ),
+        (Value::from(90), Value::from(90)),
+        "SageMaker's own idle shutdown, from the rule"
+    );
+
+    // An administrator adds a code repository to the profile's JupyterLab settings.
+    let operator = aws_sdk_sagemaker::Client::new(&world.operator().await);
+    let described = operator
+        .describe_user_profile()
+        .domain_id(world.domain())
+        .user_profile_name("ivan")
+        .send()
+        .await
+        .unwrap();
+    let mut lab = described
+        .user_settings()
+        .and_then(|s| s.jupyter_lab_app_settings())
+        .cloned()
+        .unwrap();
+    lab.code_repositories = Some(vec![aws_sdk_sagemaker::types::CodeRepository::builder()
+        .repository_url("https://git.example.test/team.git")
+        .build()]);
+    operator
+        .update_user_profile()
+        .domain_id(world.domain())
+        .user_profile_name("ivan")
+        .user_settings(
+            aws_sdk_sagemaker::types::UserSettings::builder()
+                .jupyter_lab_app_settings(lab)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(700)).await; // the update settles (transition 0.3 s)
+
+    let longer = world.presigner_of(&world.config_with(&ml, 120)).await;
+    assert_eq!(login(longer, creds).await.change, Change::Updated);
+    let now = world.describe("ivan");
+    assert_eq!(
+        (now["lab_idle"].clone(), now["code_idle"].clone()),
+        (Value::from(120), Value::from(120))
+    );
+    assert_eq!(
+        now["lab_repositories"],
+        serde_json::json!(["https://git.example.test/team.git"]),
+        "the administrator's repository survives the update"
+    );
+    assert_eq!(
+        now["lab_default"],
+        world.lcc("auto-shutdown-jupyterlab").as_str()
     );
 }
 
@@ -546,6 +631,19 @@ async fn a_role_change_blocked_by_running_apps_keeps_the_old_role_and_lets_the_u
     assert_eq!(
         world.describe("erin")["role"],
         world.role("SageMakerExecutionML").as_str()
+    );
+    let calls = world.aws.calls();
+    assert!(
+        calls
+            .iter()
+            .any(|c| c["operation"] == "ListApps" && c["authorization"]["decision"] == "Allowed"),
+        "presign asked whether apps run"
+    );
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c["operation"] == "UpdateUserProfile" && c["outcome"] != "ok"),
+        "no role change was attempted against running apps"
     );
 }
 

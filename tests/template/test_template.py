@@ -144,17 +144,23 @@ def test_only_saml_validator_may_seal_presign_requests_and_only_presign_may_chec
     statements = key["KeyPolicy"]["Statement"]
     uses = {"kms:GenerateMac", "kms:VerifyMac"}
 
-    def who_may(action):
-        return [s["Principal"] for s in statements if s["Effect"] == "Allow" and action in as_list(s["Action"])]
+    account = {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}
 
-    assert who_may("kms:GenerateMac") == [{"AWS": {"Fn::GetAtt": ["SamlValidatorRole", "Arn"]}}]
-    assert who_may("kms:VerifyMac") == [{"AWS": {"Fn::GetAtt": ["PresignRole", "Arn"]}}]
+    def who_may(action):
+        # The account as principal (KMS checks that named principals exist at CreateKey), narrowed
+        # to one role by aws:PrincipalArn.
+        found = [s for s in statements if s["Effect"] == "Allow" and action in as_list(s["Action"])]
+        assert all(s["Principal"] == account for s in found)
+        return [s["Condition"]["ArnEquals"]["aws:PrincipalArn"] for s in found]
+
+    assert who_may("kms:GenerateMac") == [{"Fn::GetAtt": ["SamlValidatorRole", "Arn"]}]
+    assert who_may("kms:VerifyMac") == [{"Fn::GetAtt": ["PresignRole", "Arn"]}]
     for statement in statements:
         actions = set(as_list(statement["Action"]))
         assert not any("*" in a for a in actions), "no wildcard can reach the MAC actions"
         if actions & uses:
-            assert statement["Condition"] == {"StringEquals": {"kms:MacAlgorithm": "HMAC_SHA_256"}}
-    (admin,) = [s for s in statements if s["Principal"] == {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}]
+            assert statement["Condition"]["StringEquals"] == {"kms:MacAlgorithm": "HMAC_SHA_256"}
+    (admin,) = [s for s in statements if "Condition" not in s]
     assert not set(as_list(admin["Action"])) & uses, "the account administers the key but IAM policies cannot grant its use"
     assert "kms:PutKeyPolicy" in as_list(admin["Action"]), "and the key never locks its administrators out"
     for name in ("saml-validator", "presign"):
@@ -181,11 +187,15 @@ def test_presigning_is_denied_unless_it_comes_through_the_sagemaker_api_endpoint
 
 
 def test_the_user_role_trusts_only_the_saml_provider_for_the_aws_sign_in_audience_and_listed_ones(template):
-    (trust,) = resources(template)["StudioUserRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-    assert trust["Principal"] == {"Federated": {"Ref": "SamlProvider"}}
+    trust, source_identity = resources(template)["StudioUserRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == source_identity["Principal"] == {"Federated": {"Ref": "SamlProvider"}}
+    assert as_list(trust["Action"]) == ["sts:AssumeRoleWithSAML", "sts:TagSession"]
+    assert as_list(source_identity["Action"]) == ["sts:SetSourceIdentity"]
+    assert trust["Condition"]["StringLike"] == {"aws:RequestTag/studiouserid": "?*"}, "no session without its owner"
+    assert source_identity["Condition"]["StringEquals"]["SAML:aud"] == trust["Condition"]["StringEquals"]["SAML:aud"]
     sign_in = ["https://signin.aws.amazon.com/saml", {"Fn::Sub": "https://${AWS::Region}.signin.aws.amazon.com/saml"}]
     condition, with_more, only_sign_in = trust["Condition"]["StringEquals"]["SAML:aud"]["Fn::If"]
-    assert list(trust["Condition"]) == ["StringEquals"] and condition == "HasAdditionalSamlAudiences"
+    assert sorted(trust["Condition"]) == ["StringEquals", "StringLike"] and condition == "HasAdditionalSamlAudiences"
     assert only_sign_in == sign_in, "by default: the AWS sign-in endpoints only"
     assert with_more == {"Fn::Split": [",", {"Fn::Join": [",", sign_in + [
         {"Fn::Join": [",", {"Ref": "AdditionalSamlAudiences"}]}]]}]}, "the sign-in endpoints and exactly the listed URLs"

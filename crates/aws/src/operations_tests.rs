@@ -62,7 +62,7 @@ fn every_adapter_calls_exactly_the_operations_its_port_lists() {
     let adapters: [(&str, &str, Vec<String>); 7] = [
         (
             "sagemaker",
-            include_str!("sagemaker.rs"),
+            include_str!("sagemaker/mod.rs"),
             listed(
                 &[
                     sagemaker::port::OPERATIONS,

@@ -405,6 +405,7 @@ _GENERIC: dict[tuple[str, str], Callable] = {}
 
 for _service, _operation in (
     ("sagemaker", "ListDomains"), ("sagemaker", "ListUserProfiles"), ("sagemaker", "ListStudioLifecycleConfigs"),
+    ("sagemaker", "ListApps"),
     ("elasticmapreduce", "ListStudios"), ("elasticmapreduce", "ListStudioSessionMappings"),
     ("dynamodb", "ListTables"), ("ssm", "DescribeParameters"), ("kms", "ListKeys"), ("kms", "ListAliases"),
     ("iam", "ListRoles"), ("iam", "ListSAMLProviders"), ("iam", "ListPolicies"), ("iam", "ListUsers"),

@@ -192,6 +192,12 @@ class SageMaker:
                     raise _not_found(f"Studio lifecycle config {arn} does not exist")
             if default and default not in app.get("LifecycleConfigArns", []):
                 raise _validation("DefaultResourceSpec.LifecycleConfigArn must be one of LifecycleConfigArns")
+            idle = (app.get("AppLifecycleManagement") or {}).get("IdleSettings") or {}
+            for field in ("IdleTimeoutInMinutes", "MinIdleTimeoutInMinutes", "MaxIdleTimeoutInMinutes"):
+                if field in idle and not 60 <= int(idle[field]) <= 525600:
+                    raise _validation(f"{field} must be between 60 and 525600")
+            if idle.get("LifecycleManagement", "ENABLED") not in ("ENABLED", "DISABLED"):
+                raise _validation("LifecycleManagement must be ENABLED or DISABLED")
 
     def _describe_profile(self, profile: Profile) -> dict:
         return {
@@ -218,6 +224,22 @@ class SageMaker:
         profile.modified = time.time()
         self._transition(profile, "Updating", "InService")
         return {"UserProfileArn": profile.arn}
+
+    def op_ListApps(self, p: dict, **_) -> dict:
+        """The apps the control API says run (POST /_emulator/sagemaker/apps), one JupyterLab app
+        per profile, filtered as AWS filters (DomainIdEquals, UserProfileNameEquals)."""
+        apps = []
+        for profile in list(self.profiles.values()):
+            if not profile.apps_running:
+                continue
+            if p.get("DomainIdEquals") not in (None, profile.domain_id):
+                continue
+            if p.get("UserProfileNameEquals") not in (None, profile.name):
+                continue
+            apps.append({"DomainId": profile.domain_id, "UserProfileName": profile.name, "AppType": "JupyterLab",
+                         "AppName": "default", "SpaceName": f"{profile.name}-private", "Status": "InService",
+                         "CreationTime": profile.modified})
+        return {"Apps": apps}
 
     def op_DeleteUserProfile(self, p: dict, **_) -> dict:
         profile = self._profile(p.get("DomainId"), p.get("UserProfileName"))

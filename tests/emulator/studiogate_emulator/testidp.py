@@ -38,7 +38,10 @@ def response(
     status="urn:oasis:names:tc:SAML:2.0:status:Success",
     key="idp",
 ) -> str:
-    """A base64 SAMLResponse with a signed Assertion."""
+    """A base64 SAMLResponse with a signed Assertion. `tags` are PrincipalTag attributes; by default
+    the owner tag `studiouserid` = the session name, which the stack's user role requires (`{}`: none)."""
+    if tags is None:
+        tags = {"studiouserid": session_name} if session_name else {}
     now = issued or datetime.now(timezone.utc)
     end = now + valid_for
     aid = "_" + uuid.uuid4().hex

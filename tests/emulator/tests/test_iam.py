@@ -127,9 +127,18 @@ def test_an_issued_key_with_another_session_token_is_refused(emulator, world):
 
 
 def test_get_caller_identity_needs_no_permission(emulator, world):
-    creds = federated(emulator, "nobody", tags={})
+    creds = federated(emulator, "nobody")
     assert emulator.client("sts", creds).get_caller_identity()["Arn"].endswith(":assumed-role/StudioUser/nobody")
     assert last_call(emulator, "GetCallerIdentity")["authorization"]["decision"] == "Allowed"
+
+
+def test_an_assertion_without_the_owner_tag_assumes_nothing(emulator, world):
+    """The user role's trust policy requires PrincipalTag:studiouserid, the value its ABAC compares."""
+    with pytest.raises(ClientError) as excinfo:
+        federated(emulator, "nobody", tags={})
+    assert error(excinfo)[0] == "AccessDenied"
+    denied = last_call(emulator, "AssumeRoleWithSAML")["authorization"]
+    assert denied["decision"] == "ImplicitlyDenied" and "aws:RequestTag/studiouserid" in denied["explanation"]
 
 
 # ------------------------------------------------------------------ the operator
@@ -218,10 +227,14 @@ def test_presign_creates_profiles_passing_only_the_mapped_execution_roles(emulat
     assert code == "AccessDeniedException" and f"iam:PassRole on resource: {other}" in message
     refused = last_call(emulator, "CreateUserProfile")["authorization"]
     assert refused["action"] == "iam:PassRole" and [r["decision"] for r in refused["requests"]] == ["Allowed", "ImplicitlyDenied"]
-    # presign may retag any profile of the domain (that is its job); a federated user may not.
-    sagemaker.add_tags(ResourceArn=f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:user-profile/{DOMAIN}/alice",
-                       Tags=[{"Key": "studiouserid", "Value": "mallory"}])
+    # presign tags profiles (that is its job), but never re-owns one: the owner tag is set once.
+    alice = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:user-profile/{DOMAIN}/alice"
+    sagemaker.add_tags(ResourceArn=alice, Tags=[{"Key": "team", "Value": "ml"}])
     assert sids(last_call(emulator, "AddTags")["authorization"]) == {"UserProfiles"}
+    with pytest.raises(ClientError) as excinfo:
+        sagemaker.add_tags(ResourceArn=alice, Tags=[{"Key": "studiouserid", "Value": "mallory"}])
+    assert error(excinfo)[0] == "AccessDeniedException"
+    assert sids(last_call(emulator, "AddTags")["authorization"]) == {"NeverReownAProfile"}
 
 
 # ------------------------------------------------------------------ the federated user
@@ -294,7 +307,7 @@ def test_assume_role_with_saml_authorizes_tags_and_source_identity_as_sts_does(e
     source = requests["sts:SetSourceIdentity"]
     # The reference (and so iam-simulate) gives sts:SetSourceIdentity no SAML keys: alone it would deny.
     assert source["evaluated_as"]["reference_decision"] == "ImplicitlyDenied"
-    assert source["evaluated_as"]["statements"] == [1] and source["deciding"][0]["index"] == 1
+    assert source["evaluated_as"]["statements"] == [2] and source["deciding"][0]["sid"] == "TheirSourceIdentity"
     assert source["context_keys"]["sts:SourceIdentity"] == "alice"
     assert source["context_keys"]["SAML:aud"] == "https://signin.aws.amazon.com/saml"
 

@@ -113,17 +113,71 @@ def _vpc_attachment_resources(stack: RenderedStack) -> list[tuple[str, str]]:
 def presign_attaches_to_its_vpc(stack: RenderedStack, sim: Simulator) -> None:
     """Lambda creates presign's network interface with presign's role: CreateNetworkInterface is
     authorized on the subnet, the security group and the new interface (network-interface/*), each
-    with the keys the Service Authorization Reference lists for it (for_action)."""
+    with the keys the Service Authorization Reference lists for it (for_action): the new interface
+    carries no ec2:Vpc, so its statement has no condition; the subnet and group hold the VPC."""
+    expected = {"subnet": "VpcAttachmentInOwnVpc", "security-group": "VpcAttachmentInOwnVpc",
+                "network-interface": "VpcAttachmentNewInterfaces"}
     for resource_type, arn in _vpc_attachment_resources(stack):
         decision = _network_interface_request(stack, sim, resource_type, arn, stack.parameters["VpcId"])
-        expect(decision, "Allowed", f"ec2:CreateNetworkInterface on {resource_type}", sid="VpcAttachment", kind="identity")
+        expect(decision, "Allowed", f"ec2:CreateNetworkInterface on {resource_type}", sid=expected[resource_type],
+               kind="identity")
 
 
 def presign_attachment_stays_in_its_vpc(stack: RenderedStack, sim: Simulator) -> None:
     partition, region, account = _ids(stack)
     subnet = f"arn:{partition}:ec2:{region}:{account}:subnet/subnet-0other0vpc0000000"
     decision = _network_interface_request(stack, sim, "subnet", subnet, "vpc-0other0vpc0000000")
-    expect_condition_fails(decision, "a subnet of another VPC", sid="VpcAttachment", key="ec2:Vpc")
+    expect_condition_fails(decision, "a subnet of another VPC", sid="VpcAttachmentInOwnVpc", key="ec2:Vpc")
+
+
+def _existing_interface(stack: RenderedStack, sim: Simulator, action: str, vpc: str) -> Decision:
+    partition, region, account = _ids(stack)
+    eni = "eni-0123456789abcdef0"
+    known = {"ec2:Region": region, "ec2:Vpc": f"arn:{partition}:ec2:{region}:{account}:vpc/{vpc}",
+             "ec2:NetworkInterfaceID": eni, "ec2:AvailabilityZone": f"{region}a",
+             "ec2:Subnet": f"arn:{partition}:ec2:{region}:{account}:subnet/{stack.parameters['SubnetIds'][0]}"}
+    session = _function_session(stack, "PresignFunction")
+    context = {**session.context(region=region), **for_action(sim, action, "network-interface", known)}
+    return sim.evaluate(session.arn, action, f"arn:{partition}:ec2:{region}:{account}:network-interface/{eni}",
+                        context, stack.identity_policies("PresignRole"))
+
+
+def presign_manages_only_its_vpcs_interfaces(stack: RenderedStack, sim: Simulator) -> None:
+    """Deleting and re-addressing an existing interface: ec2:Vpc applies there, and holds it to the VPC."""
+    for action in ("ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"):
+        expect(_existing_interface(stack, sim, action, stack.parameters["VpcId"]), "Allowed",
+               f"{action} in its VPC", sid="VpcAttachmentExistingInterfaces", kind="identity")
+        expect_condition_fails(_existing_interface(stack, sim, action, "vpc-0other0vpc0000000"),
+                               f"{action} in another VPC", sid="VpcAttachmentExistingInterfaces", key="ec2:Vpc")
+
+
+def _tagging(stack: RenderedStack, sim: Simulator, owner: str | None, keys: list[str]) -> Decision:
+    partition, region, account = _ids(stack)
+    domain = stack.parameters["SageMakerDomainIds"][0]
+    profile = f"arn:{partition}:sagemaker:{region}:{account}:user-profile/{domain}/alice"
+    known = {"aws:TagKeys": keys, **{f"aws:RequestTag/{k}": "alice" for k in keys}}
+    if owner is not None:
+        known.update({"sagemaker:ResourceTag/studiouserid": owner, "aws:ResourceTag/studiouserid": owner})
+    session = _function_session(stack, "PresignFunction")
+    context = {**session.context(region=region), **for_action(sim, "sagemaker:AddTags", "user-profile", known)}
+    return sim.evaluate(session.arn, "sagemaker:AddTags", profile, context, stack.identity_policies("PresignRole"))
+
+
+def presign_never_reowns_a_profile(stack: RenderedStack, sim: Simulator) -> None:
+    """presign tags a profile's other tags freely, but its owner tag only while it has none."""
+    expect(_tagging(stack, sim, "bob", ["team"]), "Allowed", "another tag on bob's profile", sid="UserProfiles",
+           kind="identity")
+    expect(_tagging(stack, sim, None, ["studiouserid"]), "Allowed", "the owner tag on an unowned profile",
+           sid="UserProfiles", kind="identity")
+    expect(_tagging(stack, sim, "bob", ["studiouserid", "team"]), "ExplicitlyDenied", "re-owning bob's profile",
+           sid="NeverReownAProfile", kind="identity")
+
+
+def presign_lists_apps(stack: RenderedStack, sim: Simulator) -> None:
+    session = _function_session(stack, "PresignFunction")
+    context = session.context(region=stack.place.region)
+    expect(sim.evaluate(session.arn, "sagemaker:ListApps", "*", context, stack.identity_policies("PresignRole")),
+           "Allowed", "presign lists apps before a role change", sid="ListUsersApps", kind="identity")
 
 
 # ------------------------------------------------------------------ the Studio user role
@@ -180,11 +234,15 @@ def only_presign_checks_seals(stack: RenderedStack, sim: Simulator) -> None:
     expect(_mac(stack, sim, session, "kms:GenerateMac", identity), "ImplicitlyDenied", "presign GenerateMac")
 
 
-def key_policy_alone_grants_the_seal(stack: RenderedStack, sim: Simulator) -> None:
-    """Same account, no identity policy: the key policy naming the role is the whole grant."""
+def the_seal_takes_the_key_policy_and_the_roles_own(stack: RenderedStack, sim: Simulator) -> None:
+    """The key policy allows the account, narrowed to saml-validator's role by aws:PrincipalArn (so
+    it does not depend on the role being visible to KMS at CreateKey); for a key policy that names
+    the account, KMS also needs the caller's IAM policy: neither grant works alone."""
     session = _function_session(stack, "SamlValidatorFunction")
-    expect(_mac(stack, sim, session, "kms:GenerateMac", []), "Allowed", "saml-validator without identity policies",
-           sid="OnlySamlValidatorSeals", kind="resource")
+    expect(_mac(stack, sim, session, "kms:GenerateMac", []), "ImplicitlyDenied",
+           "saml-validator without its identity policy")
+    expect(_mac(stack, sim, session, "kms:GenerateMac", stack.identity_policies("SamlValidatorRole")), "Allowed",
+           "saml-validator with its identity policy", sid="OnlySamlValidatorSeals", kind="resource")
 
 
 def kms_star_in_iam_does_not_reach_the_key(stack: RenderedStack, sim: Simulator) -> None:
@@ -213,13 +271,32 @@ def user_role_refuses_the_signin_audience(stack: RenderedStack, sim: Simulator) 
     """An assertion made for the AWS console sign-in (Recipient https://signin.aws.amazon.com/saml)
     must not assume the role the broker hands out."""
     expect_condition_fails(_assume(stack, sim, SIGNIN_AUDIENCE), "SAML:aud = the AWS sign-in URL",
-                           sid=None, index=1, key="SAML:aud")
+                           sid="FederatedThroughTheBroker", key="SAML:aud")
 
 
 def user_role_refuses_a_foreign_audience(stack: RenderedStack, sim: Simulator) -> None:
     for action in ("sts:AssumeRoleWithSAML", "sts:TagSession"):
         expect_condition_fails(_assume(stack, sim, "https://other-sp.example/acs", action),
-                               f"{action}, SAML:aud of another SP", sid=None, index=1, key="SAML:aud")
+                               f"{action}, SAML:aud of another SP", sid="FederatedThroughTheBroker", key="SAML:aud")
+
+
+def user_role_requires_the_owner_tag(stack: RenderedStack, sim: Simulator) -> None:
+    """An assertion without PrincipalTag:studiouserid (or with an empty one) cannot assume the role:
+    every session carries the owner tag the ABAC condition compares."""
+    audience = stack.parameters["AdditionalSamlAudiences"][0] or SIGNIN_AUDIENCE
+    provider = stack.saml_providers["SamlProvider"]["arn"]
+    role = stack.roles["StudioUserRole"]
+    policy = {"name": "StudioUserRole trust policy", "policy": role["trust_policy"]}
+    for tags in ({}, {"studiouserid": ""}, {"team": "ml"}):
+        assertion = SamlAssertion(provider, ISSUER, "alice", audience=audience, session_tags=tags)
+        context = assertion.context("sts:AssumeRoleWithSAML", region=stack.place.region, source_ip=BROWSER_IP)
+        expect_condition_fails(sim.evaluate(provider, "sts:AssumeRoleWithSAML", role["arn"], context, [], policy),
+                               f"an assertion with tags {tags}", sid="FederatedThroughTheBroker",
+                               key="aws:RequestTag/studiouserid")
+    tagged = SamlAssertion(provider, ISSUER, "alice", audience=audience, session_tags={"studiouserid": "alice"})
+    context = tagged.context("sts:AssumeRoleWithSAML", region=stack.place.region, source_ip=BROWSER_IP)
+    expect(sim.evaluate(provider, "sts:AssumeRoleWithSAML", role["arn"], context, [], policy), "Allowed",
+           "alice's assertion with her owner tag", sid="FederatedThroughTheBroker", kind="resource")
 
 
 def user_role_trusts_only_its_provider(stack: RenderedStack, sim: Simulator) -> None:
@@ -234,7 +311,8 @@ def user_role_trusts_only_its_provider(stack: RenderedStack, sim: Simulator) -> 
 def user_role_accepts_the_additional_audience(stack: RenderedStack, sim: Simulator) -> None:
     audience = stack.parameters["AdditionalSamlAudiences"][0]
     for action in ("sts:AssumeRoleWithSAML", "sts:TagSession"):
-        expect(_assume(stack, sim, audience, action), "Allowed", f"{action} for {audience}", index=1, kind="resource")
+        expect(_assume(stack, sim, audience, action), "Allowed", f"{action} for {audience}",
+               sid="FederatedThroughTheBroker", kind="resource")
 
 
 # ------------------------------------------------------------------ invoking the functions
@@ -293,31 +371,31 @@ def _has_additional_audience(stack: RenderedStack) -> bool:
     return any(stack.parameters["AdditionalSamlAudiences"])
 
 
-ISSUE_13_ITEM_2 = ("issue 13 item 2: presign's VpcAttachment allows ec2:CreateNetworkInterface on network-interface/* only "
-                   "under ArnEquals ec2:Vpc, a key the Service Authorization Reference does not list for that action on "
-                   "network-interface, so Lambda could not attach presign to the VPC; simulator: ImplicitlyDenied. "
-                   "identity presign/VpcAttachment did not apply: ArnEquals ec2:Vpc is missing from the request context")
 ISSUE_13_BROWSER = ("issue 13: OnlyThroughTheSageMakerApiEndpoint denies CreatePresignedDomainUrl without aws:sourceVpce, "
                     "and SageMaker enforces that policy on every request of the opened Studio, whose browser has only "
                     "aws:SourceIp; simulator: ExplicitlyDenied. decided by identity "
                     "open-own-studio-profile/OnlyThroughTheSageMakerApiEndpoint (Deny)")
 ISSUE_13_ITEM_6 = ("issue 13 item 6: the user role's trust policy admits SAML:aud https://signin.aws.amazon.com/saml by "
                    "default, so an assertion made for the AWS console sign-in assumes it; simulator: Allowed. decided by "
-                   "resource StudioUserRole trust policy/#1 (Allow)")
+                   "resource StudioUserRole trust policy/FederatedThroughTheBroker (Allow)")
 
 SCENARIOS = [
-    Scenario("presign attaches to its VPC", presign_attaches_to_its_vpc, issue=ISSUE_13_ITEM_2),
+    Scenario("presign attaches to its VPC", presign_attaches_to_its_vpc),
     Scenario("presign's VPC attachment stays in its VPC", presign_attachment_stays_in_its_vpc),
+    Scenario("presign manages only its VPC's interfaces", presign_manages_only_its_vpcs_interfaces),
+    Scenario("presign never re-owns a profile", presign_never_reowns_a_profile),
+    Scenario("presign lists apps", presign_lists_apps),
     Scenario("alice opens her own profile through the endpoint", user_opens_own_profile),
     Scenario("alice cannot open bob's profile", user_cannot_open_another_profile),
     Scenario("presigning only through the SageMaker API endpoint", user_presigns_only_through_the_endpoint),
     Scenario("alice's browser opens her Studio", users_browser_opens_studio, issue=ISSUE_13_BROWSER),
     Scenario("only saml-validator seals", only_saml_validator_seals),
     Scenario("only presign checks seals", only_presign_checks_seals),
-    Scenario("the key policy alone grants the seal", key_policy_alone_grants_the_seal),
+    Scenario("the seal takes the key policy and the role's own", the_seal_takes_the_key_policy_and_the_roles_own),
     Scenario("kms:* in IAM does not reach the seal key", kms_star_in_iam_does_not_reach_the_key),
     Scenario("the user role refuses the sign-in audience", user_role_refuses_the_signin_audience, issue=ISSUE_13_ITEM_6),
     Scenario("the user role refuses a foreign audience", user_role_refuses_a_foreign_audience),
+    Scenario("the user role requires the owner tag", user_role_requires_the_owner_tag),
     Scenario("the user role trusts only its SAML provider", user_role_trusts_only_its_provider),
     Scenario("the user role accepts the additional audience", user_role_accepts_the_additional_audience,
              applies=_has_additional_audience),

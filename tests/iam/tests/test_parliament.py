@@ -44,6 +44,11 @@ ALLOWED = [
     Allowed(r".* trust policy", r"CREDENTIALS_EXPOSURE: \['sts:assumerole(withsaml)?'\]",
             "a trust policy exists to allow sts:AssumeRole*; parliament reads it as an identity policy (linted with "
             "Resource = the role's ARN, since parliament lints only statements with a Resource)."),
+    Allowed(r"PresignRole/presign", r"RESOURCE_MISMATCH: \[\{'action': 'ec2:CreateNetworkInterface'",
+            "IAM authorizes CreateNetworkInterface once per resource (subnet, security group, the new interface); the "
+            "statements are split by resource so that ec2:Vpc sits only where the Service Authorization Reference lists "
+            "it, and parliament reads each statement alone. The simulator scenario \"presign attaches to its VPC\" "
+            "evaluates all three resources."),
     Allowed(r"PresignRole/presign", r"PERMISSIONS_MANAGEMENT_ACTIONS: \['iam:passrole'\]",
             "presign passes only the mapped ExecutionRoleArns and only to SageMaker (PassMappedExecutionRoles: "
             "Resource = the parameter, iam:PassedToService = sagemaker.amazonaws.com)."),

@@ -1,11 +1,10 @@
 //! The configuration of a deployed function: the TOML from an SSM parameter (or, for local runs, a
 //! file or the variable itself), then what the stack knows better than the TOML: the IdP metadata,
 //! the SP key, the replay table, the presign function, the seal key, the SageMaker API endpoint
-//! and the stack's auto-shutdown lifecycle configuration. Each function reads only its own variables
+//! and the stack's default idle shutdown. Each function reads only its own variables
 //! ([`Function::environment`]); `template.yaml` sets exactly those (a test checks).
 
 use super::{BrokerConfig, ConfigError, Secret, ENV_CONFIG_FILE, ENV_CONFIG_INLINE};
-use crate::targets::sagemaker::rules::{AppLifecycle, AppType};
 use crate::targets::TargetKind;
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -24,10 +23,9 @@ pub const ENV_REPLAY_TABLE: &str = "STUDIOGATE_REPLAY_TABLE";
 pub const ENV_PRESIGN_FUNCTION: &str = "STUDIOGATE_PRESIGN_FUNCTION";
 /// The SageMaker API interface endpoint URL (becomes `presign.sagemaker_endpoint_url`).
 pub const ENV_SAGEMAKER_ENDPOINT_URL: &str = "STUDIOGATE_SAGEMAKER_ENDPOINT_URL";
-/// A Studio lifecycle configuration ARN for JupyterLab that every SageMaker target's default rule
-/// gets when it names none (the stack's idle auto-shutdown).
-pub const ENV_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG: &str =
-    "STUDIOGATE_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG";
+/// Minutes of idleness after which SageMaker shuts down a JupyterLab or Code Editor app: every
+/// mapping rule of every SageMaker target gets it unless it names its own (`idle_shutdown_minutes`).
+pub const ENV_DEFAULT_IDLE_SHUTDOWN_MINUTES: &str = "STUDIOGATE_DEFAULT_IDLE_SHUTDOWN_MINUTES";
 
 /// The KMS HMAC key that seals presign requests (becomes `presign.seal_key`).
 pub const ENV_PRESIGN_SEAL_KEY: &str = "STUDIOGATE_PRESIGN_SEAL_KEY";
@@ -62,7 +60,7 @@ impl Function {
             Function::Presign => &[
                 ENV_CONFIG_PARAMETER,
                 ENV_SAGEMAKER_ENDPOINT_URL,
-                ENV_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG,
+                ENV_DEFAULT_IDLE_SHUTDOWN_MINUTES,
                 ENV_PRESIGN_SEAL_KEY,
                 ENV_DEPLOYMENT_REVISION,
             ],
@@ -200,16 +198,18 @@ pub async fn load<P: ParameterStore>(
     if let Some(url) = own(ENV_SAGEMAKER_ENDPOINT_URL) {
         config.presign.sagemaker_endpoint_url = Some(url.to_owned());
     }
-    if let Some(arn) = own(ENV_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG) {
+    if let Some(minutes) = own(ENV_DEFAULT_IDLE_SHUTDOWN_MINUTES) {
+        let minutes: u32 = minutes.parse().map_err(|_| {
+            ConfigError::field(
+                ENV_DEFAULT_IDLE_SHUTDOWN_MINUTES,
+                format!("{minutes:?} is not a number of minutes"),
+            )
+        })?;
         for target in config.targets.values_mut() {
             if let TargetKind::Sagemaker(t) = &mut target.kind {
-                t.default
-                    .lifecycle_configs
-                    .entry(AppType::JupyterLab)
-                    .or_insert_with(|| AppLifecycle {
-                        default: Some(arn.to_owned()),
-                        arns: Vec::new(),
-                    });
+                for rule in t.rules.iter_mut().chain([&mut t.default]) {
+                    rule.idle_shutdown_minutes.get_or_insert(minutes);
+                }
             }
         }
     }
@@ -280,8 +280,11 @@ default = { execution_role = "arn:aws:iam::123456789012:role/Exec" }
                 .with(ENV_PRESIGN_FUNCTION, "stack-presign")
                 .with(ENV_SP_KEY_PARAMETER, ""),
             Function::Presign => env
-                .with(ENV_SAGEMAKER_ENDPOINT_URL, "https://vpce-1.api.sagemaker.us-east-1.vpce.amazonaws.com")
-                .with(ENV_DEFAULT_JUPYTERLAB_LIFECYCLE_CONFIG, "arn:aws:sagemaker:us-east-1:123456789012:studio-lifecycle-config/auto-shutdown"),
+                .with(
+                    ENV_SAGEMAKER_ENDPOINT_URL,
+                    "https://vpce-1.api.sagemaker.us-east-1.vpce.amazonaws.com",
+                )
+                .with(ENV_DEFAULT_IDLE_SHUTDOWN_MINUTES, "90"),
         }
     }
 
@@ -316,7 +319,7 @@ default = { execution_role = "arn:aws:iam::123456789012:role/Exec" }
     }
 
     #[tokio::test]
-    async fn presign_gets_the_endpoint_and_the_default_auto_shutdown() {
+    async fn presign_gets_the_endpoint_and_the_default_idle_shutdown() {
         let config = load(Function::Presign, &deployed(Function::Presign), &store())
             .await
             .expect("loads");
@@ -331,11 +334,15 @@ default = { execution_role = "arn:aws:iam::123456789012:role/Exec" }
         let TargetKind::Sagemaker(ml) = &config.targets["ml"].kind else {
             panic!()
         };
+        assert_eq!(ml.default.idle_shutdown_minutes, Some(90));
+        let not_a_number =
+            deployed(Function::Presign).with(ENV_DEFAULT_IDLE_SHUTDOWN_MINUTES, "1h");
         assert_eq!(
-            ml.default.lifecycle_configs[&AppType::JupyterLab]
-                .default
-                .as_deref(),
-            Some("arn:aws:sagemaker:us-east-1:123456789012:studio-lifecycle-config/auto-shutdown")
+            load(Function::Presign, &not_a_number, &store())
+                .await
+                .unwrap_err()
+                .to_string(),
+            format!("config field `{ENV_DEFAULT_IDLE_SHUTDOWN_MINUTES}`: \"1h\" is not a number of minutes")
         );
     }
 

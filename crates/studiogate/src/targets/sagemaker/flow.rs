@@ -3,7 +3,7 @@
 
 use super::naming::{profile_name, NameSources};
 use super::port::{Created, PresignParams, ProfileState, SageMakerApi, Updated};
-use super::rules::{drift, profile_tags, select_rule, DesiredProfile};
+use super::rules::{self, drift, profile_tags, select_rule, DesiredProfile};
 use super::{SagemakerTarget, PROFILE};
 use crate::copy;
 use crate::outcome::{aws_failure, fail};
@@ -30,12 +30,14 @@ pub async fn open<S: SageMakerApi>(
         },
     )
     .map_err(|e| fail(ErrorCode::BadRequest, copy::unnameable_profile(&e)))?;
-    // The owner tag carries the same value IAM compares with ${aws:PrincipalTag/<owner tag>}.
-    let owner = identity
-        .principal_tags
-        .get(&target.owner_tag)
-        .cloned()
-        .unwrap_or_else(|| identity.role_session_name.clone());
+    // The owner tag carries the same value IAM compares with ${aws:PrincipalTag/<owner tag>} (STS
+    // holds principal tags to the tag alphabet already; a session name may need it).
+    let owner = rules::tag_value(
+        identity
+            .principal_tags
+            .get(&target.owner_tag)
+            .unwrap_or(&identity.role_session_name),
+    );
     let rule = select_rule(&target.rules, &target.default, &identity.groups);
     let desired = DesiredProfile::new(
         rule,
@@ -144,7 +146,7 @@ async fn reconcile<S: SageMakerApi>(
             // Keep the old role and let the user in; the role changes once their apps stop.
             tracing::warn!(profile = %name, "execution role not changed: apps are running");
             difference.execution_role = None;
-            if !difference.lifecycle_configs.is_empty() {
+            if difference.needs_settings_update() {
                 let (retried, _) =
                     with_retry(budget, || api.update_profile(domain, name, &difference)).await;
                 retried.map_err(aws_failure)?;

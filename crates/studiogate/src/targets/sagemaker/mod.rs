@@ -109,6 +109,14 @@ impl SagemakerTarget {
             if !rule.execution_role.starts_with("arn:") || !rule.execution_role.contains(":role/") {
                 return problem(format!("{field}.execution_role"), "must be an IAM role ARN");
             }
+            if let Some(minutes) = rule.idle_shutdown_minutes {
+                if !rules::IDLE_MINUTES.contains(&minutes) {
+                    return problem(
+                        format!("{field}.idle_shutdown_minutes"),
+                        "must be between 60 and 525600 (SageMaker's IdleTimeoutInMinutes)",
+                    );
+                }
+            }
         }
         Ok(())
     }

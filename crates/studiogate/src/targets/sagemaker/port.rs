@@ -14,6 +14,7 @@ pub const OPERATIONS: &[&str] = &[
     "sagemaker:ListTags",
     "sagemaker:CreateUserProfile",
     "sagemaker:UpdateUserProfile",
+    "sagemaker:ListApps",
     "sagemaker:AddTags",
     "iam:PassRole",
 ];
@@ -82,7 +83,8 @@ pub trait SageMakerApi: Send + Sync {
         name: &str,
         desired: &DesiredProfile,
     ) -> impl Future<Output = Result<Created, AwsError>> + Send;
-    /// UpdateUserProfile with the settings part of `drift`.
+    /// UpdateUserProfile with the settings part of `drift`, keeping every setting the drift does not
+    /// name; a role change while the user's apps run is not attempted (`RoleLockedByRunningApps`).
     fn update_profile(
         &self,
         domain_id: &str,

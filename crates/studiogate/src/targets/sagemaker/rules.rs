@@ -1,6 +1,6 @@
-//! What a user's Studio identity should look like: the execution role and lifecycle configurations
-//! their groups map to (ordered rules, first match wins, then a default), the tags it carries, and
-//! how an existing profile differs from that.
+//! What a user's Studio identity should look like: the execution role, lifecycle configurations
+//! and idle shutdown their groups map to (ordered rules, first match wins, then a default), the tags
+//! it carries, and how an existing profile differs from that.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -59,7 +59,17 @@ pub struct ProfileRule {
     /// Lifecycle configurations per app type.
     #[serde(default)]
     pub lifecycle_configs: BTreeMap<AppType, AppLifecycle>,
+    /// SageMaker's own idle shutdown (`AppLifecycleManagement.IdleSettings`) of JupyterLab and Code
+    /// Editor apps, in minutes (60-525600); absent: leave the profile's as it is.
+    #[serde(default)]
+    pub idle_shutdown_minutes: Option<u32>,
 }
+
+/// The app types SageMaker shuts down when idle (`AppLifecycleManagement`).
+pub const IDLE_SHUTDOWN_APPS: [AppType; 2] = [AppType::JupyterLab, AppType::CodeEditor];
+
+/// `IdleSettings.IdleTimeoutInMinutes`' range (SageMaker API reference, IdleSettings).
+pub const IDLE_MINUTES: std::ops::RangeInclusive<u32> = 60..=525_600;
 
 /// The first rule whose group the user is in, else the default.
 pub fn select_rule<'a>(
@@ -80,6 +90,8 @@ pub struct DesiredProfile {
     pub execution_role: String,
     /// Lifecycle configurations per app type (normalized).
     pub lifecycle_configs: BTreeMap<AppType, AppLifecycle>,
+    /// Idle shutdown of JupyterLab and Code Editor apps, minutes; `None`: not managed.
+    pub idle_shutdown_minutes: Option<u32>,
     /// Tags, including the owner tag.
     pub tags: BTreeMap<String, String>,
 }
@@ -94,6 +106,7 @@ impl DesiredProfile {
                 .iter()
                 .map(|(app, l)| (*app, l.normalized()))
                 .collect(),
+            idle_shutdown_minutes: rule.idle_shutdown_minutes,
             tags,
         }
     }
@@ -106,6 +119,8 @@ pub struct ObservedProfile {
     pub execution_role: Option<String>,
     /// Lifecycle configurations per app type.
     pub lifecycle_configs: BTreeMap<AppType, AppLifecycle>,
+    /// Idle shutdown minutes of the app types that have it enabled.
+    pub idle_shutdown_minutes: BTreeMap<AppType, u32>,
     /// Tags.
     pub tags: BTreeMap<String, String>,
 }
@@ -117,6 +132,8 @@ pub struct Drift {
     pub execution_role: Option<String>,
     /// App types whose lifecycle configurations differ, with what they should be.
     pub lifecycle_configs: BTreeMap<AppType, AppLifecycle>,
+    /// App types whose idle shutdown differs, with the minutes it should be.
+    pub idle_shutdown_minutes: BTreeMap<AppType, u32>,
     /// Tags to add or change (tags are never removed: other tools may own them).
     pub tags: BTreeMap<String, String>,
 }
@@ -124,12 +141,23 @@ pub struct Drift {
 impl Drift {
     /// Nothing to change.
     pub fn is_empty(&self) -> bool {
-        self.execution_role.is_none() && self.lifecycle_configs.is_empty() && self.tags.is_empty()
+        !self.needs_settings_update() && self.tags.is_empty()
     }
 
     /// Whether a UpdateUserProfile is needed (tags go through AddTags).
     pub fn needs_settings_update(&self) -> bool {
-        self.execution_role.is_some() || !self.lifecycle_configs.is_empty()
+        self.execution_role.is_some()
+            || !self.lifecycle_configs.is_empty()
+            || !self.idle_shutdown_minutes.is_empty()
+    }
+
+    /// The app types whose settings this drift changes (each is sent whole, read-modify-write).
+    pub fn app_types(&self) -> std::collections::BTreeSet<AppType> {
+        self.lifecycle_configs
+            .keys()
+            .chain(self.idle_shutdown_minutes.keys())
+            .copied()
+            .collect()
     }
 }
 
@@ -151,6 +179,16 @@ pub fn drift(desired: &DesiredProfile, observed: &ObservedProfile) -> Drift {
         })
         .map(|(app, wanted)| (*app, wanted.clone()))
         .collect();
+    let idle_shutdown_minutes = desired
+        .idle_shutdown_minutes
+        .map(|minutes| {
+            IDLE_SHUTDOWN_APPS
+                .into_iter()
+                .filter(|app| observed.idle_shutdown_minutes.get(app) != Some(&minutes))
+                .map(|app| (app, minutes))
+                .collect()
+        })
+        .unwrap_or_default();
     let tags = desired
         .tags
         .iter()
@@ -160,12 +198,36 @@ pub fn drift(desired: &DesiredProfile, observed: &ObservedProfile) -> Drift {
     Drift {
         execution_role,
         lifecycle_configs,
+        idle_shutdown_minutes,
         tags,
     }
 }
 
+/// The longest tag value SageMaker takes.
+const TAG_VALUE_CHARS: usize = 256;
+
+/// A tag value as SageMaker accepts it (`[\p{L}\p{Z}\p{N}_.:/=+\-@]*`, at most 256 characters, per
+/// the SageMaker API reference, Tag): any other character becomes `_`, and it is cut at 256.
+/// Deterministic, so the same attribute always gives the same tag.
+pub fn tag_value(raw: &str) -> String {
+    raw.chars()
+        .map(|c| {
+            let allowed = c.is_alphanumeric()
+                || c.is_whitespace()
+                || matches!(c, '_' | '.' | ':' | '/' | '=' | '+' | '-' | '@');
+            if allowed {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(TAG_VALUE_CHARS)
+        .collect()
+}
+
 /// The tags a profile carries: the owner tag, static tags, and tags copied from SAML attributes
-/// (first value; an absent attribute adds no tag). The owner tag wins over any other source.
+/// (first value, made a valid tag value; an absent attribute adds no tag). The owner tag wins over
+/// any other source.
 pub fn profile_tags(
     owner_tag: &str,
     owner: &str,
@@ -176,7 +238,7 @@ pub fn profile_tags(
     let mut tags = static_tags.clone();
     for (tag, attribute) in from_attributes {
         if let Some(value) = attributes.get(attribute).and_then(|v| v.first()) {
-            tags.insert(tag.clone(), value.chars().take(256).collect());
+            tags.insert(tag.clone(), tag_value(value));
         }
     }
     tags.insert(owner_tag.to_owned(), owner.to_owned());
@@ -202,6 +264,7 @@ mod tests {
             group: group.map(Into::into),
             execution_role: role.into(),
             lifecycle_configs,
+            idle_shutdown_minutes: None,
         }
     }
 
@@ -254,12 +317,14 @@ mod tests {
         let same = ObservedProfile {
             execution_role: Some("role-b".into()),
             lifecycle_configs: desired.lifecycle_configs.clone(),
+            idle_shutdown_minutes: BTreeMap::new(),
             tags: tags.clone(),
         };
         assert!(drift(&desired, &same).is_empty());
         let changed = ObservedProfile {
             execution_role: Some("role-a".into()),
             lifecycle_configs: BTreeMap::new(),
+            idle_shutdown_minutes: BTreeMap::new(),
             tags: [
                 ("studiouserid".to_string(), "alice".to_string()),
                 ("extra".into(), "kept".into()),
@@ -298,5 +363,38 @@ mod tests {
         assert_eq!(tags.get("team").map(String::as_str), Some("ml"));
         assert_eq!(tags.get("cost-centre").map(String::as_str), Some("42"));
         assert!(!tags.contains_key("dept"));
+    }
+
+    #[test]
+    fn idle_shutdown_drifts_per_app_type_and_only_when_a_rule_manages_it() {
+        let mut managed = rule(None, "role", None);
+        managed.idle_shutdown_minutes = Some(60);
+        let desired = DesiredProfile::new(&managed, BTreeMap::new());
+        let observed = ObservedProfile {
+            execution_role: Some("role".into()),
+            idle_shutdown_minutes: [(AppType::JupyterLab, 60), (AppType::CodeEditor, 120)].into(),
+            ..ObservedProfile::default()
+        };
+        let d = drift(&desired, &observed);
+        assert_eq!(d.idle_shutdown_minutes, [(AppType::CodeEditor, 60)].into());
+        assert_eq!(d.app_types(), [AppType::CodeEditor].into());
+        assert!(d.needs_settings_update());
+        let unmanaged = DesiredProfile::new(&rule(None, "role", None), BTreeMap::new());
+        assert!(
+            drift(&unmanaged, &observed).is_empty(),
+            "a rule without idle_shutdown_minutes leaves what administrators set"
+        );
+    }
+
+    #[test]
+    fn tag_values_keep_what_sagemaker_allows_and_replace_the_rest() {
+        assert_eq!(
+            tag_value("ML Platform/EU: a+b=c@d_e.f-g"),
+            "ML Platform/EU: a+b=c@d_e.f-g"
+        );
+        assert_eq!(tag_value("<script>,\"x\";"), "_script___x__");
+        assert_eq!(tag_value("équipe données"), "équipe données");
+        assert_eq!(tag_value(&"x".repeat(300)).chars().count(), 256);
+        assert_eq!(tag_value("a,b"), tag_value("a,b"), "deterministic");
     }
 }

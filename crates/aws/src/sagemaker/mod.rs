@@ -1,15 +1,13 @@
-//! SageMaker on the SDK: provisioning with the function's role; presigning with the user's
-//! credentials through the configured endpoint (the SageMaker API VPC endpoint).
+//! SageMaker on the SDK: provisioning with the function's role (settings read-modify-write:
+//! [`settings`]); presigning with the user's credentials through the configured endpoint (the
+//! SageMaker API VPC endpoint).
+
+mod settings;
 
 use crate::user_credentials;
-use aws_sdk_sagemaker::types::{
-    CodeEditorAppSettings, JupyterLabAppSettings, JupyterServerAppSettings,
-    KernelGatewayAppSettings, ResourceSpec, Tag, UserSettings,
-};
+use aws_sdk_sagemaker::types::{AppStatus, Tag};
 use std::collections::BTreeMap;
-use studiogate::targets::sagemaker::rules::{
-    AppLifecycle, AppType, DesiredProfile, Drift, ObservedProfile,
-};
+use studiogate::targets::sagemaker::rules::{DesiredProfile, Drift, ObservedProfile};
 use studiogate::targets::sagemaker::{Created, PresignParams, ProfileState, SageMakerApi, Updated};
 use studiogate_kernel::wire::FederatedCredentials;
 use studiogate_kernel::{AwsError, ErrorKind};
@@ -33,98 +31,30 @@ impl SdkSageMaker {
     }
 }
 
-fn settings_for(role: Option<&str>, lifecycle: &BTreeMap<AppType, AppLifecycle>) -> UserSettings {
-    let spec = |l: &AppLifecycle| {
-        ResourceSpec::builder()
-            .set_lifecycle_config_arn(l.default.clone())
-            .build()
-    };
-    let mut settings = UserSettings::builder().set_execution_role(role.map(str::to_owned));
-    for (app, l) in lifecycle {
-        let arns = Some(l.arns.clone());
-        settings = match app {
-            AppType::JupyterLab => settings.jupyter_lab_app_settings(
-                JupyterLabAppSettings::builder()
-                    .default_resource_spec(spec(l))
-                    .set_lifecycle_config_arns(arns)
-                    .build(),
-            ),
-            AppType::JupyterServer => settings.jupyter_server_app_settings(
-                JupyterServerAppSettings::builder()
-                    .default_resource_spec(spec(l))
-                    .set_lifecycle_config_arns(arns)
-                    .build(),
-            ),
-            AppType::CodeEditor => settings.code_editor_app_settings(
-                CodeEditorAppSettings::builder()
-                    .default_resource_spec(spec(l))
-                    .set_lifecycle_config_arns(arns)
-                    .build(),
-            ),
-            AppType::KernelGateway => settings.kernel_gateway_app_settings(
-                KernelGatewayAppSettings::builder()
-                    .default_resource_spec(spec(l))
-                    .set_lifecycle_config_arns(arns)
-                    .build(),
-            ),
-        };
-    }
-    settings.build()
-}
-
-fn observed_lifecycle(settings: Option<&UserSettings>) -> BTreeMap<AppType, AppLifecycle> {
-    let mut out = BTreeMap::new();
-    let Some(s) = settings else { return out };
-    let mut put = |app, spec: Option<&ResourceSpec>, arns: &[String]| {
-        let default = spec
-            .and_then(|r| r.lifecycle_config_arn())
-            .map(str::to_owned);
-        if default.is_some() || !arns.is_empty() {
-            out.insert(
-                app,
-                AppLifecycle {
-                    default,
-                    arns: arns.to_vec(),
-                }
-                .normalized(),
-            );
-        }
-    };
-    if let Some(a) = s.jupyter_lab_app_settings() {
-        put(
-            AppType::JupyterLab,
-            a.default_resource_spec(),
-            a.lifecycle_config_arns(),
-        );
-    }
-    if let Some(a) = s.jupyter_server_app_settings() {
-        put(
-            AppType::JupyterServer,
-            a.default_resource_spec(),
-            a.lifecycle_config_arns(),
-        );
-    }
-    if let Some(a) = s.code_editor_app_settings() {
-        put(
-            AppType::CodeEditor,
-            a.default_resource_spec(),
-            a.lifecycle_config_arns(),
-        );
-    }
-    if let Some(a) = s.kernel_gateway_app_settings() {
-        put(
-            AppType::KernelGateway,
-            a.default_resource_spec(),
-            a.lifecycle_config_arns(),
-        );
-    }
-    out
-}
-
 fn tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect()
+}
+
+impl SdkSageMaker {
+    /// Whether any of the user's apps is running or starting (ListApps).
+    async fn apps_running(&self, domain_id: &str, name: &str) -> Result<bool, AwsError> {
+        let listed = self
+            .admin
+            .list_apps()
+            .domain_id_equals(domain_id)
+            .user_profile_name_equals(name)
+            .send()
+            .await
+            .map_err(|e| crate::sdk_error("sagemaker:ListApps", e))?;
+        Ok(listed.apps().iter().any(|app| {
+            matches!(
+                app.status(),
+                Some(AppStatus::InService | AppStatus::Pending)
+            )
+        }))
+    }
 }
 
 impl SageMakerApi for SdkSageMaker {
@@ -173,6 +103,8 @@ impl SageMakerApi for SdkSageMaker {
                 )
             })
             .collect();
+        let (lifecycle_configs, idle_shutdown_minutes) =
+            settings::observed(described.user_settings());
         Ok(Some(ProfileState {
             arn,
             status: described
@@ -184,7 +116,8 @@ impl SageMakerApi for SdkSageMaker {
                     .user_settings()
                     .and_then(|s| s.execution_role())
                     .map(str::to_owned),
-                lifecycle_configs: observed_lifecycle(described.user_settings()),
+                lifecycle_configs,
+                idle_shutdown_minutes,
                 tags,
             },
         }))
@@ -201,10 +134,7 @@ impl SageMakerApi for SdkSageMaker {
             .create_user_profile()
             .domain_id(domain_id)
             .user_profile_name(name)
-            .user_settings(settings_for(
-                Some(&desired.execution_role),
-                &desired.lifecycle_configs,
-            ))
+            .user_settings(settings::for_new(desired))
             .set_tags(Some(tags(&desired.tags)))
             .send()
             .await;
@@ -230,31 +160,29 @@ impl SageMakerApi for SdkSageMaker {
         name: &str,
         drift: &Drift,
     ) -> Result<Updated, AwsError> {
-        let result = self
+        // SageMaker refuses a new execution role while the user's apps run: ask, rather than read
+        // it out of an error message.
+        if drift.execution_role.is_some() && self.apps_running(domain_id, name).await? {
+            return Ok(Updated::RoleLockedByRunningApps);
+        }
+        // Read-modify-write: each app type the drift touches is sent whole.
+        let current = self
             .admin
+            .describe_user_profile()
+            .domain_id(domain_id)
+            .user_profile_name(name)
+            .send()
+            .await
+            .map_err(|e| crate::sdk_error("sagemaker:DescribeUserProfile", e))?;
+        self.admin
             .update_user_profile()
             .domain_id(domain_id)
             .user_profile_name(name)
-            .user_settings(settings_for(
-                drift.execution_role.as_deref(),
-                &drift.lifecycle_configs,
-            ))
+            .user_settings(settings::updated(current.user_settings(), drift))
             .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Updated::Done),
-            Err(e) => {
-                let error = crate::sdk_error("sagemaker:UpdateUserProfile", e);
-                let apps_running = error.kind == ErrorKind::Validation
-                    && drift.execution_role.is_some()
-                    && error.message.to_ascii_lowercase().contains("app");
-                if apps_running {
-                    Ok(Updated::RoleLockedByRunningApps)
-                } else {
-                    Err(error)
-                }
-            }
-        }
+            .await
+            .map_err(|e| crate::sdk_error("sagemaker:UpdateUserProfile", e))?;
+        Ok(Updated::Done)
     }
 
     async fn add_tags(
