@@ -170,15 +170,18 @@ def test_only_saml_validator_may_seal_presign_requests_and_only_presign_may_chec
     assert "kms:VerifyMac" not in allowed_actions(template, "SamlValidatorRole")
 
 
-def test_presigning_is_denied_unless_it_comes_through_the_sagemaker_api_endpoint(template):
+def test_the_studio_network_is_one_deny_whatever_the_mode(template):
+    """Which networks it admits per StudioNetworkMode is evaluated by the IAM simulator (tests/iam:
+    "presigning only from the allowed networks", "alice's browser ..."); here, its shape."""
     denies = [s for s in statements_of_role(template, "StudioUserRole")
               if s["Effect"] == "Deny" and "sagemaker:CreatePresignedDomainUrl" in as_list(s["Action"])]
     assert len(denies) == 1, "a Deny, so no Allow elsewhere can widen it"
     deny = denies[0]
-    assert deny["Resource"] == "*"
-    endpoint = deny["Condition"]["StringNotEquals"]["aws:sourceVpce"]
-    assert endpoint == {"Fn::If": ["CreateSageMakerApiEndpoint", {"Ref": "SageMakerApiEndpoint"},
-                                   {"Ref": "ExistingSageMakerApiEndpointId"}]}
+    assert deny["Resource"] == "*" and deny["Sid"] == "OnlyFromTheAllowedNetworks"
+    assert resources(template)["StudioUserNetworkGuard"]["Condition"] == "GuardStudioNetwork"
+    condition, corporate, vpc = deny["Condition"]["Fn::If"]
+    assert condition == "AllowCorporateIps" and vpc["StringNotEquals"] == corporate["StringNotEquals"]
+    assert corporate["NotIpAddress"] == {"aws:SourceIp": {"Ref": "CorporateCidrs"}}
     allows = [s for s in statements_of_role(template, "StudioUserRole")
               if s["Effect"] == "Allow" and "sagemaker:CreatePresignedDomainUrl" in as_list(s["Action"])]
     assert allows and all(

@@ -9,13 +9,11 @@ import urllib.parse
 import pytest
 
 import saml
+from conftest import default_world
 
 DOMAIN = "d-7ac2bcf8fc16"
 INSUFFICIENT = "Auth token containing insufficient permissions"
-ISSUE_13_ITEM_1 = (
-    "issue 13 item 1: OnlyThroughTheSageMakerApiEndpoint denies sagemaker:CreatePresignedDomainUrl without the API "
-    "endpoint's aws:SourceVpce, and SageMaker enforces that policy on every Studio request, whose browser has only "
-    "aws:SourceIp; simulator: ExplicitlyDenied. decided by identity open-own-studio-profile/OnlyThroughTheSageMakerApiEndpoint (Deny)")
+GUARD = "OnlyFromTheAllowedNetworks"
 
 
 def make_profile(emulator, name: str, owner: str | None = None) -> None:
@@ -27,9 +25,11 @@ def make_profile(emulator, name: str, owner: str | None = None) -> None:
         time.sleep(0.05)
 
 
-def alices_url(emulator, world) -> str:
-    """What presign does: alice's federated session presigns through the SageMaker API endpoint."""
-    make_profile(emulator, "alice")
+def alices_url(emulator, world, profile: bool = True) -> str:
+    """What presign does: alice's federated session presigns through the SageMaker API endpoint (her
+    profile made first, unless it exists)."""
+    if profile:
+        make_profile(emulator, "alice")
     creds = saml.assume(emulator, saml.response(tags={"studiouserid": "alice"}))["Credentials"]
     client = emulator.client("sagemaker", creds, url=world["endpoints"]["sagemaker.api"])
     return client.create_presigned_domain_url(DomainId=DOMAIN, UserProfileName="alice")["AuthorizedUrl"]
@@ -39,35 +39,41 @@ def browser_calls(emulator, operation: str) -> list[dict]:
     return [c for c in emulator.control("GET", "/calls") if c["service"] == "browser" and c["operation"] == operation]
 
 
-@pytest.mark.parametrize("network", [
-    pytest.param("internet", marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=ISSUE_13_ITEM_1)),
-    pytest.param("corporate", marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=ISSUE_13_ITEM_1)),
-])
-def test_alices_browser_opens_her_studio(emulator, world, browser, network):
+def test_alices_browser_opens_her_studio_inside_the_vpc_and_nowhere_else(emulator, world, browser):
+    """StudioNetworkMode vpc (the local world's): Studio opens through the Studio interface endpoint;
+    from the internet or the corporate network the user role's network guard refuses it, by IAM."""
     url = alices_url(emulator, world)
-    status, _, page = browser.open(url, via=world["networks"][network])
+    status, _, page = browser.open(url, via=world["endpoints"]["studio"])
     assert status == 200 and '<dd id="profile">alice</dd>' in page, page
+    for network in ("internet", "corporate"):
+        status, _, page = browser.open(alices_url(emulator, world, profile=False), via=world["networks"][network])
+        assert status == 403 and INSUFFICIENT in page
+        opened = browser_calls(emulator, "OpenPresignedDomainUrl")[-1]
+        authorization = opened["authorization"]
+        assert (authorization["decision"], authorization["action"]) == ("ExplicitlyDenied", "sagemaker:CreatePresignedDomainUrl")
+        assert {d["sid"] for d in authorization["deciding"]} == {GUARD}
+        assert opened["signer"]["arn"].endswith(":assumed-role/StudioUser/alice") and opened["network"] == network
 
 
-def test_today_the_browser_is_refused_by_the_endpoint_deny_as_aws_would(emulator, world, browser):
-    """The xfail above, as the emulator shows it: the page Studio users know, and the deciding Sid."""
-    status, _, page = browser.open(alices_url(emulator, world), via=world["networks"]["internet"])
+def test_corporate_ip_mode_opens_studio_from_the_corporate_addresses(emulator, world, browser):
+    emulator.control("POST", "/reset")
+    description = {**default_world(), "stack": {**default_world()["stack"], "parameters": {
+        "StudioNetworkMode": "corporate-ip", "CorporateCidrs": ["198.51.100.0/24"]}}}
+    emulator.control("POST", "/seed", description)
+    url = alices_url(emulator, world)
+    status, _, page = browser.open(url, via=world["networks"]["corporate"])
+    assert status == 200 and '<dd id="network">corporate</dd>' in page, page
+    status, _, page = browser.open(alices_url(emulator, world, profile=False), via=world["networks"]["internet"])
     assert status == 403 and INSUFFICIENT in page
-    (opened,) = browser_calls(emulator, "OpenPresignedDomainUrl")
-    authorization = opened["authorization"]
-    assert (authorization["decision"], authorization["action"]) == ("ExplicitlyDenied", "sagemaker:CreatePresignedDomainUrl")
-    assert {d["sid"] for d in authorization["deciding"]} == {"OnlyThroughTheSageMakerApiEndpoint"}
-    assert opened["signer"]["arn"].endswith(":assumed-role/StudioUser/alice") and opened["network"] == "internet"
-    assert authorization["context_keys"]["aws:SourceIp"] == "203.0.113.10"
-    assert authorization["explanation"] == ISSUE_13_ITEM_1.split("simulator: ", 1)[1]   # the xfail reason quotes it
+    assert {d["sid"] for d in browser_calls(emulator, "OpenPresignedDomainUrl")[-1]["authorization"]["deciding"]} == {GUARD}
 
 
 def test_every_studio_request_is_authorized_again_with_the_current_tags_and_network(emulator, world, browser):
     url = alices_url(emulator, world)
-    api = world["endpoints"]["sagemaker.api"]   # the one network today's template lets Studio requests come from
+    api = world["endpoints"]["studio"]   # inside the VPC, through the Studio endpoint
     status, landed, page = browser.open(url, via=api)
     assert status == 200 and urllib.parse.urlsplit(landed).path == "/jupyterlab/default/lab"
-    assert '<dd id="profile">alice</dd>' in page and '<dd id="network">sagemaker.api</dd>' in page
+    assert '<dd id="profile">alice</dd>' in page and '<dd id="network">studio</dd>' in page
     assert browser.open(landed, via=api)[0] == 200
     assert len(browser_calls(emulator, "StudioRequest")) == 2
     # The same session from another network: the request is judged where it comes from.
@@ -96,9 +102,9 @@ def test_presigned_urls_name_the_listener_of_the_browsers_network(emulator, worl
     emulator.control("POST", "/config", {"studio_network": "corporate"})
     corporate = client.create_presigned_domain_url(DomainId=DOMAIN, UserProfileName="alice")["AuthorizedUrl"]
     assert port(corporate) == port(world["networks"]["corporate"])
-    with pytest.raises(Exception) as refused:  # no Studio interface endpoint in today's template
-        emulator.control("POST", "/config", {"studio_network": "vpc"})
-    assert "400" in str(refused.value)
+    emulator.control("POST", "/config", {"studio_network": "vpc"})
+    vpc = client.create_presigned_domain_url(DomainId=DOMAIN, UserProfileName="alice")["AuthorizedUrl"]
+    assert port(vpc) == port(world["endpoints"]["studio"])
 
 
 def _console(emulator, browser, creds: dict, studio: str) -> tuple[int, str]:

@@ -62,7 +62,7 @@ LOCAL = ParameterSet(
         "StudioUserMaxSessionSeconds": 43200,
         "VpcId": "vpc-0studiogate0local",
         "VpcCidr": "10.0.0.0/16",
-        "SubnetIds": ["subnet-0studiogate0a"],
+        "SubnetIds": ["subnet-0studiogate0a", "subnet-0studiogate0b"],
     },
     overrides={
         "SamlProvider": {"Ref": f"arn:aws:iam::{ACCOUNT_ID}:saml-provider/studiogate-test-idp"},
@@ -77,6 +77,7 @@ EXISTING_ENDPOINTS = {
     "ExistingStsEndpointId": "vpce-0b1c2d3e4f5a60718",
     "ExistingSsmEndpointId": "vpce-0c1d2e3f4a5b60718",
     "ExistingKmsEndpointId": "vpce-0d1e2f3a4b5c60718",
+    "ExistingSageMakerStudioEndpointId": "vpce-0e1f2a3b4c5d60718",
 }
 ACS_URL = "https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/saml/acs"
 
@@ -90,10 +91,16 @@ _VARIANTS = {
                                 "ExistingBrokerConfigParameter": "/corp/studiogate/config",
                                 "ExistingIdpMetadataParameter": "/corp/studiogate/idp-metadata"},
     "internet-egress": {"PresignInternetEgress": "true"},
+    "corporate-ip": {"StudioNetworkMode": "corporate-ip", "CorporateCidrs": ["198.51.100.0/24"]},
+    "open-network": {"StudioNetworkMode": "open"},
+    "studio-dns-resolver": {"CreateStudioDnsResolver": "true", "CorporateCidrs": ["10.20.0.0/16"]},
 }
 
 MATRIX = [LOCAL.with_parameters(name, **changes) for name, changes in _VARIANTS.items()]
-MATRIX.append(LOCAL.with_parameters("all-flipped", **{k: v for changes in _VARIANTS.values() for k, v in changes.items()}))
+# Every other choice flipped at once (open-network and the resolver are exclusive with corporate-ip).
+_ALL = {k: v for name, changes in _VARIANTS.items() if name not in ("open-network", "studio-dns-resolver")
+        for k, v in changes.items()}
+MATRIX.append(LOCAL.with_parameters("all-flipped", **_ALL))
 ALL = [LOCAL, *MATRIX]
 BY_NAME = {parameter_set.name: parameter_set for parameter_set in ALL}
 

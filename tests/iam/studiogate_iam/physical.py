@@ -160,6 +160,13 @@ def _log_group(ids: Ids, place: Place, prop: Prop, primary: str | None) -> dict:
     return {"Ref": name, "Arn": _arn(place, "logs", f"log-group:{name}:*")}
 
 
+def _resolver_endpoint(ids: Ids, place: Place, prop: Prop, primary: str | None) -> dict:
+    endpoint_id = primary or "rslvr-in-" + ids.hex(17)
+    return {"Ref": endpoint_id, "ResolverEndpointId": endpoint_id, "Direction": prop("Direction"),
+            "Arn": _arn(place, "route53resolver", f"resolver-endpoint/{endpoint_id}"),
+            "IpAddressCount": str(len(prop("IpAddresses") or [])), "Name": prop("Name")}
+
+
 def _studio_lifecycle_config(ids: Ids, place: Place, prop: Prop, primary: str | None) -> dict:
     name = primary or prop("StudioLifecycleConfigName")
     return {"Ref": name, "StudioLifecycleConfigName": name,
@@ -184,6 +191,7 @@ MODELS: dict[str, Callable[[Ids, Place, Prop, str | None], dict]] = {
     "AWS::ApiGatewayV2::Api": _http_api,
     "AWS::Logs::LogGroup": _log_group,
     "AWS::SageMaker::StudioLifecycleConfig": _studio_lifecycle_config,
+    "AWS::Route53Resolver::ResolverEndpoint": _resolver_endpoint,
 }
 
 

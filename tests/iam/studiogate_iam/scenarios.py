@@ -18,7 +18,7 @@ from .context import SIGNIN_AUDIENCE, RoleSession, SamlAssertion, anonymous_cont
 from .render import RenderedStack
 from .simulator import ANONYMOUS, Decision, Simulator
 
-BROWSER_IP = "198.51.100.7"
+BROWSER_IP = "203.0.113.10"  # the internet (the emulator's public address); 198.51.100.0/24 is "corporate"
 VPC_CLIENT_IP = "10.0.1.25"
 OTHER_ACCOUNT = "999999999999"
 ISSUER = "https://idp.example.test/saml"
@@ -191,20 +191,58 @@ def user_cannot_open_another_profile(stack: RenderedStack, sim: Simulator) -> No
                            "alice, bob's profile", sid="OpenOwnProfile", key="sagemaker:ResourceTag/studiouserid")
 
 
-def user_presigns_only_through_the_endpoint(stack: RenderedStack, sim: Simulator) -> None:
+def _through_studio_endpoint(stack: RenderedStack) -> dict:
+    """A browser inside the VPC (or routed into it, with DNS forwarded): the Studio endpoint."""
+    return {"source_vpce": stack.outputs["SageMakerStudioEndpointId"], "source_vpc": stack.parameters["VpcId"],
+            "vpc_source_ip": VPC_CLIENT_IP}
+
+
+def _mode(stack: RenderedStack) -> str:
+    return stack.parameters["StudioNetworkMode"]
+
+
+def _guarded(stack: RenderedStack) -> bool:
+    return _mode(stack) != "open"
+
+
+def user_presigns_only_from_the_allowed_networks(stack: RenderedStack, sim: Simulator) -> None:
+    """The network guard denies CreatePresignedDomainUrl from anywhere but presign's path and the
+    mode's browsers: never the internet, never another endpoint."""
     for what, net in (("from the internet", {"source_ip": BROWSER_IP}),
                       ("through another endpoint", {"source_vpce": "vpce-0123456789abcdef0",
                                                     "source_vpc": stack.parameters["VpcId"]})):
         expect(_presign_url(stack, sim, "alice", "alice", **net), "ExplicitlyDenied", f"alice, her profile, {what}",
-               sid="OnlyThroughTheSageMakerApiEndpoint", kind="identity")
+               sid="OnlyFromTheAllowedNetworks", kind="identity")
 
 
-def users_browser_opens_studio(stack: RenderedStack, sim: Simulator) -> None:
+def users_browser_opens_studio_from_the_modes_networks(stack: RenderedStack, sim: Simulator) -> None:
     """SageMaker enforces the CreatePresignedDomainUrl policy again on every HTTP request and
     WebSocket frame to the app (https://docs.aws.amazon.com/sagemaker/latest/APIReference/
-    API_CreatePresignedDomainUrl.html): from alice's browser, which has only aws:SourceIp."""
-    expect(_presign_url(stack, sim, "alice", "alice", source_ip=BROWSER_IP), "Allowed",
-           "alice's browser opening her Studio", sid="OpenOwnProfile", kind="identity")
+    API_CreatePresignedDomainUrl.html), with the browser's network: allowed where the mode says."""
+    mode = _mode(stack)
+    if mode == "open":
+        allowed = [("on the internet", {"source_ip": BROWSER_IP})]
+    else:
+        allowed = [("inside the VPC", _through_studio_endpoint(stack))]
+    if mode == "corporate-ip":
+        allowed.append(("on the corporate network", {"source_ip": _corporate_ip(stack)}))
+    for what, net in allowed:
+        expect(_presign_url(stack, sim, "alice", "alice", **net), "Allowed",
+               f"alice's browser opening her Studio {what}", sid="OpenOwnProfile", kind="identity")
+
+
+def users_browser_is_refused_elsewhere(stack: RenderedStack, sim: Simulator) -> None:
+    refused = [("on the internet", {"source_ip": BROWSER_IP})]
+    if _mode(stack) == "vpc":
+        refused.append(("on the corporate network", {"source_ip": "198.51.100.10"}))
+    for what, net in refused:
+        expect(_presign_url(stack, sim, "alice", "alice", **net), "ExplicitlyDenied",
+               f"alice's browser {what}", sid="OnlyFromTheAllowedNetworks", kind="identity")
+
+
+def _corporate_ip(stack: RenderedStack) -> str:
+    import ipaddress
+    return str(ipaddress.ip_network(stack.parameters["CorporateCidrs"][0], strict=False).network_address + 10)
 
 
 # ------------------------------------------------------------------ the seal key
@@ -371,10 +409,6 @@ def _has_additional_audience(stack: RenderedStack) -> bool:
     return any(stack.parameters["AdditionalSamlAudiences"])
 
 
-ISSUE_13_BROWSER = ("issue 13: OnlyThroughTheSageMakerApiEndpoint denies CreatePresignedDomainUrl without aws:sourceVpce, "
-                    "and SageMaker enforces that policy on every request of the opened Studio, whose browser has only "
-                    "aws:SourceIp; simulator: ExplicitlyDenied. decided by identity "
-                    "open-own-studio-profile/OnlyThroughTheSageMakerApiEndpoint (Deny)")
 ISSUE_13_ITEM_6 = ("issue 13 item 6: the user role's trust policy admits SAML:aud https://signin.aws.amazon.com/saml by "
                    "default, so an assertion made for the AWS console sign-in assumes it; simulator: Allowed. decided by "
                    "resource StudioUserRole trust policy/FederatedThroughTheBroker (Allow)")
@@ -387,8 +421,11 @@ SCENARIOS = [
     Scenario("presign lists apps", presign_lists_apps),
     Scenario("alice opens her own profile through the endpoint", user_opens_own_profile),
     Scenario("alice cannot open bob's profile", user_cannot_open_another_profile),
-    Scenario("presigning only through the SageMaker API endpoint", user_presigns_only_through_the_endpoint),
-    Scenario("alice's browser opens her Studio", users_browser_opens_studio, issue=ISSUE_13_BROWSER),
+    Scenario("presigning only from the allowed networks", user_presigns_only_from_the_allowed_networks,
+             applies=_guarded),
+    Scenario("alice's browser opens her Studio from the mode's networks",
+             users_browser_opens_studio_from_the_modes_networks),
+    Scenario("alice's browser is refused elsewhere", users_browser_is_refused_elsewhere, applies=_guarded),
     Scenario("only saml-validator seals", only_saml_validator_seals),
     Scenario("only presign checks seals", only_presign_checks_seals),
     Scenario("the seal takes the key policy and the role's own", the_seal_takes_the_key_policy_and_the_roles_own),

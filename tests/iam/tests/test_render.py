@@ -239,8 +239,9 @@ def test_physical_values_have_aws_shapes_and_are_deterministic():
 def test_overrides_feed_derived_attributes_and_may_set_any():
     stack = LOCAL.render({"SageMakerApiEndpoint": {"Ref": "vpce-0123456789abcdef0"},
                           "PresignSealKey": {"Arn": "arn:aws:kms:us-east-1:123456789012:key/emulator-key"}})
-    deny = stack.roles["StudioUserRole"]["identity_policies"][0]["document"]["Statement"][0]
-    assert deny["Condition"] == {"StringNotEquals": {"aws:sourceVpce": "vpce-0123456789abcdef0"}}
+    (guard,) = [p for p in stack.roles["StudioUserRole"]["identity_policies"] if p["name"] == "studio-network"]
+    deny = guard["document"]["Statement"][0]
+    assert deny["Condition"]["StringNotEquals"]["aws:SourceVpce"][0] == "vpce-0123456789abcdef0"
     assert stack.endpoints["SageMakerApiEndpoint"]["dns_entries"][0].split(":")[1].startswith("vpce-0123456789abcdef0-")
     assert stack.key_policies["PresignSealKey"]["arn"] == "arn:aws:kms:us-east-1:123456789012:key/emulator-key"
     assert stack.functions["PresignFunction"]["environment"]["STUDIOGATE_PRESIGN_SEAL_KEY"] == \
@@ -338,9 +339,18 @@ def test_every_parameter_set_renders_its_branches(parameter_set):
     stack = parameter_set.render()
     given = parameter_set.parameters
     user = stack.roles["StudioUserRole"]
-    deny = user["identity_policies"][0]["document"]["Statement"][0]
+    guards = [p for p in user["identity_policies"] if p["name"] == "studio-network"]
     endpoint = given.get("ExistingSageMakerApiEndpointId") or stack.endpoints["SageMakerApiEndpoint"]["id"]
-    assert deny["Condition"]["StringNotEquals"]["aws:sourceVpce"] == endpoint == stack.outputs["SageMakerApiEndpointId"]
+    assert endpoint == stack.outputs["SageMakerApiEndpointId"]
+    if given.get("StudioNetworkMode") == "open":
+        assert guards == [] and "SageMakerStudioEndpoint" not in stack.resources
+    else:
+        deny = guards[0]["document"]["Statement"][0]
+        studio = given.get("ExistingSageMakerStudioEndpointId") or stack.endpoints["SageMakerStudioEndpoint"]["id"]
+        assert deny["Condition"]["StringNotEquals"]["aws:SourceVpce"] == [endpoint, studio]
+        corporate = given.get("StudioNetworkMode") == "corporate-ip"
+        assert ("NotIpAddress" in deny["Condition"]) == corporate
+        assert ("SageMakerStudioEndpoint" in stack.resources) == ("ExistingSageMakerStudioEndpointId" not in given)
     assert ("SageMakerApiEndpoint" in stack.resources) == ("ExistingSageMakerApiEndpointId" not in given)
     audiences = user["trust_policy"]["Statement"][0]["Condition"]["StringEquals"]["SAML:aud"]
     assert audiences[:2] == ["https://signin.aws.amazon.com/saml", "https://us-east-1.signin.aws.amazon.com/saml"]
