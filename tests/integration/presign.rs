@@ -5,7 +5,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use studiogate::config::BrokerConfig;
-use studiogate::targets::{emr, sagemaker};
+use studiogate::targets::{emr, sagemaker, TargetKind};
 use studiogate_aws::kms::KmsMacKey;
 use studiogate_aws::sdk_config;
 use studiogate_kernel::seal;
@@ -91,6 +91,7 @@ studio_id = "{emr_idc}"
 region = "us-east-1"
 session_policy_rules = [{{ group = "ml-engineers", session_policy_arn = "arn:aws:iam::123456789012:policy/EMRStudioAdvanced" }}]
 default_session_policy_arn = "arn:aws:iam::123456789012:policy/EMRStudioBasic"
+identity_store_id = "d-9067c0ffee"
 "#,
             idp = testkit::IDP_ENTITY_ID,
             seal_key = SEAL_KEY,
@@ -559,6 +560,66 @@ async fn emr_identity_center_studio_creates_then_reuses_then_updates_the_session
         updated["params"]["SessionPolicyArn"],
         "arn:aws:iam::123456789012:policy/EMRStudioAdvanced"
     );
+    let alice_id = &world.seeded["identity_store"]["users"]["alice@example.com"];
+    assert_eq!(
+        updated["params"]["IdentityId"], *alice_id,
+        "mapped by Identity Store ID"
+    );
+    assert!(calls
+        .iter()
+        .any(|c| c["operation"] == "GetUserId" && c["authorization"]["decision"] == "Allowed"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn emr_identity_center_refuses_strangers_and_removes_a_mapping_no_rule_grants() {
+    let world = world();
+    let creds = federate("alice", "alice@example.com").await;
+    let mut config = world.config(&world.role("SageMakerExecutionML"));
+    let TargetKind::Emr(idc) = &mut config.targets.get_mut("emr-idc").unwrap().kind else {
+        panic!("an EMR target")
+    };
+    idc.default_session_policy_arn = None; // only ml-engineers are entitled now
+    let presigner = world.presigner_of(&config).await;
+    let engineer = request(
+        "emr-idc",
+        identity("alice", &["ml-engineers"]),
+        creds.clone(),
+    );
+    assert_eq!(
+        redirect(presigner.handle(&engineer).await.0).1.change,
+        Change::Created
+    );
+    // alice left ml-engineers: her mapping goes, and she is refused.
+    let (response, audit) = presigner
+        .handle(&request("emr-idc", identity("alice", &[]), creds))
+        .await;
+    assert_eq!(error_code(response), ErrorCode::Refused);
+    assert_eq!(audit.outcome, "refused");
+    assert!(world
+        .aws
+        .calls()
+        .iter()
+        .any(|c| c["operation"] == "DeleteStudioSessionMapping" && c["outcome"] == "ok"));
+    // carol signs in through the IdP but is not in Identity Center: nothing is mapped for her.
+    let mappings = |world: &World| {
+        world
+            .aws
+            .calls()
+            .iter()
+            .filter(|c| c["operation"] == "CreateStudioSessionMapping")
+            .count()
+    };
+    let before = mappings(&world);
+    let carol = federate("carol", "carol@example.com").await;
+    let (response, _) = presigner
+        .handle(&request(
+            "emr-idc",
+            identity("carol", &["ml-engineers"]),
+            carol,
+        ))
+        .await;
+    assert_eq!(error_code(response), ErrorCode::Refused);
+    assert_eq!(mappings(&world), before);
 }
 
 #[tokio::test(flavor = "multi_thread")]

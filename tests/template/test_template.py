@@ -27,8 +27,11 @@ VPC_ATTACHMENT = {"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:C
 # EMR's CreateStudioSessionMapping looks the identity up in IAM Identity Center as the caller.
 IMPLIED = {
     "ssm:GetParameter": {"kms:Decrypt"},
-    "elasticmapreduce:CreateStudioSessionMapping": {"sso:GetManagedApplicationInstance", "sso-directory:SearchUsers",
-                                                    "sso-directory:SearchGroups"},
+    "elasticmapreduce:CreateStudioSessionMapping": {"sso:GetManagedApplicationInstance", "sso:GetProfile",
+                                                    "sso:ListDirectoryAssociations", "sso:ListProfiles",
+                                                    "sso:AssociateProfile", "sso-directory:SearchUsers",
+                                                    "sso-directory:SearchGroups", "sso-directory:DescribeUser",
+                                                    "sso-directory:DescribeGroup"},
 }
 
 

@@ -1,16 +1,19 @@
-//! EMR Studio access: the EMR API on the SDK with the function's own role, and console federation
-//! ([`HttpFederation`]) with the user's credentials.
+//! EMR Studio access: the EMR API on the SDK with the function's own role, the Identity Store
+//! ([`IdentityStore`]) for session mappings by ID, and console federation ([`HttpFederation`]) with
+//! the user's credentials.
 
 use crate::federation::HttpFederation;
+use crate::identitystore::IdentityStore;
 use aws_sdk_emr::types::{AuthMode, IdentityType as SdkIdentityType};
 use studiogate::targets::emr::{EmrStudioAccess, IdentityType, StudioInfo, StudioMode};
 use studiogate_kernel::wire::FederatedCredentials;
 use studiogate_kernel::{AwsError, ErrorKind};
 
-/// EMR through the SDK, and the console federation endpoint.
+/// EMR through the SDK, the Identity Store, and the console federation endpoint.
 #[derive(Clone, Debug)]
 pub struct SdkEmr {
     client: aws_sdk_emr::Client,
+    directory: IdentityStore,
     federation: HttpFederation,
 }
 
@@ -19,6 +22,7 @@ impl SdkEmr {
     pub fn new(config: &aws_config::SdkConfig, federation: HttpFederation) -> Self {
         SdkEmr {
             client: aws_sdk_emr::Client::new(config),
+            directory: IdentityStore::new(config),
             federation,
         }
     }
@@ -44,6 +48,32 @@ impl EmrStudioAccess for SdkEmr {
 
     fn login_url(&self, issuer: &str, destination: &str, signin_token: &str) -> String {
         self.federation.login_url(issuer, destination, signin_token)
+    }
+
+    async fn identity_id(
+        &self,
+        store: &str,
+        kind: IdentityType,
+        name: &str,
+    ) -> Result<Option<String>, AwsError> {
+        self.directory.id_of(store, kind, name).await
+    }
+
+    async fn delete_mapping(
+        &self,
+        studio_id: &str,
+        kind: IdentityType,
+        identity_id: &str,
+    ) -> Result<(), AwsError> {
+        self.client
+            .delete_studio_session_mapping()
+            .studio_id(studio_id)
+            .identity_type(sdk_type(kind))
+            .identity_id(identity_id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| crate::sdk_error("elasticmapreduce:DeleteStudioSessionMapping", e))
     }
 
     async fn describe_studio(&self, studio_id: &str) -> Result<StudioInfo, AwsError> {
@@ -76,14 +106,14 @@ impl EmrStudioAccess for SdkEmr {
         &self,
         studio_id: &str,
         kind: IdentityType,
-        name: &str,
+        identity_id: &str,
     ) -> Result<Option<String>, AwsError> {
         let result = self
             .client
             .get_studio_session_mapping()
             .studio_id(studio_id)
             .identity_type(sdk_type(kind))
-            .identity_name(name)
+            .identity_id(identity_id)
             .send()
             .await;
         match result {
@@ -110,14 +140,14 @@ impl EmrStudioAccess for SdkEmr {
         &self,
         studio_id: &str,
         kind: IdentityType,
-        name: &str,
+        identity_id: &str,
         policy_arn: &str,
     ) -> Result<(), AwsError> {
         self.client
             .create_studio_session_mapping()
             .studio_id(studio_id)
             .identity_type(sdk_type(kind))
-            .identity_name(name)
+            .identity_id(identity_id)
             .session_policy_arn(policy_arn)
             .send()
             .await
@@ -129,14 +159,14 @@ impl EmrStudioAccess for SdkEmr {
         &self,
         studio_id: &str,
         kind: IdentityType,
-        name: &str,
+        identity_id: &str,
         policy_arn: &str,
     ) -> Result<(), AwsError> {
         self.client
             .update_studio_session_mapping()
             .studio_id(studio_id)
             .identity_type(sdk_type(kind))
-            .identity_name(name)
+            .identity_id(identity_id)
             .session_policy_arn(policy_arn)
             .send()
             .await

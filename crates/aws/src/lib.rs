@@ -8,6 +8,7 @@
 pub mod dynamodb;
 pub mod emr;
 pub mod federation;
+pub mod identitystore;
 pub mod kms;
 pub mod lambda;
 pub mod sagemaker;

@@ -59,7 +59,7 @@ fn listed(lists: &[&[&str]], service: &str) -> Vec<String> {
 
 #[test]
 fn every_adapter_calls_exactly_the_operations_its_port_lists() {
-    let adapters: [(&str, &str, Vec<String>); 7] = [
+    let adapters: [(&str, &str, Vec<String>); 8] = [
         (
             "sagemaker",
             include_str!("sagemaker/mod.rs"),
@@ -75,6 +75,11 @@ fn every_adapter_calls_exactly_the_operations_its_port_lists() {
             "elasticmapreduce",
             include_str!("emr.rs"),
             listed(&[emr::port::OPERATIONS], "elasticmapreduce"),
+        ),
+        (
+            "identitystore",
+            include_str!("identitystore.rs"),
+            listed(&[emr::port::OPERATIONS], "identitystore"),
         ),
         (
             "dynamodb",

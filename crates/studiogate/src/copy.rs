@@ -87,6 +87,11 @@ pub const STILL_PREPARING: &str = "Your workspace is still being prepared. Try a
 pub const NOT_ENTITLED_TO_EMR_STUDIO: &str =
     "You are not entitled to this EMR Studio. Ask your administrator for access.";
 
+/// An Identity Center EMR Studio whose target names no Identity Store.
+pub const EMR_STUDIO_NOT_SET_UP: &str = "This EMR Studio is not set up for sign-in yet. Ask your administrator; the request ID identifies this attempt.";
+/// The user (or their group) is not in IAM Identity Center.
+pub const NOT_IN_IDENTITY_CENTER: &str = "Your account is not in IAM Identity Center, which this EMR Studio signs you in with. Ask your administrator to add you.";
+
 /// The profile name cannot be derived from the assertion.
 pub fn unnameable_profile(reason: &impl Display) -> String {
     format!("We could not name your workspace: {reason}. Ask your administrator to check the IdP's attributes.")

@@ -361,7 +361,8 @@ class Authorizer:
             raise AuthorizationFailed(failure.message, _entry(None, request, principal.arn, {})) from None
         identity, boundaries, session_policy = principal.policies()
         decision = self.sim.evaluate(principal.arn, request.action, request.resource, context, identity,
-                                     request.resource_policy, permission_boundaries=boundaries, session_policy=session_policy)
+                                     request.resource_policy, permission_boundaries=boundaries, session_policy=session_policy,
+                                     resource_account=request.resource_account)
         entry = _entry(decision, request, principal.arn, context)
         if decision.errors:
             entry["errors"] = list(decision.errors)

@@ -34,6 +34,7 @@ class IamRequest:
     resource_tags: dict = field(default_factory=dict)   # the resource's tags (aws:ResourceTag/...)
     resource_policy: dict | None = None                 # {"name", "policy"}
     why: str | None = None             # for a second request: what it is for ("passes ExecutionRole")
+    resource_account: str | None = None  # for an ARN without an account (identitystore:::user/*)
     not_evaluated: str | None = None   # the resource does not exist and the service answers first
 
 
@@ -411,6 +412,24 @@ for _service, _operation in (
     ("iam", "ListRoles"), ("iam", "ListSAMLProviders"), ("iam", "ListPolicies"), ("iam", "ListUsers"),
 ):
     _GENERIC[(_service, _operation)] = _wildcard(f"{_service}:{_operation}")
+
+def _identity_store_lookup(action: str, kind: str):
+    """GetUserId / GetGroupId: authorized on the Identity Store and on its users (groups), which the
+    Service Authorization Reference lists as required resources of both."""
+    def requests(mapper, call: AwsCall) -> list[IamRequest]:
+        store = call.params.get("IdentityStoreId", "")
+        return [IamRequest(action, f"arn:aws:identitystore::{mapper.state.account_id}:identitystore/{store}", "Identitystore"),
+                IamRequest(action, f"arn:aws:identitystore:::{kind.lower()}/*", kind,
+                           resource_account=mapper.state.account_id)]
+    return requests
+
+
+_GENERIC[("identitystore", "GetUserId")] = _identity_store_lookup("identitystore:GetUserId", "User")
+_GENERIC[("identitystore", "GetGroupId")] = _identity_store_lookup("identitystore:GetGroupId", "Group")
+for _operation in ("CreateUser", "CreateGroup"):
+    _GENERIC[("identitystore", _operation)] = (lambda action: lambda mapper, call: [IamRequest(
+        action, f"arn:aws:identitystore::{mapper.state.account_id}:identitystore/{call.params.get('IdentityStoreId', '')}",
+        "Identitystore")])(f"identitystore:{_operation}")
 
 for _operation in ("DescribeStudio", "DeleteStudio", "CreateStudioSessionMapping", "GetStudioSessionMapping",
                    "UpdateStudioSessionMapping", "DeleteStudioSessionMapping"):

@@ -356,6 +356,22 @@ def seed(app, world: dict, base_dir: str = ".") -> dict:
     _each([lambda d=domain: make_domain(d) for domain in world.get("sagemaker_domains", [])]
               + [lambda s=studio: make_studio(s) for studio in world.get("emr_studios", [])])
 
+    # IAM Identity Center's Identity Store, for Identity Center EMR Studios: its users and groups.
+    directory = world.get("identity_store")
+    if directory:
+        identitystore = _client(endpoint, "identitystore")
+        store = directory["id"]
+        users = {}
+        for user in directory.get("users", []):
+            users[user["user_name"]] = identitystore.create_user(
+                IdentityStoreId=store, UserName=user["user_name"], DisplayName=user.get("display_name", user["user_name"]),
+                Name={"GivenName": user.get("given_name", "Test"), "FamilyName": user.get("family_name", "User")},
+            )["UserId"]
+        groups = {}
+        for group in directory.get("groups", []):
+            groups[group["display_name"]] = identitystore.create_group(IdentityStoreId=store, DisplayName=group["display_name"])["GroupId"]
+        created["identity_store"] = {"id": store, "users": users, "groups": groups}
+
     dynamodb = _client(endpoint, "dynamodb")
     for table in world.get("dynamodb_tables", []):
         dynamodb.create_table(

@@ -59,6 +59,7 @@ LOCAL = ParameterSet(
                               "arn:aws:iam::123456789012:role/SageMakerExecutionML"],
         "EmrStudioIds": ["es-25C3E24A5EDE06C04004999A8", "es-B2283EC9EFEAE14EAF53BA4F0"],
         "StudioUserRoleName": "StudioUser",
+        "IdentityStoreId": "d-9067c0ffee",
         "StudioUserMaxSessionSeconds": 43200,
         "VpcId": "vpc-0studiogate0local",
         "VpcCidr": "10.0.0.0/16",

@@ -173,6 +173,24 @@ def presign_never_reowns_a_profile(stack: RenderedStack, sim: Simulator) -> None
            sid="NeverReownAProfile", kind="identity")
 
 
+def _directory_lookup(stack: RenderedStack, sim: Simulator, store: str, resource: str) -> Decision:
+    partition, region, account = _ids(stack)
+    session = _function_session(stack, "PresignFunction")
+    arn = (f"arn:{partition}:identitystore::{account}:identitystore/{store}" if resource == "Identitystore"
+           else f"arn:{partition}:identitystore:::user/*")
+    return sim.evaluate(session.arn, "identitystore:GetUserId", arn, session.context(region=region),
+                        stack.identity_policies("PresignRole"), resource_account=account)
+
+
+def presign_looks_users_up_only_in_its_identity_store(stack: RenderedStack, sim: Simulator) -> None:
+    store = stack.parameters["IdentityStoreId"]
+    for resource in ("Identitystore", "User"):
+        expect(_directory_lookup(stack, sim, store, resource), "Allowed", f"GetUserId, {resource}",
+               sid="IdentityStoreLookups", kind="identity")
+    expect(_directory_lookup(stack, sim, "d-0000000000", "Identitystore"), "ImplicitlyDenied",
+           "GetUserId in another Identity Store")
+
+
 def presign_lists_apps(stack: RenderedStack, sim: Simulator) -> None:
     session = _function_session(stack, "PresignFunction")
     context = session.context(region=stack.place.region)
@@ -419,6 +437,8 @@ SCENARIOS = [
     Scenario("presign manages only its VPC's interfaces", presign_manages_only_its_vpcs_interfaces),
     Scenario("presign never re-owns a profile", presign_never_reowns_a_profile),
     Scenario("presign lists apps", presign_lists_apps),
+    Scenario("presign looks users up only in its Identity Store", presign_looks_users_up_only_in_its_identity_store,
+             applies=lambda s: s.conditions["HasIdentityStore"]),
     Scenario("alice opens her own profile through the endpoint", user_opens_own_profile),
     Scenario("alice cannot open bob's profile", user_cannot_open_another_profile),
     Scenario("presigning only from the allowed networks", user_presigns_only_from_the_allowed_networks,

@@ -72,6 +72,8 @@ MUTATIONS: list[tuple[str, str, str, Mutation]] = [
     ("presign never re-owns a profile", "local", "the deny applies only while the profile has no owner",
      lambda s: set_(identity_statement(s, "PresignRole", "NeverReownAProfile")["Condition"], "Null",
                     {"sagemaker:ResourceTag/studiouserid": "true"})),
+    ("presign looks users up only in its Identity Store", "local", "every Identity Store admitted",
+     lambda s: set_(identity_statement(s, "PresignRole", "IdentityStoreLookups"), "Resource", "*")),
     ("presign lists apps", "local", "ListUsersApps removed",
      lambda s: remove_identity_statement(s, "PresignRole", "ListUsersApps")),
     ("the user role requires the owner tag", "local", "the owner-tag condition dropped",

@@ -52,6 +52,13 @@ ALLOWED = [
     Allowed(r"PresignRole/presign", r"PERMISSIONS_MANAGEMENT_ACTIONS: \['iam:passrole'\]",
             "presign passes only the mapped ExecutionRoleArns and only to SageMaker (PassMappedExecutionRoles: "
             "Resource = the parameter, iam:PassedToService = sagemaker.amazonaws.com)."),
+    Allowed(r"PresignRole/presign", r"PERMISSIONS_MANAGEMENT_ACTIONS: \['sso:associateprofile'\]",
+            "EMR checks these IAM Identity Center permissions of the caller when CreateStudioSessionMapping assigns a "
+            "user or group to a Studio in Identity Center mode (Amazon EMR Management Guide, \"Configure EMR Studio "
+            "admin permissions\": sso:GetProfile, sso:ListDirectoryAssociations, sso:ListProfiles, sso:AssociateProfile, "
+            "sso-directory:DescribeUser/DescribeGroup). They are granted only when the stack has EMR Studios "
+            "(EmrIdentityCenterLookups); sso has no resource-level permissions for them. A real account confirms the "
+            "set: docs/deploying.md, \"Checks only a real account can make\"."),
     Allowed(r"PresignSealKey key policy", r"PERMISSIONS_MANAGEMENT_ACTIONS: \['kms:putkeypolicy'\]",
             "the account keeps the administration of the seal key (AccountAdministersButCannotUse), by design."),
     Allowed(r"PresignSealKey key policy", r"RESOURCE_STAR: \['kms:",
@@ -81,8 +88,17 @@ def policies(stack) -> dict[str, dict]:
 
 
 def findings(document: dict) -> list[str]:
+    """One line per finding; a finding that lists actions becomes one line per action, so each is
+    explained (or not) on its own."""
     result = analyze_policy_string(json.dumps(document), include_community_auditors=True)
-    return [f"{f.issue}: {f.detail or f.location.get('actions', '')}" for f in result.findings]
+    lines = []
+    for f in result.findings:
+        detail = f.detail or f.location.get("actions", "")
+        if isinstance(detail, list) and all(isinstance(d, str) for d in detail):
+            lines.extend(f"{f.issue}: {[d]}" for d in detail)
+        else:
+            lines.append(f"{f.issue}: {detail}")
+    return lines
 
 
 def allowed_by(label: str, finding: str) -> Allowed | None:

@@ -38,30 +38,7 @@ pub async fn open<E: EmrStudioAccess>(
             ))
         }
         StudioMode::IdentityCenter => {
-            let (kind, name, policy) = mapping_for(target, identity)?;
-            let (current, _) = with_retry(budget, || {
-                emr.session_policy(&target.studio_id, kind, &name)
-            })
-            .await;
-            let change = match current.map_err(aws_failure)? {
-                None => {
-                    let (made, _) = with_retry(budget, || {
-                        emr.create_mapping(&target.studio_id, kind, &name, &policy)
-                    })
-                    .await;
-                    made.map_err(aws_failure)?;
-                    Change::Created
-                }
-                Some(existing) if existing != policy => {
-                    let (updated, _) = with_retry(budget, || {
-                        emr.update_mapping(&target.studio_id, kind, &name, &policy)
-                    })
-                    .await;
-                    updated.map_err(aws_failure)?;
-                    Change::Updated
-                }
-                Some(_) => Change::Unchanged,
-            };
+            let (change, name) = map_in_identity_center(emr, target, context).await?;
             Ok((
                 studio.url,
                 Action {
@@ -74,30 +51,87 @@ pub async fn open<E: EmrStudioAccess>(
     }
 }
 
-/// The session mapping identity and policy: the user (NameID) or their first group with a rule.
-fn mapping_for(
+/// The user's (or group's) session mapping, by Identity Store ID, in line with the rules: created,
+/// updated, or, in user mode when no rule grants the Studio any more, removed (and refused).
+async fn map_in_identity_center<E: EmrStudioAccess>(
+    emr: &E,
     target: &EmrTarget,
-    identity: &Identity,
-) -> Result<(IdentityType, String, String), PresignError> {
+    context: &FlowContext<'_>,
+) -> Result<(Change, String), PresignError> {
+    let budget = context.budget;
+    let store = target.identity_store_id.as_deref().ok_or_else(|| {
+        tracing::warn!(studio = %target.studio_id, reason = "no-identity-store", "an Identity Center Studio needs identity_store_id");
+        fail(ErrorCode::Refused, copy::EMR_STUDIO_NOT_SET_UP)
+    })?;
+    let (kind, name, policy) = mapping_for(target, context.identity);
+    let (found, _) = with_retry(budget, || emr.identity_id(store, kind, &name)).await;
+    let id = found.map_err(aws_failure)?.ok_or_else(|| {
+        tracing::warn!(kind = ?kind, reason = "not-in-identity-center", "no such user or group in the Identity Store");
+        fail(ErrorCode::Refused, copy::NOT_IN_IDENTITY_CENTER)
+    })?;
+    let studio = target.studio_id.as_str();
+    let (current, _) = with_retry(budget, || emr.session_policy(studio, kind, &id)).await;
+    let current = current.map_err(aws_failure)?;
+    let change = match (current, policy) {
+        (None, None) => return Err(fail(ErrorCode::Refused, copy::NOT_ENTITLED_TO_EMR_STUDIO)),
+        (Some(_), None) => {
+            // The signed groups no longer grant this Studio: the user's mapping goes too.
+            let (removed, _) = with_retry(budget, || emr.delete_mapping(studio, kind, &id)).await;
+            removed.map_err(aws_failure)?;
+            tracing::info!(
+                studio,
+                "session mapping removed: no rule grants the Studio any more"
+            );
+            return Err(fail(ErrorCode::Refused, copy::NOT_ENTITLED_TO_EMR_STUDIO));
+        }
+        (None, Some(policy)) => {
+            let (made, _) =
+                with_retry(budget, || emr.create_mapping(studio, kind, &id, &policy)).await;
+            made.map_err(aws_failure)?;
+            Change::Created
+        }
+        (Some(existing), Some(policy)) if existing != policy => {
+            let (updated, _) =
+                with_retry(budget, || emr.update_mapping(studio, kind, &id, &policy)).await;
+            updated.map_err(aws_failure)?;
+            Change::Updated
+        }
+        (Some(_), Some(_)) => Change::Unchanged,
+    };
+    Ok((change, name))
+}
+
+/// Whom the mapping names and the policy the rules give it: the user (their Identity Center
+/// `UserName`: the configured attribute, else the NameID) with the first matching group rule's
+/// policy or the default, or the first group that has a rule. `None`: no rule grants the Studio.
+fn mapping_for(target: &EmrTarget, identity: &Identity) -> (IdentityType, String, Option<String>) {
     let matched = target.session_policy_rules.iter().find(|rule| {
         rule.group
             .as_ref()
             .is_some_and(|g| identity.groups.contains(g))
     });
-    let not_entitled = || fail(ErrorCode::Refused, copy::NOT_ENTITLED_TO_EMR_STUDIO);
     match target.mapping {
         MappingMode::User => {
+            let user = target
+                .user_name_attribute
+                .as_ref()
+                .and_then(|attribute| identity.attributes.get(attribute))
+                .and_then(|values| values.first())
+                .unwrap_or(&identity.name_id)
+                .clone();
             let policy = matched
                 .map(|r| r.session_policy_arn.clone())
-                .or_else(|| target.default_session_policy_arn.clone())
-                .ok_or_else(not_entitled)?;
-            Ok((IdentityType::User, identity.name_id.clone(), policy))
+                .or_else(|| target.default_session_policy_arn.clone());
+            (IdentityType::User, user, policy)
         }
-        MappingMode::Group => {
-            let rule = matched.ok_or_else(not_entitled)?;
-            let group = rule.group.clone().unwrap_or_default();
-            Ok((IdentityType::Group, group, rule.session_policy_arn.clone()))
-        }
+        MappingMode::Group => match matched {
+            Some(rule) => (
+                IdentityType::Group,
+                rule.group.clone().unwrap_or_default(),
+                Some(rule.session_policy_arn.clone()),
+            ),
+            None => (IdentityType::Group, String::new(), None),
+        },
     }
 }
 
@@ -141,6 +175,8 @@ mod tests {
                 session_policy_arn: "arn:ml".into(),
             }],
             default_session_policy_arn: Some("arn:default".into()),
+            identity_store_id: Some("d-1234567890".into()),
+            user_name_attribute: None,
         }
     }
 
@@ -150,29 +186,44 @@ mod tests {
 
     #[test]
     fn maps_users_by_name_and_groups_by_their_first_matching_rule() {
+        let user = target(MappingMode::User);
         assert_eq!(
-            mapping_for(&target(MappingMode::User), &identity(&["ml"])).unwrap(),
+            mapping_for(&user, &identity(&["ml"])),
             (
                 IdentityType::User,
                 "alice@example.com".into(),
-                "arn:ml".into()
+                Some("arn:ml".into())
             )
         );
         assert_eq!(
-            mapping_for(&target(MappingMode::User), &identity(&[]))
-                .unwrap()
-                .2,
-            "arn:default"
+            mapping_for(&user, &identity(&[])).2.as_deref(),
+            Some("arn:default")
+        );
+        let group = target(MappingMode::Group);
+        assert_eq!(
+            mapping_for(&group, &identity(&["x", "ml"])),
+            (IdentityType::Group, "ml".into(), Some("arn:ml".into()))
         );
         assert_eq!(
-            mapping_for(&target(MappingMode::Group), &identity(&["x", "ml"])).unwrap(),
-            (IdentityType::Group, "ml".into(), "arn:ml".into())
+            mapping_for(&group, &identity(&["x"])).2,
+            None,
+            "not entitled"
         );
+    }
+
+    #[test]
+    fn the_identity_center_user_name_comes_from_the_configured_attribute() {
+        let mut by_upn = target(MappingMode::User);
+        by_upn.user_name_attribute = Some("upn".into());
+        let mut alice = identity(&["ml"]);
+        alice
+            .attributes
+            .insert("upn".into(), vec!["alice@corp.example".into()]);
+        assert_eq!(mapping_for(&by_upn, &alice).1, "alice@corp.example");
         assert_eq!(
-            mapping_for(&target(MappingMode::Group), &identity(&["x"]))
-                .unwrap_err()
-                .code,
-            ErrorCode::Refused
+            mapping_for(&by_upn, &identity(&["ml"])).1,
+            "alice@example.com",
+            "no such attribute: the NameID"
         );
     }
 }

@@ -11,6 +11,9 @@ pub const OPERATIONS: &[&str] = &[
     "elasticmapreduce:GetStudioSessionMapping",
     "elasticmapreduce:CreateStudioSessionMapping",
     "elasticmapreduce:UpdateStudioSessionMapping",
+    "elasticmapreduce:DeleteStudioSessionMapping",
+    "identitystore:GetUserId",
+    "identitystore:GetGroupId",
 ];
 
 /// The operations it calls with the user's federated credentials: the federation endpoint's
@@ -51,19 +54,27 @@ pub trait EmrStudioAccess: Send + Sync {
         &self,
         studio_id: &str,
     ) -> impl Future<Output = Result<StudioInfo, AwsError>> + Send;
+    /// GetUserId (by `UserName`) or GetGroupId (by `DisplayName`) in the Identity Store `store`:
+    /// the Identity Store ID, or `None` when there is no such user or group.
+    fn identity_id(
+        &self,
+        store: &str,
+        kind: IdentityType,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<String>, AwsError>> + Send;
     /// GetStudioSessionMapping: the session policy ARN, or `None` when there is no mapping.
     fn session_policy(
         &self,
         studio_id: &str,
         kind: IdentityType,
-        name: &str,
+        identity_id: &str,
     ) -> impl Future<Output = Result<Option<String>, AwsError>> + Send;
     /// CreateStudioSessionMapping.
     fn create_mapping(
         &self,
         studio_id: &str,
         kind: IdentityType,
-        name: &str,
+        identity_id: &str,
         policy_arn: &str,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
     /// UpdateStudioSessionMapping.
@@ -71,8 +82,15 @@ pub trait EmrStudioAccess: Send + Sync {
         &self,
         studio_id: &str,
         kind: IdentityType,
-        name: &str,
+        identity_id: &str,
         policy_arn: &str,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+    /// DeleteStudioSessionMapping.
+    fn delete_mapping(
+        &self,
+        studio_id: &str,
+        kind: IdentityType,
+        identity_id: &str,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
     /// The federation endpoint's `Action=getSigninToken` with the user's credentials.
     fn signin_token(
