@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test studiogate has: unit tests, the SAML conformance corpus, the CLI, the Lambda handlers
-# in-process, the local AWS emulator (its own pytest suite and the Rust harness), the full stack over
-# HTTP and in headless Chromium (tests/local), the main command's --once login, the SAM template
+# in-process, the local AWS emulator (its own pytest suite and the Rust harness), the local Lambda
+# service (tests/lambda), the full stack over HTTP and in headless Chromium (tests/local), the main
+# command's --once login, the SAM template
 # (cfn-lint, sam validate --lint, the policy and contract checks), the template's IAM policies
 # rendered and evaluated by a simulator (tests/iam) and `sam build` of both arm64 functions. Sets up
 # what it needs first (scripts/setup.sh). Ends with one line: `studiogate: N passed, M failed, K skipped`.
@@ -13,20 +14,26 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 failed_steps=0
 
+echo "== cargo build --workspace --bins (the functions and the CLI the Python suites run)"
+# Once, with the one package selection every later step uses (run-local.sh runs the same command),
+# so no second feature set is compiled; before the emulator's suite, which calls the studiogate CLI.
+cargo build --quiet --workspace --bins || failed_steps=$((failed_steps + 1))
+
 echo "== cargo test (unit, conformance corpus, CLI, emulator harness)"
 cargo test --workspace --no-fail-fast 2>&1 | tee "$log" || failed_steps=$((failed_steps + 1))
 
 echo "== local AWS emulator (pytest)"
 (cd tests/emulator && ../../.venv/bin/python -m pytest -q -p no:cacheprovider tests) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
 
-echo "== local stack: the whole login over HTTP and in Chromium (pytest, tests/local)"
-# Build the binaries first (the CLI too: the Python suites call it), once, with the same package
-# selection every later step uses, so no second feature set is compiled.
-cargo build --quiet --workspace --bins 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
+echo "== local Lambda service: Runtime API, scaling, timeouts, Invoke and function URLs (pytest, tests/lambda)"
+(cd tests/lambda && ../../.venv/bin/python -m pytest -q -p no:cacheprovider tests) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
+
+echo "== local stack: the whole login over HTTP and in Chromium, IAM enforced (pytest, tests/local)"
+# The binaries of the build step above; the stack builds nothing.
 (cd tests/local && ../../.venv/bin/python -m pytest -q -p no:cacheprovider tests) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
 
 echo "== the main command's proof: ./scripts/run-local.sh --once"
-if ./scripts/run-local.sh --once --ports auto --ignore-changes --quiet | grep -v '^STACK_READY='; then
+if ./scripts/run-local.sh --once --ports auto --quiet 2>&1 | grep -v '^STACK_READY='; then
   echo "test result: ok. 1 passed; 0 failed" >> "$log"
 else
   echo "test result: FAILED. 0 passed; 1 failed" >> "$log"; failed_steps=$((failed_steps + 1))

@@ -41,7 +41,10 @@ def main() -> int:
     serve.add_argument("--parent-pid", type=int)
     serve.add_argument("--public-ip", default="203.0.113.10", help="aws:SourceIp of the internet listener")
     serve.add_argument("--corporate-cidr", default="198.51.100.0/24", help="the corporate network's addresses")
-    serve.add_argument("--lambda-runtime", help="where Lambda Invoke calls run once authorized (cargo lambda watch)")
+    serve.add_argument("--lambda-runtime", help="where Lambda Invoke calls run once authorized (a Lambda service's Invoke API)")
+    serve.add_argument("--studio-network", choices=("internet", "corporate", "vpc"), default="internet",
+                       help="the network the browser opens Studio from (vpc: the seeded stack's Studio endpoint); "
+                            "a reset returns to it")
     mint = sub.add_parser("mint-presign-event", help="print a presign request with fresh emulator credentials")
     mint.add_argument("--endpoint", required=True)
     mint.add_argument("--target", required=True)
@@ -55,7 +58,8 @@ def main() -> int:
 
     app = Emulator()
     app.host = args.host
-    app.defaults.update({"public_ip": args.public_ip, "corporate_cidr": args.corporate_cidr, "lambda_runtime": args.lambda_runtime})
+    app.defaults.update({"public_ip": args.public_ip, "corporate_cidr": args.corporate_cidr, "lambda_runtime": args.lambda_runtime,
+                         "studio_network": args.studio_network})
     app.config.update(app.defaults)
     app.listen("internet", args.port)
     app.listen("corporate")

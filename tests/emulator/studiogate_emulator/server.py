@@ -262,8 +262,8 @@ class Emulator:
         return None, None
 
     def invoke(self, call: AwsCall) -> Response:
-        """Lambda Invoke, authorized here, run by the functions' runtime (config lambda_runtime, e.g.
-        cargo lambda watch): the same request forwarded, its answer returned as it is."""
+        """Lambda Invoke, authorized here, run by the functions' runtime (config lambda_runtime: the
+        local Lambda service of tests/lambda, or cargo lambda watch): the same request forwarded, its answer returned as it is."""
         function = self.function(call.params["FunctionName"])
         if function is None:
             raise AwsError("ResourceNotFoundException", f"Function not found: {call.params['FunctionName']}", 404)

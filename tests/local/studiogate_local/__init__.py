@@ -1,4 +1,5 @@
-"""The local stack (emulator, both functions under cargo lambda watch, a pysaml2 IdP) and its tools."""
+"""The local stack (the IAM-enforcing emulator, both functions on the local Lambda service, a pysaml2
+IdP) and its tools."""
 
 import warnings
 

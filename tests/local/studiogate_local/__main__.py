@@ -19,10 +19,10 @@ def main() -> int:
     stack.add_argument("--config", default="examples/local/studiogate.toml", help="broker configuration template")
     stack.add_argument("--idp-world", default="examples/local/idp.json", help="the IdP's users and tiles")
     stack.add_argument("--log-dir", help="where the logs and the generated configuration go (default: a temp dir)")
-    stack.add_argument("--ignore-changes", action="store_true", help="do not rebuild the functions on code changes")
+    stack.add_argument("--binaries", help="the folder of the built saml-validator and presign "
+                       "(default: $CARGO_TARGET_DIR/debug, else target/debug)")
     stack.add_argument("--accept-acs-as-recipient", action="store_true",
                        help="tests only: let the validator accept the ACS URL as bearer Recipient (STS will not)")
-    stack.add_argument("--build-timeout", type=float, default=1800, help="seconds to wait for the functions to build")
     stack.add_argument("--user", default="alice", help="--once: who signs in")
     stack.add_argument("--tile", default="sagemaker-user", help="--once: which tile they click")
     stack.add_argument("--quiet", action="store_true")

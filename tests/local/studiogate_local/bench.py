@@ -4,8 +4,10 @@ time from POST /saml/acs to the answer and saml-validator's own `latency_ms` (it
 
     python -m studiogate_local bench [--logins 20]
 
-The numbers are of debug builds under `cargo lambda watch` and a Python emulator on one machine:
-they compare versions of the broker with each other, not with AWS.
+Then, per function, what the local Lambda service measured (tests/lambda: `/_lambda/stats`): cold
+starts and their init duration, warm invocation durations, peak RSS. The numbers are of debug builds
+on the local Lambda service and a Python emulator (IAM enforced) on one machine: they compare versions
+of the broker with each other, not with AWS.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import statistics
 import time
 import types
+import urllib.request
 
 from .once import request
 from .stack import Stack
@@ -33,26 +36,28 @@ def _audits(log_file) -> dict[str, dict]:
     return found
 
 
-def peak_rss_kib(command_name: str) -> int | None:
-    """VmHWM (peak resident set) of the running process with this name, from /proc."""
-    import pathlib
-
-    for comm in pathlib.Path("/proc").glob("[0-9]*/comm"):
-        try:
-            if comm.read_text().strip() != command_name[:15]:
-                continue
-            for line in (comm.parent / "status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-        except OSError:
-            continue
-    return None
+def lambda_report(functions_url: str) -> list[str]:
+    """Per function: environments, cold starts (init ms), warm durations, peak RSS (VmHWM)."""
+    with urllib.request.urlopen(f"{functions_url}/_lambda/stats", timeout=30) as answer:
+        stats = json.loads(answer.read())["functions"]
+    lines = []
+    for name, function in stats.items():
+        environments = function["environments"]
+        inits = [e["init_ms"] for e in environments if e["init_ms"] is not None]
+        warm = [r["duration_ms"] for e in environments for r in e["invocations"] if not r["cold"] and r["duration_ms"]]
+        peak = max((e["peak_rss_kib"] or 0 for e in environments), default=0)
+        lines.append(
+            f"{name}: {len(environments)} environment(s), {function['cold_starts']} cold start(s), init "
+            f"{statistics.median(inits) if inits else 0:.1f} ms; {len(warm)} warm invocations p50 "
+            f"{_percentile(warm, .5) if warm else 0:.1f} ms p99 {_percentile(warm, .99) if warm else 0:.1f} ms; "
+            f"peak RSS {peak / 1024:.1f} MiB (of {function['memory']} MB)")
+    return lines
 
 
 def main(args) -> int:
     options = types.SimpleNamespace(
         ports="auto", log_dir=None, config="examples/local/studiogate.toml", idp_world="examples/local/idp.json",
-        ignore_changes=True, accept_acs_as_recipient=False, build_timeout=1800, quiet=True, ready_line=False,
+        binaries=None, accept_acs_as_recipient=False, quiet=True, ready_line=False,
     )
     stack = Stack(options)
     try:
@@ -86,7 +91,7 @@ def main(args) -> int:
         print(f"{args.logins} logins per kind; ms from POST /saml/acs to the answer (client) | saml-validator latency_ms")
         print(f"{'kind':34} {'p50':>7} {'p90':>7} {'max':>7} | {'p50':>7} {'p90':>7}")
         for name, (expected, run) in kinds.items():
-            before = set(_audits(stack.log_dir / "functions.log"))
+            before = set(_audits(stack.log_dir / "saml-validator.log"))
             client = []
             for index in range(args.logins):
                 status, elapsed = run(index)
@@ -94,14 +99,13 @@ def main(args) -> int:
                     raise RuntimeError(f"{name}: HTTP {status}, expected {expected}")
                 client.append(elapsed)
             time.sleep(0.5)
-            audits = [a["latency_ms"] for rid, a in _audits(stack.log_dir / "functions.log").items() if rid not in before]
+            audits = [a["latency_ms"] for rid, a in _audits(stack.log_dir / "saml-validator.log").items() if rid not in before]
             if not audits:
-                raise RuntimeError(f"{name}: no audit records in {stack.log_dir / 'functions.log'}")
+                raise RuntimeError(f"{name}: no audit records in {stack.log_dir / 'saml-validator.log'}")
             print(f"{name:34} {_percentile(client, .5):7.1f} {_percentile(client, .9):7.1f} {max(client):7.1f} | "
                   f"{statistics.median(audits):7.1f} {_percentile(audits, .9):7.1f}")
-        for name in ("saml-validator", "presign"):
-            peak = peak_rss_kib(name)
-            print(f"{name} peak RSS (debug build, VmHWM): {peak / 1024:.1f} MiB" if peak else f"{name}: not found")
+        for line in lambda_report(ready["functions"]):
+            print(line)
         return 0
     finally:
         stack.stop()

@@ -63,6 +63,10 @@ class LocalIdp:
         self._lock = threading.Lock()
         self._workdir = tempfile.mkdtemp(prefix="studiogate-idp-")
 
+    def close(self) -> None:
+        """Removes the working folder (the imported SP metadata)."""
+        shutil.rmtree(self._workdir, ignore_errors=True)
+
     # ----- pysaml2
     def _config(self, sp_metadata_file: str | None) -> IdPConfig:
         xmlsec = shutil.which("xmlsec1")

@@ -1,7 +1,8 @@
-"""The full stack for these tests: one local stack per session (emulator, both functions under
-`cargo lambda watch`, the pysaml2 IdP), started by the same code as ./scripts/run-local.sh, on free
-ports, with a fresh emulator world per test. Everything posted and every URL handed out is kept, so
-the last test can search the functions' logs for them."""
+"""The full stack for these tests: one local stack per session (the IAM-enforcing emulator, both
+functions on the local Lambda service with their own credentials and networks, the pysaml2 IdP),
+started by the same code as ./scripts/run-local.sh, on free ports, from the binaries
+`cargo build --workspace --bins` made, with a fresh emulator world per test. Everything posted and
+every URL handed out is kept, so the last test can search the functions' logs for them."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ REPO = pathlib.Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO / "tests" / "emulator"))
 OUTPUT = REPO / "test-output"
 WORLD = REPO / "tests/emulator/worlds/default.json"
+# The emulator's administrator (tests/emulator/README.md, "Principals"): test setup calls only.
+OPERATOR = {"access_key_id": "AKIAEMULATOROPERATOR", "secret_access_key": "emulator-operator-secret"}
 KEYS = REPO / "testdata/keys"
 
 
@@ -37,7 +40,7 @@ class LocalStack:
         self.acs = ready["acs"]
         self.idp = ready["idp"]
         self.emulator = ready["emulator"]
-        self.log_file = pathlib.Path(ready["log_dir"]) / "functions.log"
+        self.logs = {name: pathlib.Path(path) for name, path in ready["logs"].items()}
         self.posted_responses: list[str] = []
         self.locations: list[str] = []
         # Every secret the emulator issued, gathered before each reset clears them.
@@ -82,31 +85,51 @@ class LocalStack:
         calls = self.control("GET", "/calls")
         return [c for c in calls if operation is None or f"{c['service']}:{c['operation']}".lower() == operation.lower()]
 
-    def client(self, service: str):
-        session = boto3.session.Session(aws_access_key_id="AKIATESTS", aws_secret_access_key="tests", region_name="us-east-1")
+    def client(self, service: str, credentials: dict | None = None):
+        """A boto3 client on the emulator's main listener, signed by the operator (the emulator's
+        administrator, for test setup) unless other credentials (STS's shape) are given."""
+        credentials = credentials or {"AccessKeyId": OPERATOR["access_key_id"], "SecretAccessKey": OPERATOR["secret_access_key"]}
+        session = boto3.session.Session(aws_access_key_id=credentials["AccessKeyId"],
+                                        aws_secret_access_key=credentials["SecretAccessKey"],
+                                        aws_session_token=credentials.get("SessionToken"), region_name="us-east-1")
         return session.client(service, endpoint_url=self.emulator, config=Config(retries={"total_max_attempts": 1}))
 
     def collect_secrets(self) -> None:
         for kind, values in self.control("GET", "/secrets").items():
             self.secrets[kind].extend(values)
 
-    def fresh_world(self) -> dict:
+    def fresh_world(self, parameters: dict | None = None, studio_network: str | None = None) -> dict:
+        """The default world again; `parameters` override the template's (e.g. StudioNetworkMode),
+        `studio_network` is the network the browser opens Studio from (default: the stack's, vpc)."""
         self.collect_secrets()
         self.control("POST", "/reset")
         self.control("POST", "/config", {"transition_seconds": 0.3})
         description = json.loads(WORLD.read_text())
         description["saml_providers"][0]["certificate_file"] = str(KEYS / "idp-cert.pem")
-        return self.control("POST", "/seed", description)
+        if parameters:
+            description["stack"] = {**description["stack"], "parameters": {**description["stack"].get("parameters", {}), **parameters}}
+        seeded = self.control("POST", "/seed", description)
+        if studio_network:
+            self.control("POST", "/config", {"studio_network": studio_network})
+        return seeded
+
+    def function_logs(self) -> str:
+        """Everything both functions wrote (each function's environments share its log)."""
+        return "\n".join(self.logs[name].read_text(encoding="utf-8", errors="replace") for name in ("saml-validator", "presign"))
 
     def log_lines(self) -> list[str]:
-        return self.log_file.read_text(encoding="utf-8", errors="replace").splitlines()
+        return self.function_logs().splitlines()
+
+    def lambda_stats(self) -> dict:
+        with urllib.request.urlopen(f"{self.ready['functions']}/_lambda/stats", timeout=30) as answer:
+            return json.loads(answer.read())["functions"]
 
 
 @pytest.fixture(scope="session")
 def stack():
     log_dir = OUTPUT / "full-stack"
     command = [
-        sys.executable, "-W", "ignore", "-m", "studiogate_local", "stack", "--ports", "auto", "--ignore-changes",
+        sys.executable, "-W", "ignore", "-m", "studiogate_local", "stack", "--ports", "auto",
         "--accept-acs-as-recipient", "--log-dir", str(log_dir), "--quiet",
     ]
     process = subprocess.Popen(command, cwd=REPO / "tests/local", stdout=subprocess.PIPE, text=True, start_new_session=True)
@@ -120,7 +143,7 @@ def stack():
         if ready is None:
             process.wait(timeout=30)
             pytest.fail(f"the local stack did not start (exit {process.returncode}); see {log_dir}")
-        print(f"\nlocal stack ready in {time.time() - started:.1f}s: {ready['acs']}")
+        print(f"\nlocal stack ready in {time.time() - started:.1f}s ({ready['seconds']}): {ready['acs']}")
         yield LocalStack(ready)
     finally:
         # The orchestrator stops its children on SIGTERM; SIGKILL it if it does not.

@@ -76,7 +76,12 @@ def post_from_browser(driver, stack, posted: dict, **extra) -> None:
 
 
 def studio_profile(driver) -> tuple[str, str]:
-    return wait_for(driver, "#domain").text, wait_for(driver, "#profile").text
+    """The Studio page's domain and profile; a refusal page (`#error`) fails at once, saying why."""
+    landed = wait_for(driver, "#domain, #error")
+    assert landed.get_attribute("id") == "domain", f"Studio refused the browser: {landed.text!r} at {driver.current_url}"
+    return landed.text, wait_for(driver, "#profile").text
+
+
 
 
 def test_a_click_on_a_tile_lands_in_the_users_studio_profile(browser, stack, world):
@@ -84,6 +89,39 @@ def test_a_click_on_a_tile_lands_in_the_users_studio_profile(browser, stack, wor
     assert studio_profile(browser) == ("d-7ac2bcf8fc16", "alice")
     assert ".studio.us-east-1.sagemaker.localhost" in browser.current_url
     browser.save_screenshot(str(SHOTS / "studio.png"))
+
+
+# Each StudioNetworkMode of template.yaml, and the networks a browser may open Studio from: AWS
+# evaluates the user role's policy on every Studio request, so a browser elsewhere is refused by IAM
+# (the role's network guard), not by the broker.
+NETWORK_MODES = [
+    # mode, its parameters, the browser's network, lands
+    ("vpc", {}, "vpc", True),
+    ("vpc", {}, "corporate", False),
+    ("vpc", {}, "internet", False),
+    ("corporate-ip", {"CorporateCidrs": ["198.51.100.0/24"]}, "corporate", True),
+    ("corporate-ip", {"CorporateCidrs": ["198.51.100.0/24"]}, "internet", False),
+    ("open", {}, "internet", True),
+]
+
+
+@pytest.mark.parametrize("mode, parameters, network, lands", NETWORK_MODES,
+                         ids=[f"{m} from {n}" for m, _, n, _ in NETWORK_MODES])
+def test_studio_opens_only_from_the_networks_of_the_stacks_network_mode(browser, stack, mode, parameters, network, lands):
+    stack.fresh_world({"StudioNetworkMode": mode, **parameters}, studio_network=network)
+    click_tile(browser, stack, "alice", "sagemaker-user")
+    landed = wait_for(browser, "#domain, #error")
+    if lands:
+        assert landed.get_attribute("id") == "domain", f"Studio refused the browser: {landed.text!r}"
+        expected = {"vpc": "studio"}.get(network, network)
+        assert browser.find_element(By.ID, "network").text == expected
+    else:
+        assert (landed.get_attribute("id"), landed.text) == ("error", "Auth token containing insufficient permissions")
+        opened = [c for c in stack.control("GET", "/calls") if c["operation"] == "OpenPresignedDomainUrl"][-1]
+        deciding = {d["sid"] for d in opened["authorization"]["deciding"]}
+        assert (opened["authorization"]["decision"], deciding) == ("ExplicitlyDenied", {"OnlyFromTheAllowedNetworks"})
+    browser.save_screenshot(str(SHOTS / f"studio-{mode}-from-{network}.png"))
+    stack.fresh_world()
 
 
 def test_the_role_chooser_walks_to_the_chosen_role(browser, stack, world):
@@ -96,8 +134,9 @@ def test_the_role_chooser_walks_to_the_chosen_role(browser, stack, world):
     browser.save_screenshot(str(SHOTS / "chooser.png"))
     buttons[1].click()
     assert studio_profile(browser) == ("d-7ac2bcf8fc16", "alice")
-    opened = stack.resolve(browser.current_url)
-    assert opened["signer"]["arn"] == "arn:aws:sts::123456789012:assumed-role/StudioAdmin/alice"
+    # Studio's landing redirect drops the token from the address: who presigned is in the call log.
+    (presigned,) = stack.calls("sagemaker:CreatePresignedDomainUrl")
+    assert presigned["signer"]["arn"] == "arn:aws:sts::123456789012:assumed-role/StudioAdmin/alice"
 
 
 def test_the_workspace_chooser_lists_every_target(browser, stack, world):

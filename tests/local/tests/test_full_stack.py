@@ -1,6 +1,8 @@
-"""The whole login over HTTP: the pysaml2 IdP signs, saml-validator (under cargo lambda watch)
-validates, consumes the assertion in the emulator's DynamoDB, calls the emulator's strict STS,
-invokes presign through the Lambda Invoke API, and answers with a redirect or a page."""
+"""The whole login over HTTP, with IAM enforced: the pysaml2 IdP signs, saml-validator (on the local
+Lambda service, as its own role) validates, consumes the assertion in the emulator's DynamoDB, calls
+the emulator's strict STS, invokes presign through the emulator's Lambda Invoke API (authorized by
+IAM, then run by the Lambda service), presign works through the VPC endpoints' listeners, and the
+answer is a redirect or a page."""
 
 from __future__ import annotations
 
@@ -9,11 +11,13 @@ import json
 import re
 import time
 import urllib.parse
-import urllib.request
 
+import botocore.exceptions
 import pytest
 
 from studiogate_emulator import mint
+from conftest import OPERATOR
+from studiogate_local.functions import deployed_settings
 from studiogate_local.once import forms_of, request
 
 USER_ROLE = "arn:aws:iam::123456789012:role/StudioUser"
@@ -53,6 +57,29 @@ def test_sagemaker_login_creates_a_new_users_profile_and_reuses_it_when_they_ret
     assert len(stack.calls("sagemaker:CreateUserProfile")) == 1, "the returning user's profile is reused"
 
 
+def test_each_function_calls_aws_as_its_own_role_and_from_its_own_network(stack, world):
+    """As deployed: saml-validator from the internet, presign in the VPC through the interface
+    endpoints (so IAM sees aws:SourceVpce), each signed by a session of its own role; every call of
+    the login allowed by the stack's policies."""
+    assert stack.login("alice", "sagemaker-user")[0] == 302
+    validator = world["function_credentials"]["saml-validator"]["arn"]
+    presign = world["function_credentials"]["presign"]["arn"]
+    calls = stack.calls()
+    seen = {(c["service"], c["operation"]): ((c["signer"] or {}).get("arn"), c["network"]) for c in calls}
+    assert seen[("dynamodb", "PutItem")] == (validator, "internet")
+    assert seen[("kms", "GenerateMac")] == (validator, "internet")
+    assert seen[("sts", "AssumeRoleWithSAML")] == (None, "internet"), "unsigned, from saml-validator"
+    assert seen[("lambda", "Invoke")] == (validator, "internet")
+    assert seen[("kms", "VerifyMac")] == (presign, "kms")
+    assert seen[("sagemaker", "CreateUserProfile")] == (presign, "sagemaker.api")
+    assert seen[("sagemaker", "CreatePresignedDomainUrl")] == (
+        "arn:aws:sts::123456789012:assumed-role/StudioUser/alice", "sagemaker.api")
+    assert [c for c in calls if c["outcome"] in ("AccessDenied", "AuthorizationFailed")] == []
+    invoke = next(c for c in calls if c["operation"] == "Invoke")["authorization"]
+    assert (invoke["action"], invoke["decision"]) == ("lambda:InvokeFunction", "Allowed")
+    assert invoke["resource"] == "arn:aws:lambda:us-east-1:123456789012:function:presign"
+
+
 def test_bob_gets_the_default_mapping_for_his_group(stack, world):
     status, headers, _ = stack.login("bob", "sagemaker-user")
     assert status == 302
@@ -80,9 +107,16 @@ def test_emr_studio_in_identity_center_mode_gets_the_users_session_mapping(stack
     status, headers, _ = stack.login("alice", "emr-idc")
     assert status == 302
     assert headers["location"] == studio["url"]
+    # The mapping names alice's Identity Store ID, which presign looked up by her user name.
+    alice = world["identity_store"]["users"]["alice@example.com"]
     mapping = stack.client("emr").get_studio_session_mapping(
-        StudioId=studio["id"], IdentityName="alice@example.com", IdentityType="USER")["SessionMapping"]
-    assert mapping["SessionPolicyArn"] == "arn:aws:iam::123456789012:policy/EMRStudioBasic"
+        StudioId=studio["id"], IdentityId=alice, IdentityType="USER")["SessionMapping"]
+    assert (mapping["IdentityId"], mapping["SessionPolicyArn"]) == (alice, "arn:aws:iam::123456789012:policy/EMRStudioBasic")
+    (looked_up,) = stack.calls("identitystore:GetUserId")
+    assert looked_up["signer"]["arn"] == world["function_credentials"]["presign"]["arn"]
+    (created,) = stack.calls("elasticmapreduce:CreateStudioSessionMapping")
+    # EMR has no interface endpoint in the stack: presign reaches it through the NAT.
+    assert (created["signer"]["arn"], created["network"]) == (world["function_credentials"]["presign"]["arn"], "internet")
 
 
 @pytest.mark.parametrize("tile, relay_state, lands", [
@@ -166,7 +200,12 @@ def test_an_assertion_the_validator_accepts_but_sts_refuses_gets_a_clear_page(st
     assert status == 403
     assert "AWS did not accept this sign-in" in page
     (call,) = stack.calls("sts:AssumeRoleWithSAML")
-    assert call["outcome"] == "InvalidIdentityToken"
+    # The trust policy's SAML:aud decides: the ACS URL is not an audience it names.
+    assert call["outcome"] == "AccessDenied"
+    authorization = call["authorization"]
+    assert (authorization["action"], authorization["decision"]) == ("sts:AssumeRoleWithSAML", "ImplicitlyDenied")
+    assert authorization["context_keys"]["SAML:aud"] == stack.acs
+    assert "SAML:aud" in authorization["explanation"]
     assert any('"reason":"sts-rejected"' in line for line in stack.log_lines())
 
 
@@ -215,12 +254,11 @@ PROVIDER = "arn:aws:iam::123456789012:saml-provider/studiogate-test-idp"
 
 
 def invoke_presign(stack, event: dict) -> dict:
-    """A Lambda Invoke of presign, as any principal allowed to invoke it could send."""
-    call = urllib.request.Request(stack.ready["functions"] + "/2015-03-31/functions/presign/invocations",
-                                  data=json.dumps(event).encode(), method="POST",
-                                  headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(call, timeout=60) as answer:
-        return json.loads(answer.read())
+    """A Lambda Invoke of presign through the emulator (IAM decides), signed by the operator: an
+    administrator of the account, whom IAM lets invoke any function."""
+    answer = stack.client("lambda").invoke(FunctionName="presign", Payload=json.dumps(event).encode())
+    assert "FunctionError" not in answer, answer
+    return json.loads(answer["Payload"].read())
 
 
 def test_presign_invoked_directly_acts_only_on_requests_saml_validator_sealed(stack, world):
@@ -231,6 +269,11 @@ def test_presign_invoked_directly_acts_only_on_requests_saml_validator_sealed(st
     creds = stack.client("sts").assume_role_with_saml(
         RoleArn=USER_ROLE, PrincipalArn=PROVIDER, SAMLAssertion=posted["SAMLResponse"])["Credentials"]
     stack.secrets["credentials"].append({"secret_access_key": creds["SecretAccessKey"], "session_token": creds["SessionToken"]})
+    # The user's own session may not invoke presign at all: IAM refuses it before presign runs.
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        stack.client("lambda", creds).invoke(FunctionName="presign", Payload=b"{}")
+    assert refused.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert stack.calls("lambda:Invoke")[-1]["authorization"]["action"] == "lambda:InvokeFunction"
 
     def presign_request(groups: list[str]) -> dict:
         return {
@@ -249,7 +292,8 @@ def test_presign_invoked_directly_acts_only_on_requests_saml_validator_sealed(st
     wanted = presign_request(["ml-engineers"])
     own_key = stack.client("kms").create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]["KeyId"]
     lifted = {**seal(presign_request([])), "request": json.dumps(wanted)}
-    for event in (wanted, seal(wanted, key=own_key), lifted, seal(wanted, sealed_at=int(time.time()) - 120)):
+    # Their own key, which they (the operator here) may use; the stack's key refuses everyone but saml-validator.
+    for event in (wanted, seal(wanted, key=own_key, credentials=OPERATOR), lifted, seal(wanted, sealed_at=int(time.time()) - 120)):
         answer = invoke_presign(stack, event)
         assert (answer["outcome"], answer["error"]["code"]) == ("error", "bad-request"), answer
     assert stack.calls("sagemaker:CreateUserProfile") == [], "nothing was provisioned"
@@ -265,9 +309,22 @@ def test_presign_invoked_directly_acts_only_on_requests_saml_validator_sealed(st
     assert len(stack.calls("sagemaker:CreateUserProfile")) == 1
 
 
+def test_the_functions_run_with_the_templates_settings_and_stay_warm(stack, world):
+    for _ in range(2):
+        assert stack.login("alice", "sagemaker-user")[0] == 302
+    stats = stack.lambda_stats()
+    settings = deployed_settings()
+    for name, function in stats.items():
+        logical = world["stack"]["functions"][name]["logical"]
+        assert (function["timeout"], function["memory"]) == (settings[logical]["timeout"], settings[logical]["memory"]), name
+        assert function["invocations"] > function["cold_starts"] >= 1, f"{name}: warm environments are reused"
+        assert function["timeouts"] == 0 and function["throttles"] == 0, name
+        assert all(e["peak_rss_kib"] for e in function["environments"]), f"{name}: memory measured"
+
+
 def test_zz_no_log_line_holds_an_assertion_credentials_a_url_or_a_token(stack):
-    """Last: searches everything the functions logged during this session."""
-    log = stack.log_file.read_text(encoding="utf-8", errors="replace")
+    """Last: searches everything the functions and the Lambda service logged during this session."""
+    log = stack.function_logs() + "\n" + stack.logs["lambda"].read_text(encoding="utf-8", errors="replace")
     stack.collect_secrets()
     secrets = stack.secrets
     assert '"outcome":"redirect"' in log, "the functions' log is captured (audit lines present)"
