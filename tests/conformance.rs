@@ -198,7 +198,12 @@ fn plan(
         .or_else(|| fixture.destination.clone())
         .filter(|url| url.starts_with("http://") || url.starts_with("https://"))
         .unwrap_or_else(|| "https://sp.invalid/acs".into());
-    config.sp.recipients.insert(0, acs.clone());
+    // The corpus holds real IdPs' output for AWS applications, whose Recipient is the ACS URL or
+    // an AWS sign-in endpoint: both are accepted here, as a deployment opting into the latter does.
+    config.sp.recipients = std::iter::once(acs.as_str())
+        .chain(studiogate_saml::aws::AWS_SIGNIN_RECIPIENTS)
+        .map(str::to_owned)
+        .collect();
     config.sp.acs_urls = vec![acs];
     config.sp.audiences = match (&fixture.sp_config.audience, fixture.audience.is_empty()) {
         (Some(a), _) => vec![a.clone()],

@@ -217,7 +217,7 @@ fn hint(rejection: &Rejection) -> Option<&'static str> {
     Some(match rejection.reason_code() {
         "destination-mismatch" => "pass --acs-url with the broker's ACS URL, or set the IdP application's ACS/Destination URL to it",
         "audience-mismatch" => "pass --audience, or set the IdP application's audience (SP entity ID) to urn:amazon:webservices",
-        "recipient-mismatch" => "set the IdP's Recipient to https://signin.aws.amazon.com/saml (Okta: 'Recipient URL'), or pass --recipient",
+        "recipient-mismatch" => "set the IdP's Recipient to the broker's ACS URL (Okta: 'Recipient URL'), or pass --recipient",
         "issuer-mismatch" => "pass --idp-entity-id with the IdP's entity ID, or import its metadata with --idp-metadata",
         "signature-invalid" | "assertion-not-signed" => "pin the IdP's current signing certificate with --idp-cert (add the new one too during rollover), and make the IdP sign the assertion or the response",
         "signature-policy" => "configure the IdP to sign with RSA-SHA256 and SHA-256 digests and exclusive canonicalization (or pass --allow-sha1 for a legacy IdP)",

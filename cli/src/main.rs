@@ -86,6 +86,9 @@ fn main() -> ExitCode {
                     settings.acs_urls,
                     config.targets.len()
                 );
+                for warning in config.warnings() {
+                    println!("warning: {warning}");
+                }
                 match &config.login {
                     Some(login) => println!(
                         "login: presign function {:?}; replay {}; {} allowed role(s)",

@@ -153,11 +153,16 @@ fn reads_base64_and_html_form_inputs_and_stdin() {
 
 #[test]
 fn explains_a_rejection_with_reason_failed_check_and_hint() {
-    // Default recipients: only the AWS sign-in endpoints; this IdP sent the ACS URL there.
+    // A broker that accepts only the AWS sign-in Recipient; this IdP sent the ACS URL there.
     let flags: Vec<String> = sample_flags()
         .into_iter()
         .take(6)
-        .chain(["--now".into(), NOW.into()])
+        .chain([
+            "--recipient".into(),
+            "https://signin.aws.amazon.com/saml".into(),
+            "--now".into(),
+            NOW.into(),
+        ])
         .collect();
     let output = inspect(&flags, &sample("pysaml2-response.xml"));
     assert_eq!(output.status.code(), Some(1));
@@ -167,7 +172,7 @@ fn explains_a_rejection_with_reason_failed_check_and_hint() {
     assert!(report["hint"]
         .as_str()
         .unwrap()
-        .contains("signin.aws.amazon.com"));
+        .contains("Recipient to the broker's ACS URL"));
     let failed: Vec<&str> = report["checks"]
         .as_array()
         .unwrap()
@@ -266,6 +271,10 @@ fn config_check_validates_a_file_and_names_the_bad_field() {
     assert_eq!(ok.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("valid"));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("login: no [login] section"));
+    // The sample also accepts the AWS sign-in Recipient: valid, and said to cost something.
+    assert!(String::from_utf8_lossy(&ok.stdout).contains(
+        "warning: sp.recipients accepts \"https://signin.aws.amazon.com/saml\", an AWS sign-in endpoint"
+    ));
     let local = root().join("examples/local/studiogate.toml");
     let local = studiogate(&["config", "check", local.to_str().unwrap()]);
     assert_eq!(
@@ -277,6 +286,7 @@ fn config_check_validates_a_file_and_names_the_bad_field() {
     assert!(String::from_utf8_lossy(&local.stdout).contains(
         "login: presign function \"presign\"; replay table \"studiogate-replay\"; 2 allowed role(s)"
     ));
+    assert!(!String::from_utf8_lossy(&local.stdout).contains("warning:"));
     let dir = std::env::temp_dir().join(format!("studiogate-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.toml");

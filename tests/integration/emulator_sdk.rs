@@ -28,14 +28,15 @@ async fn sdk(credentials: Credentials) -> aws_config::SdkConfig {
 
 #[tokio::test]
 async fn sts_verifies_a_studiogate_signed_assertion_and_knows_its_credentials() {
-    let _world = world();
-    let output = federation::assume("alice", "alice@example.com").await;
+    let world = world();
+    let output = federation::assume(&world, "alice", "alice@example.com").await;
     let creds = federation::sdk_credentials(&output);
     assert_eq!(output.subject(), Some("alice@example.com"));
     assert_eq!(output.issuer(), Some(testkit::IDP_ENTITY_ID));
     assert_eq!(
-        output.audience(),
-        Some("https://signin.aws.amazon.com/saml")
+        output.audience().map(str::to_owned),
+        Some(world.acs_url()),
+        "STS's Audience is the Recipient: the broker's ACS URL"
     );
     assert_eq!(
         output.assumed_role_user().map(|u| u.arn()),
@@ -59,6 +60,7 @@ async fn sts_errors_reach_the_sdk_with_their_codes() {
     let sts = aws_sdk_sts::Client::new(&sdk(world.credentials_of(Function::SamlValidator)).await);
     let tampered = testkit::encode(
         &String::from_utf8(base64_decode(&federation::assertion(
+            &world,
             "alice",
             "alice@example.com",
         )))
@@ -108,8 +110,9 @@ async fn sagemaker_profile_then_presigned_url_signed_with_the_users_credentials(
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let creds =
-        federation::sdk_credentials(&federation::assume("alice", "alice@example.com").await);
+    let creds = federation::sdk_credentials(
+        &federation::assume(&world, "alice", "alice@example.com").await,
+    );
     let user = aws_sdk_sagemaker::Client::new(&sdk(creds).await);
     let url = user
         .create_presigned_domain_url()

@@ -192,7 +192,7 @@ fn error_code(response: PresignResponse) -> ErrorCode {
 async fn first_login_creates_the_tagged_profile_and_a_url_for_it_then_reuses_it() {
     let world = world();
     let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
-    let creds = federate("alice", "alice@example.com").await;
+    let creds = federate(&world, "alice", "alice@example.com").await;
     let (response, audit) = presigner
         .handle(&request(
             "sagemaker-ml",
@@ -265,7 +265,7 @@ async fn first_login_creates_the_tagged_profile_and_a_url_for_it_then_reuses_it(
 #[tokio::test(flavor = "multi_thread")]
 async fn changed_rules_update_the_existing_profile() {
     let world = world();
-    let creds = federate("alice", "alice@example.com").await;
+    let creds = federate(&world, "alice", "alice@example.com").await;
     let first = world.presigner(&world.role("SageMakerExecutionML")).await;
     redirect(
         first
@@ -300,7 +300,7 @@ async fn changed_rules_update_the_existing_profile() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_update_keeps_what_administrators_set_and_sets_the_idle_shutdown_of_the_rules() {
     let world = world();
-    let creds = federate("ivan", "ivan@example.com").await;
+    let creds = federate(&world, "ivan", "ivan@example.com").await;
     let ml = world.role("SageMakerExecutionML");
     let login = |presigner: SdkPresigner, creds: FederatedCredentials| async move {
         let request = request("sagemaker-ml", identity("ivan", &["ml-engineers"]), creds);
@@ -374,14 +374,14 @@ async fn an_update_keeps_what_administrators_set_and_sets_the_idle_shutdown_of_t
 async fn a_name_that_sanitises_onto_someone_elses_profile_is_refused() {
     let world = world();
     let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
-    let first = federate("a.lice", "a.lice@example.com").await;
+    let first = federate(&world, "a.lice", "a.lice@example.com").await;
     redirect(
         presigner
             .handle(&request("sagemaker-ml", identity("a.lice", &[]), first))
             .await
             .0,
     );
-    let second = federate("a-lice", "a-lice@example.com").await;
+    let second = federate(&world, "a-lice", "a-lice@example.com").await;
     let (response, audit) = presigner
         .handle(&request("sagemaker-ml", identity("a-lice", &[]), second))
         .await;
@@ -395,8 +395,8 @@ async fn concurrent_first_logins_share_one_profile_and_both_succeed() {
     let world = world();
     let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
     let (one, two) = (
-        federate("bob", "bob@example.com").await,
-        federate("bob", "bob@example.com").await,
+        federate(&world, "bob", "bob@example.com").await,
+        federate(&world, "bob", "bob@example.com").await,
     );
     let (first, second) = (
         request("sagemaker-ml", identity("bob", &[]), one),
@@ -419,7 +419,7 @@ async fn concurrent_first_logins_share_one_profile_and_both_succeed() {
 async fn throttling_and_server_errors_are_ridden_out_and_persistent_ones_say_try_again() {
     let world = world();
     let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
-    let creds = federate("carol", "carol@example.com").await;
+    let creds = federate(&world, "carol", "carol@example.com").await;
     world
         .aws
         .fault("sagemaker:CreateUserProfile", "throttle", Some(2));
@@ -461,7 +461,7 @@ async fn throttling_and_server_errors_are_ridden_out_and_persistent_ones_say_try
 async fn credentials_of_another_identity_and_unknown_targets_are_refused() {
     let world = world();
     let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
-    let alice = federate("alice", "alice@example.com").await;
+    let alice = federate(&world, "alice", "alice@example.com").await;
     let (response, _) = presigner
         .handle(&request(
             "sagemaker-ml",
@@ -489,7 +489,7 @@ async fn credentials_of_another_identity_and_unknown_targets_are_refused() {
 async fn emr_iam_studio_opens_through_a_console_federation_login_the_emulator_accepts() {
     let world = world();
     let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
-    let creds = federate("alice", "alice@example.com").await;
+    let creds = federate(&world, "alice", "alice@example.com").await;
     let (url, action) = redirect(
         presigner
             .handle(&request("emr-iam", identity("alice", &[]), creds))
@@ -521,7 +521,7 @@ async fn emr_iam_studio_opens_through_a_console_federation_login_the_emulator_ac
 async fn emr_identity_center_studio_creates_then_reuses_then_updates_the_session_mapping() {
     let world = world();
     let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
-    let creds = federate("alice", "alice@example.com").await;
+    let creds = federate(&world, "alice", "alice@example.com").await;
     let studio_url = world.seeded["emr_studios"]["idc"]["url"]
         .as_str()
         .unwrap()
@@ -573,7 +573,7 @@ async fn emr_identity_center_studio_creates_then_reuses_then_updates_the_session
 #[tokio::test(flavor = "multi_thread")]
 async fn emr_identity_center_refuses_strangers_and_removes_a_mapping_no_rule_grants() {
     let world = world();
-    let creds = federate("alice", "alice@example.com").await;
+    let creds = federate(&world, "alice", "alice@example.com").await;
     let mut config = world.config(&world.role("SageMakerExecutionML"));
     let TargetKind::Emr(idc) = &mut config.targets.get_mut("emr-idc").unwrap().kind else {
         panic!("an EMR target")
@@ -610,7 +610,7 @@ async fn emr_identity_center_refuses_strangers_and_removes_a_mapping_no_rule_gra
             .count()
     };
     let before = mappings(&world);
-    let carol = federate("carol", "carol@example.com").await;
+    let carol = federate(&world, "carol", "carol@example.com").await;
     let (response, _) = presigner
         .handle(&request(
             "emr-idc",
@@ -626,7 +626,7 @@ async fn emr_identity_center_refuses_strangers_and_removes_a_mapping_no_rule_gra
 async fn a_failed_profile_gives_a_clear_error_not_a_retry_loop() {
     let world = world();
     let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
-    let creds = federate("dave", "dave@example.com").await;
+    let creds = federate(&world, "dave", "dave@example.com").await;
     redirect(
         presigner
             .handle(&request(
@@ -657,7 +657,7 @@ async fn a_failed_profile_gives_a_clear_error_not_a_retry_loop() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_role_change_blocked_by_running_apps_keeps_the_old_role_and_lets_the_user_in() {
     let world = world();
-    let creds = federate("erin", "erin@example.com").await;
+    let creds = federate(&world, "erin", "erin@example.com").await;
     let first = world.presigner(&world.role("SageMakerExecutionML")).await;
     redirect(
         first
@@ -732,7 +732,7 @@ async fn the_lambda_event_handler_answers_a_sealed_request_and_refuses_malformed
         .await;
     assert_eq!(bad["outcome"], "error");
     assert_eq!(bad["error"]["code"], "bad-request");
-    let creds = federate("frank", "frank@example.com").await;
+    let creds = federate(&world, "frank", "frank@example.com").await;
     let event = sealed(
         &world,
         &request("sagemaker-ml", identity("frank", &[]), creds),
@@ -750,7 +750,7 @@ async fn the_lambda_event_handler_answers_a_sealed_request_and_refuses_malformed
 async fn presign_provisions_nothing_for_a_request_saml_validator_did_not_seal() {
     let world = world();
     let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
-    let creds = federate("mallory", "mallory@example.com").await;
+    let creds = federate(&world, "mallory", "mallory@example.com").await;
     let wanted = request(
         "sagemaker-ml",
         identity("mallory", &["ml-engineers"]),
@@ -798,7 +798,7 @@ async fn presign_provisions_nothing_for_a_request_saml_validator_did_not_seal() 
 async fn a_login_that_fails_after_creating_the_profile_is_completed_by_the_next_one() {
     let world = world();
     let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
-    let creds = federate("gina", "gina@example.com").await;
+    let creds = federate(&world, "gina", "gina@example.com").await;
     world
         .aws
         .fault("sagemaker:CreatePresignedDomainUrl", "error500", None);

@@ -93,6 +93,15 @@ pub fn exclusive_world() -> World {
 }
 
 impl World {
+    /// The stack's ACS URL (its `AcsUrl` output): where IdPs post, and the Recipient its user role
+    /// trusts.
+    pub fn acs_url(&self) -> String {
+        self.seeded["stack"]["outputs"]["AcsUrl"]
+            .as_str()
+            .expect("the seeded stack's AcsUrl output")
+            .to_owned()
+    }
+
     /// Points the standard AWS variables at the emulator as `function` runs in the stack: its
     /// role's credentials; presign reaches SageMaker, STS, SSM and KMS through the interface
     /// endpoints (as private DNS makes it in the VPC), saml-validator everything directly. Clients

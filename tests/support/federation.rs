@@ -1,5 +1,6 @@
 //! Federated credentials for tests: a test-kit-signed assertion through the emulator's strict STS.
 
+use crate::emulator::World;
 use aws_sdk_sts::operation::assume_role_with_saml::AssumeRoleWithSamlOutput;
 use studiogate_kernel::wire::FederatedCredentials;
 use studiogate_saml::testkit::{self, ResponseSpec, Signing};
@@ -9,10 +10,13 @@ pub const PROVIDER: &str = "arn:aws:iam::123456789012:saml-provider/studiogate-t
 /// The default-world federated role.
 pub const STUDIO_USER: &str = "arn:aws:iam::123456789012:role/StudioUser";
 
-/// A signed SAMLResponse (base64) for `session_name` with `PrincipalTag:studiouserid = session_name`.
-pub fn assertion(session_name: &str, name_id: &str) -> String {
+/// A signed SAMLResponse (base64) for `session_name` with `PrincipalTag:studiouserid = session_name`,
+/// made for the world's broker: its ACS URL is the Destination and the Recipient (`SAML:aud`).
+pub fn assertion(world: &World, session_name: &str, name_id: &str) -> String {
     let mut spec = ResponseSpec::aws(time::OffsetDateTime::now_utc());
     spec.name_id = name_id.to_owned();
+    spec.destination = Some(world.acs_url());
+    spec.recipient = Some(world.acs_url());
     spec.attributes = vec![
         (
             studiogate_saml::aws::ROLE.into(),
@@ -35,7 +39,7 @@ pub fn assertion(session_name: &str, name_id: &str) -> String {
 }
 
 /// AssumeRoleWithSAML against the endpoint in `AWS_ENDPOINT_URL`: the whole STS answer.
-pub async fn assume(session_name: &str, name_id: &str) -> AssumeRoleWithSamlOutput {
+pub async fn assume(world: &World, session_name: &str, name_id: &str) -> AssumeRoleWithSamlOutput {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region("us-east-1")
         .load()
@@ -44,7 +48,7 @@ pub async fn assume(session_name: &str, name_id: &str) -> AssumeRoleWithSamlOutp
         .assume_role_with_saml()
         .role_arn(STUDIO_USER)
         .principal_arn(PROVIDER)
-        .saml_assertion(assertion(session_name, name_id))
+        .saml_assertion(assertion(world, session_name, name_id))
         .duration_seconds(3600)
         .send()
         .await
@@ -52,8 +56,8 @@ pub async fn assume(session_name: &str, name_id: &str) -> AssumeRoleWithSamlOutp
 }
 
 /// AssumeRoleWithSAML against the endpoint in `AWS_ENDPOINT_URL`: the credentials, as presign gets them.
-pub async fn federate(session_name: &str, name_id: &str) -> FederatedCredentials {
-    let output = assume(session_name, name_id).await;
+pub async fn federate(world: &World, session_name: &str, name_id: &str) -> FederatedCredentials {
+    let output = assume(world, session_name, name_id).await;
     let c = output.credentials().expect("credentials");
     FederatedCredentials {
         access_key_id: c.access_key_id().to_owned(),

@@ -23,7 +23,8 @@ pub fn pinned_broker(now: time::OffsetDateTime) -> PinnedBroker {
             .expect("the local configuration is valid");
     let sts = ScriptedSts {
         issuer: "https://idp.example.test/saml".into(),
-        audience: "https://signin.aws.amazon.com/saml".into(),
+        // STS reports the Recipient, which the local IdP sets to the broker's ACS URL.
+        audience: config.sp.acs_urls[0].clone(),
         ..ScriptedSts::alice("123456789012")
     };
     fake_broker(

@@ -8,14 +8,17 @@ and the AWS operations it calls as its own role, as the user, or unsigned.
 from __future__ import annotations
 
 import json
-import os
 import pathlib
 import subprocess
+import sys
 
 import pytest
 from cfnlint.decode import decode
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "local"))
+from studiogate_local.functions import binaries_dir  # noqa: E402  (where cargo puts the CLI)
+
 TEMPLATE_FILE = REPO / "template.yaml"
 
 # What the Lambda runtime itself needs, beyond what the code calls (granted to every function).
@@ -37,10 +40,9 @@ IMPLIED = {
 
 def binary() -> pathlib.Path:
     """The CLI, built from this checkout (a no-op when it is fresh; never a stale binary)."""
-    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
     # The same selection as scripts/test-all.sh builds, so no other feature set is compiled.
     subprocess.run(["cargo", "build", "-q", "--workspace", "--bins"], cwd=REPO, check=True)
-    return target / "debug" / "studiogate"
+    return binaries_dir() / "studiogate"
 
 
 @pytest.fixture(scope="module")
@@ -192,19 +194,25 @@ def test_the_studio_network_is_one_deny_whatever_the_mode(template):
         for s in allows), "only profiles the user owns"
 
 
-def test_the_user_role_trusts_only_the_saml_provider_for_the_aws_sign_in_audience_and_listed_ones(template):
+def test_the_user_role_trusts_only_the_saml_provider_for_the_brokers_acs_url_and_opted_in_audiences(template):
     trust, source_identity = resources(template)["StudioUserRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == source_identity["Principal"] == {"Federated": {"Ref": "SamlProvider"}}
     assert as_list(trust["Action"]) == ["sts:AssumeRoleWithSAML", "sts:TagSession"]
     assert as_list(source_identity["Action"]) == ["sts:SetSourceIdentity"]
     assert trust["Condition"]["StringLike"] == {"aws:RequestTag/studiouserid": "?*"}, "no session without its owner"
-    assert source_identity["Condition"]["StringEquals"]["SAML:aud"] == trust["Condition"]["StringEquals"]["SAML:aud"]
-    sign_in = ["https://signin.aws.amazon.com/saml", {"Fn::Sub": "https://${AWS::Region}.signin.aws.amazon.com/saml"}]
-    condition, with_more, only_sign_in = trust["Condition"]["StringEquals"]["SAML:aud"]["Fn::If"]
-    assert sorted(trust["Condition"]) == ["StringEquals", "StringLike"] and condition == "HasAdditionalSamlAudiences"
-    assert only_sign_in == sign_in, "by default: the AWS sign-in endpoints only"
-    assert with_more == {"Fn::Split": [",", {"Fn::Join": [",", sign_in + [
-        {"Fn::Join": [",", {"Ref": "AdditionalSamlAudiences"}]}]]}]}, "the sign-in endpoints and exactly the listed URLs"
+    assert sorted(trust["Condition"]) == ["StringEquals", "StringLike"]
+    audiences = trust["Condition"]["StringEquals"]["SAML:aud"]
+    assert source_identity["Condition"]["StringEquals"]["SAML:aud"] == audiences
+    acs_url = resources(template)["AcsUrlParameter"]["Properties"]["Value"]
+    assert acs_url == template["Outputs"]["AcsUrl"]["Value"], "one ACS URL: the parameter, the output, the trust"
+    separator, (joined_by, (acs, sign_in, additional)) = audiences["Fn::Split"][0], audiences["Fn::Split"][1]["Fn::Join"]
+    assert (separator, joined_by) == (",", ",")
+    assert acs == acs_url, "the broker's ACS URL, always"
+    assert sign_in == {"Fn::If": ["AcceptAwsSignIn", {"Fn::Sub": "https://signin.aws.amazon.com/saml,https://${AWS::Region}.signin.aws.amazon.com/saml"},
+                                  {"Ref": "AWS::NoValue"}]}, "the AWS sign-in endpoints only when opted in"
+    assert additional == {"Fn::If": ["HasAdditionalSamlAudiences", {"Fn::Join": [",", {"Ref": "AdditionalSamlAudiences"}]},
+                                     {"Ref": "AWS::NoValue"}]}
+    assert template["Parameters"]["AcceptAwsSignInRecipient"]["Default"] == "false"
     assert template["Parameters"]["AdditionalSamlAudiences"]["Default"] == ""
 
 
@@ -359,7 +367,7 @@ def test_parameter_arns_join_names_that_start_with_a_slash(template):
     arns = [s for s in strings_in(template["Resources"]) if ":parameter" in s]
     assert arns, "the roles name their parameters"
     for arn in arns:
-        assert ":parameter${" in arn or arn.endswith(":parameter/*"), arn
+        assert ":parameter${" in arn or arn.endswith(":parameter/*") or ":parameter/studiogate/${AWS::StackName}/" in arn, arn
     for name in ("BrokerConfigParameter", "IdpMetadataParameter"):
         assert resources(template)[name]["Properties"]["Name"]["Fn::Sub"].startswith("/studiogate/")
     for name in ("ExistingBrokerConfigParameter", "ExistingIdpMetadataParameter", "SpDecryptionKeyParameter"):

@@ -25,6 +25,16 @@ pub const AWS_SIGNIN_RECIPIENTS: [&str; 4] = [
     "https://signin.amazonaws.cn/saml",
 ];
 
+/// Whether `recipient` (a configured Recipient, possibly a `*` pattern) is or covers an AWS
+/// sign-in endpoint of [`AWS_SIGNIN_RECIPIENTS`].
+pub fn is_aws_signin_recipient(recipient: &str) -> bool {
+    let known: Vec<String> = AWS_SIGNIN_RECIPIENTS
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    known.iter().any(|r| r == recipient) || crate::checks::recipient_allowed(recipient, &known)
+}
+
 /// The audience AWS expects in an assertion it federates.
 pub const AWS_AUDIENCE: &str = "urn:amazon:webservices";
 
@@ -203,6 +213,25 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect()))
             .collect()
+    }
+
+    #[test]
+    fn recognises_the_aws_signin_endpoints_and_their_patterns() {
+        for recipient in [
+            "https://signin.aws.amazon.com/saml",
+            "https://eu-west-1.signin.aws.amazon.com/saml",
+            "https://*.signin.aws.amazon.com/saml",
+            "https://signin.amazonaws.cn/saml",
+        ] {
+            assert!(is_aws_signin_recipient(recipient), "{recipient}");
+        }
+        for recipient in [
+            "https://sso.example.com/saml/acs",
+            "https://signin.aws.amazon.com/saml/acs",
+            "https://abc.lambda-url.us-east-1.on.aws/saml/acs",
+        ] {
+            assert!(!is_aws_signin_recipient(recipient), "{recipient}");
+        }
     }
 
     #[test]

@@ -89,7 +89,7 @@ pub enum Rejection {
     #[error("no bearer SubjectConfirmation")]
     NoBearerConfirmation,
     /// The bearer SubjectConfirmationData Recipient is not allowed.
-    #[error("SubjectConfirmationData Recipient {found:?} is not in {allowed:?} (AWS requires the sign-in SAML endpoint here, e.g. https://signin.aws.amazon.com/saml; see sp.recipients)")]
+    #[error("SubjectConfirmationData Recipient {found:?} is not in {allowed:?} (set the IdP's Recipient to the broker's ACS URL, or list the IdP's in sp.recipients)")]
     RecipientMismatch {
         found: Option<String>,
         allowed: Vec<String>,

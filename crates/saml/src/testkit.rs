@@ -41,8 +41,8 @@ pub const SP_ENCRYPTION: TestKey = test_key!("sp-encryption");
 pub const IDP_ENTITY_ID: &str = "https://idp.example.test/saml";
 /// Test ACS URL.
 pub const ACS_URL: &str = "https://sso.example.test/saml/acs";
-/// AWS sign-in Recipient.
-pub const RECIPIENT: &str = "https://signin.aws.amazon.com/saml";
+/// The bearer Recipient test responses carry: the ACS URL, as the broker's IdP setup has it.
+pub const RECIPIENT: &str = ACS_URL;
 /// A role pair value.
 pub const ROLE_VALUE: &str =
     "arn:aws:iam::111122223333:role/StudioUser,arn:aws:iam::111122223333:saml-provider/TestIdP";

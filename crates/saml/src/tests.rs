@@ -15,8 +15,9 @@ fn settings() -> Settings {
         idp_entity_id: testkit::IDP_ENTITY_ID.into(),
         audiences: vec!["urn:amazon:webservices".into()],
         acs_urls: vec![testkit::ACS_URL.into()],
-        recipients: crate::aws::AWS_SIGNIN_RECIPIENTS
-            .iter()
+        // The ACS URL, and the AWS sign-in endpoints for the tests of the `*` pattern.
+        recipients: std::iter::once(testkit::ACS_URL)
+            .chain(crate::aws::AWS_SIGNIN_RECIPIENTS)
             .map(|s| s.to_string())
             .collect(),
         policy: SamlPolicy::default(),
@@ -332,7 +333,7 @@ fn checks_issuer_status_destination_audience_and_recipient() {
         ),
         (
             "recipient-mismatch",
-            Box::new(|s| s.recipient = Some(testkit::ACS_URL.into())),
+            Box::new(|s| s.recipient = Some("https://other-sp.example/saml/acs".into())),
         ),
         ("recipient-mismatch", Box::new(|s| s.recipient = None)),
         (

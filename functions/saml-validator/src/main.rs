@@ -16,6 +16,9 @@ async fn main() -> Result<(), Error> {
         .and_then(|config| saml_validator::build(&config, &aws).map(|broker| (config, broker)))
         .inspect_err(|e| tracing::error!(error = %e, "configuration rejected"));
     let (config, broker) = broker?;
+    for warning in config.warnings() {
+        tracing::warn!(%warning, "configuration gives something up");
+    }
     tracing::info!(
         idp = %broker.flow.validator.settings().idp_entity_id,
         targets = config.targets.len(),

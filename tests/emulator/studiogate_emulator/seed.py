@@ -1,8 +1,9 @@
 """Creates a world: the stack of template.yaml, rendered, and the world-only fixtures around it.
 
 `stack` (optional) names the template (a path relative to the repository root, or absolute), a
-parameter set of tests/iam/studiogate_iam/params.py ("local") with optional parameter changes, and
-the `saml_providers` entry whose metadata is the IdP's (the template's IdpMetadata). Seeding renders
+parameter set of tests/iam/studiogate_iam/params.py ("local") with optional parameter changes, the
+`saml_providers` entry whose metadata is the IdP's (the template's IdpMetadata), and `acs_url`, the
+ACS URL the function URL serves (default: the local stack's, testidp.ACS_URL). Seeding renders
 the template once, with the IDs the emulator creates as overrides, and creates what the rendering
 says, through the emulator's own API as the operator (every call authorized like any other):
 
@@ -40,6 +41,7 @@ from moto.iam.models import iam_backends
 
 from .iam import ACCOUNT_ID, OPERATOR_ACCESS_KEY, OPERATOR_ARN, OPERATOR_SECRET, REPO
 from .sts import IssuedCredentials
+from .testidp import ACS_URL
 
 VPC = {"VpcId": "vpc-0studiogate0local", "SubnetIds": ["subnet-0studiogate0a"], "SecurityGroupId": "sg-0studiogate0local"}
 FUNCTION_CREDENTIALS_SECONDS = 7 * 24 * 3600
@@ -132,6 +134,12 @@ def _render(spec: dict, metadata: str, seal_key_id: str | None):
     parameter_set = parameter_set.with_parameters(parameter_set.name + "+emulator", IdpMetadata=metadata,
                                                   **spec.get("parameters", {}))
     overrides = {"PresignSealKey": {"Ref": seal_key_id}} if seal_key_id else {}
+    # The function URL the local ACS is served at (the Lambda service's /lambda-url/saml-validator/):
+    # the stack's ACS URL, so the trust policy's SAML:aud and the acs-url parameter name it.
+    acs_url = spec.get("acs_url", ACS_URL)
+    if not acs_url.endswith("/saml/acs"):
+        raise SeedError(f"stack.acs_url must end with /saml/acs (the function URL + saml/acs); got {acs_url!r}")
+    overrides["SamlValidatorUrl"] = {"FunctionUrl": acs_url.removesuffix("saml/acs")}
     return parameter_set.render(overrides=overrides, template=template)
 
 
@@ -290,7 +298,8 @@ def seed(app, world: dict, base_dir: str = ".") -> dict:
         if "saml_provider" in role:
             principal = {"Federated": created["saml_providers"][role["saml_provider"]]}
             action = "sts:AssumeRoleWithSAML"
-            condition = {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}
+            # Federated through the broker, like the stack's own role: the broker's ACS URL is the Recipient.
+            condition = {"StringEquals": {"SAML:aud": stack.outputs["AcsUrl"] if stack else ACS_URL}}
         else:
             principal = {"Service": role.get("service", "sagemaker.amazonaws.com")}
             action, condition = "sts:AssumeRole", None

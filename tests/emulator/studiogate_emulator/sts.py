@@ -38,7 +38,10 @@ ROLE_SESSION_NAME = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
 SESSION_DURATION = "https://aws.amazon.com/SAML/Attributes/SessionDuration"
 SOURCE_IDENTITY = "https://aws.amazon.com/SAML/Attributes/SourceIdentity"
 PRINCIPAL_TAG = "https://aws.amazon.com/SAML/Attributes/PrincipalTag:"
-AUDIENCES = {"urn:amazon:webservices", "https://signin.aws.amazon.com/saml"}
+# The Audiences STS accepts: urn:amazon:webservices (documented), and AWS sign-in's SAML URL alone or
+# with the "#N" that Entra ID's "AWS Single-Account Access" applications add (accepted in practice;
+# docs/deploying.md lists it as a real-account check).
+AUDIENCE = re.compile(r"^(urn:amazon:webservices|https://signin\.aws\.amazon\.com/saml(#\d+)?)$")
 SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 
@@ -212,7 +215,7 @@ def assume_role_with_saml(call: AwsCall, store: CredentialStore, authorize, now:
         raise AwsError("IDPRejectedClaim", "The identity provider reported that authentication failed")
 
     audiences = {"".join(a.itertext()).strip() for a in assertion.findall("saml:Conditions/saml:AudienceRestriction/saml:Audience", NS)}
-    if not audiences & AUDIENCES:
+    if not any(AUDIENCE.match(audience) for audience in audiences):
         raise _invalid("Audience does not include urn:amazon:webservices")
     conditions = assertion.find("saml:Conditions", NS)
     if conditions is not None:

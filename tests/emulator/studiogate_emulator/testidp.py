@@ -17,6 +17,9 @@ PROVIDER = "arn:aws:iam::123456789012:saml-provider/studiogate-test-idp"
 STUDIO_USER = "arn:aws:iam::123456789012:role/StudioUser"
 STUDIO_ADMIN = "arn:aws:iam::123456789012:role/StudioAdmin"
 AWS = "https://aws.amazon.com/SAML/Attributes/"
+# The local stack's ACS URL (examples/local/studiogate.toml): the Destination and, as the IdP guides
+# set it up, the Recipient. A world's stack is deployed at it unless `stack.acs_url` says otherwise.
+ACS_URL = "http://127.0.0.1:9000/lambda-url/saml-validator/saml/acs"
 
 
 def _t(at: datetime) -> str:
@@ -28,7 +31,8 @@ def response(
     session_name="alice",
     name_id="alice@example.com",
     audience="urn:amazon:webservices",
-    recipient="https://signin.aws.amazon.com/saml",
+    recipient=ACS_URL,
+    destination=None,
     issuer=IDP_ENTITY_ID,
     valid_for=timedelta(minutes=5),
     issued=None,
@@ -38,7 +42,8 @@ def response(
     status="urn:oasis:names:tc:SAML:2.0:status:Success",
     key="idp",
 ) -> str:
-    """A base64 SAMLResponse with a signed Assertion. `tags` are PrincipalTag attributes; by default
+    """A base64 SAMLResponse with a signed Assertion, for `destination` (default: the Recipient).
+    `tags` are PrincipalTag attributes; by default
     the owner tag `studiouserid` = the session name, which the stack's user role requires (`{}`: none)."""
     if tags is None:
         tags = {"studiouserid": session_name} if session_name else {}
@@ -75,7 +80,7 @@ def response(
     signed_xml = etree.tostring(signed).decode()
     document = (
         '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" '
-        f'ID="_{uuid.uuid4().hex}" Version="2.0" IssueInstant="{_t(now)}" Destination="https://sso.example.test/saml/acs">'
+        f'ID="_{uuid.uuid4().hex}" Version="2.0" IssueInstant="{_t(now)}" Destination="{destination or recipient}">'
         f'<saml:Issuer>{issuer}</saml:Issuer><samlp:Status><samlp:StatusCode Value="{status}"/></samlp:Status>{signed_xml}</samlp:Response>'
     )
     return base64.b64encode(document.encode()).decode()

@@ -286,7 +286,7 @@ def test_a_policy_changed_through_iam_applies_at_once(emulator, world):
 
 # ------------------------------------------------------------------ STS: the trust policy
 def test_assume_role_with_saml_is_refused_by_the_trust_policy_for_a_wrong_audience(emulator, world):
-    # An AWS sign-in endpoint, but not one the trust policy lists (it lists the global and us-east-1 ones).
+    # An AWS sign-in endpoint: the trust policy lists only the broker's ACS URL (AcceptAwsSignInRecipient=false).
     with pytest.raises(ClientError) as excinfo:
         federated(emulator, "alice", recipient="https://eu-west-1.signin.aws.amazon.com/saml")
     assert error(excinfo) == ("AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", 403)
@@ -309,7 +309,7 @@ def test_assume_role_with_saml_authorizes_tags_and_source_identity_as_sts_does(e
     assert source["evaluated_as"]["reference_decision"] == "ImplicitlyDenied"
     assert source["evaluated_as"]["statements"] == [2] and source["deciding"][0]["sid"] == "TheirSourceIdentity"
     assert source["context_keys"]["sts:SourceIdentity"] == "alice"
-    assert source["context_keys"]["SAML:aud"] == "https://signin.aws.amazon.com/saml"
+    assert source["context_keys"]["SAML:aud"] == saml.ACS_URL
 
 
 def test_source_identity_from_a_foreign_audience_is_refused(emulator, world):

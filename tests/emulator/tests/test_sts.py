@@ -18,7 +18,7 @@ def test_returns_credentials_and_the_assertions_identity(emulator, world):
     assert result["Subject"] == "alice@example.com"
     assert result["SubjectType"] == "persistent"
     assert result["Issuer"] == saml.IDP_ENTITY_ID
-    assert result["Audience"] == "https://signin.aws.amazon.com/saml"
+    assert result["Audience"] == saml.ACS_URL   # STS's Audience is the Recipient
     assert result["SourceIdentity"] == "alice"
     assert len(result["NameQualifier"]) == 28
     assert result["Credentials"]["AccessKeyId"].startswith("ASIA")
@@ -44,6 +44,12 @@ def test_role_in_another_account(emulator, world):
     assert emulator.client("sts", creds).get_caller_identity()["Arn"] == f"arn:aws:sts::{other}:assumed-role/PartnerStudio/alice"
 
 
+@pytest.mark.parametrize("audience", ["urn:amazon:webservices", "https://signin.aws.amazon.com/saml",
+                                      "https://signin.aws.amazon.com/saml#2"])
+def test_accepts_the_audiences_sts_is_known_to_accept(emulator, world, audience):
+    assert saml.assume(emulator, saml.response(audience=audience))["AssumedRoleUser"]["Arn"].endswith("/StudioUser/alice")
+
+
 def test_multi_valued_role_attribute_lets_the_caller_pick_one_pair(emulator, world):
     both = saml.response(roles=((saml.STUDIO_USER, saml.PROVIDER), (saml.STUDIO_ADMIN, saml.PROVIDER)))
     result = saml.assume(emulator, both, role=saml.STUDIO_ADMIN)
@@ -56,8 +62,10 @@ def test_multi_valued_role_attribute_lets_the_caller_pick_one_pair(emulator, wor
         ({"key": "attacker"}, "InvalidIdentityToken"),
         ({"issuer": "https://other-idp.example"}, "InvalidIdentityToken"),
         ({"audience": "https://some-other-sp"}, "InvalidIdentityToken"),
-        # SAML:aud is the Recipient, and the stack's trust policy accepts only the AWS sign-in ones.
+        ({"audience": "https://signin.aws.amazon.com/saml#x"}, "InvalidIdentityToken"),
+        # SAML:aud is the Recipient, and the stack's trust policy accepts only the broker's ACS URL.
         ({"recipient": "https://sso.example.test/saml/acs"}, "AccessDenied"),
+        ({"recipient": "https://signin.aws.amazon.com/saml"}, "AccessDenied"),
         ({"issued": datetime.now(timezone.utc) - timedelta(minutes=20)}, "ExpiredTokenException"),
         ({"roles": ((saml.STUDIO_ADMIN, saml.PROVIDER),)}, "AccessDenied"),
         ({"session_name": "x"}, "InvalidIdentityToken"),

@@ -7,7 +7,7 @@ StudioUser, and the emulator's VPC. Its overrides give the resources the local w
 under its own names (the SAML provider, the replay table, the two functions) those names.
 
 MATRIX flips one choice of LOCAL at a time (existing endpoints instead of created ones, the HTTP API
-front door, no EMR Studios, an SP decryption key, additional SAML audiences, existing SSM parameters,
+front door, no EMR Studios, an SP decryption key, additional SAML audiences, the AWS sign-in Recipient, existing SSM parameters,
 internet egress) and then all of them at once, so each branch of every Fn::If is rendered.
 """
 
@@ -80,14 +80,16 @@ EXISTING_ENDPOINTS = {
     "ExistingKmsEndpointId": "vpce-0d1e2f3a4b5c60718",
     "ExistingSageMakerStudioEndpointId": "vpce-0e1f2a3b4c5d60718",
 }
-ACS_URL = "https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/saml/acs"
+# A custom domain in front of the ACS (AdditionalSamlAudiences).
+CUSTOM_DOMAIN_ACS_URL = "https://sso.example.com/saml/acs"
 
 _VARIANTS = {
     "existing-endpoints": EXISTING_ENDPOINTS,
     "http-api": {"FrontDoor": "HttpApi"},
     "no-emr-studios": {"EmrStudioIds": ""},
     "sp-decryption-key": {"SpDecryptionKeyParameter": "/studiogate/sp-key"},
-    "additional-audiences": {"AdditionalSamlAudiences": [ACS_URL]},
+    "additional-audiences": {"AdditionalSamlAudiences": [CUSTOM_DOMAIN_ACS_URL]},
+    "aws-sign-in-recipient": {"AcceptAwsSignInRecipient": "true"},
     "existing-ssm-parameters": {"BrokerConfig": "", "IdpMetadata": "",
                                 "ExistingBrokerConfigParameter": "/corp/studiogate/config",
                                 "ExistingIdpMetadataParameter": "/corp/studiogate/idp-metadata"},

@@ -5,8 +5,6 @@ explanation. It asserts the decision AND what decided it (the Sid, or for an imp
 statement that nearly applied and the condition that failed), so a decision IAM did not make, such
 as an invalid request or an unrelated statement, cannot pass it. Because scenarios take the stack as
 an argument, the mutation check (tests/test_mutations.py) runs them on broken copies.
-
-`issue` marks a property today's template does not have: the tests run it as a strict xfail.
 """
 
 from __future__ import annotations
@@ -31,7 +29,6 @@ class Scenario:
     name: str
     check: Callable[[RenderedStack, Simulator], None]
     applies: Callable[[RenderedStack], bool] = lambda stack: True
-    issue: str | None = None
 
 
 def expect(decision: Decision, outcome: str, what: str, *, sid: str | None = None, kind: str | None = None,
@@ -317,17 +314,40 @@ def kms_star_in_iam_does_not_reach_the_key(stack: RenderedStack, sim: Simulator)
 def _assume(stack: RenderedStack, sim: Simulator, audience: str, action: str = "sts:AssumeRoleWithSAML",
             provider: str | None = None) -> Decision:
     provider = provider or stack.saml_providers["SamlProvider"]["arn"]
-    assertion = SamlAssertion(provider, ISSUER, "alice", audience=audience, session_tags={"studiouserid": "alice"})
+    assertion = SamlAssertion(provider, ISSUER, "alice", audience=audience, session_tags={"studiouserid": "alice"},
+                              source_identity="alice@example.com")
     role = stack.roles["StudioUserRole"]
     return sim.evaluate(provider, action, role["arn"], assertion.context(action, region=stack.place.region, source_ip=BROWSER_IP),
                         [], {"name": "StudioUserRole trust policy", "policy": role["trust_policy"]})
 
 
+def acs_url(stack: RenderedStack) -> str:
+    """The broker's ACS URL (the AcsUrl output): the Recipient of the assertions it accepts."""
+    return stack.outputs["AcsUrl"]
+
+
+def user_role_accepts_the_brokers_acs_url(stack: RenderedStack, sim: Simulator) -> None:
+    """An assertion the IdP made for the broker (Recipient = its ACS URL) assumes the role and tags
+    the session. (SetSourceIdentity under SAML:aud is AWS's own pattern, which the simulator does not
+    evaluate: test_simulator.py, the known divergence; a real-account check in docs/deploying.md.)"""
+    for action in ("sts:AssumeRoleWithSAML", "sts:TagSession"):
+        expect(_assume(stack, sim, acs_url(stack), action), "Allowed", f"{action} for the ACS URL",
+               sid="FederatedThroughTheBroker", kind="resource")
+
+
 def user_role_refuses_the_signin_audience(stack: RenderedStack, sim: Simulator) -> None:
-    """An assertion made for the AWS console sign-in (Recipient https://signin.aws.amazon.com/saml)
-    must not assume the role the broker hands out."""
-    expect_condition_fails(_assume(stack, sim, SIGNIN_AUDIENCE), "SAML:aud = the AWS sign-in URL",
-                           sid="FederatedThroughTheBroker", key="SAML:aud")
+    """An assertion made for the AWS console sign-in (Recipient https://signin.aws.amazon.com/saml,
+    or the region's) must not assume the role the broker hands out, unless the deployment opted in."""
+    for audience in (SIGNIN_AUDIENCE, f"https://{stack.place.region}.signin.aws.amazon.com/saml"):
+        for action in ("sts:AssumeRoleWithSAML", "sts:TagSession"):
+            expect_condition_fails(_assume(stack, sim, audience, action), f"{action}, SAML:aud = {audience}",
+                                   sid="FederatedThroughTheBroker", key="SAML:aud")
+
+
+def user_role_accepts_the_signin_audience_when_opted_in(stack: RenderedStack, sim: Simulator) -> None:
+    for audience in (SIGNIN_AUDIENCE, f"https://{stack.place.region}.signin.aws.amazon.com/saml"):
+        expect(_assume(stack, sim, audience), "Allowed", f"SAML:aud = {audience}, opted in",
+               sid="FederatedThroughTheBroker", kind="resource")
 
 
 def user_role_refuses_a_foreign_audience(stack: RenderedStack, sim: Simulator) -> None:
@@ -339,7 +359,7 @@ def user_role_refuses_a_foreign_audience(stack: RenderedStack, sim: Simulator) -
 def user_role_requires_the_owner_tag(stack: RenderedStack, sim: Simulator) -> None:
     """An assertion without PrincipalTag:studiouserid (or with an empty one) cannot assume the role:
     every session carries the owner tag the ABAC condition compares."""
-    audience = stack.parameters["AdditionalSamlAudiences"][0] or SIGNIN_AUDIENCE
+    audience = acs_url(stack)
     provider = stack.saml_providers["SamlProvider"]["arn"]
     role = stack.roles["StudioUserRole"]
     policy = {"name": "StudioUserRole trust policy", "policy": role["trust_policy"]}
@@ -358,7 +378,7 @@ def user_role_requires_the_owner_tag(stack: RenderedStack, sim: Simulator) -> No
 def user_role_trusts_only_its_provider(stack: RenderedStack, sim: Simulator) -> None:
     partition, _, account = _ids(stack)
     other = f"arn:{partition}:iam::{account}:saml-provider/another-idp"
-    decision = _assume(stack, sim, stack.parameters["AdditionalSamlAudiences"][0] or SIGNIN_AUDIENCE, provider=other)
+    decision = _assume(stack, sim, acs_url(stack), provider=other)
     expect(decision, "ImplicitlyDenied", "another SAML provider of the account")
     if not any(m["principalMatch"] == "NoMatch" for m in decision.near_misses):
         raise AssertionError(f"another provider: denied, but not for its principal; simulator: {decision.explain()}")
@@ -427,9 +447,6 @@ def _has_additional_audience(stack: RenderedStack) -> bool:
     return any(stack.parameters["AdditionalSamlAudiences"])
 
 
-ISSUE_13_ITEM_6 = ("issue 13 item 6: the user role's trust policy admits SAML:aud https://signin.aws.amazon.com/saml by "
-                   "default, so an assertion made for the AWS console sign-in assumes it; simulator: Allowed. decided by "
-                   "resource StudioUserRole trust policy/FederatedThroughTheBroker (Allow)")
 
 SCENARIOS = [
     Scenario("presign attaches to its VPC", presign_attaches_to_its_vpc),
@@ -450,7 +467,11 @@ SCENARIOS = [
     Scenario("only presign checks seals", only_presign_checks_seals),
     Scenario("the seal takes the key policy and the role's own", the_seal_takes_the_key_policy_and_the_roles_own),
     Scenario("kms:* in IAM does not reach the seal key", kms_star_in_iam_does_not_reach_the_key),
-    Scenario("the user role refuses the sign-in audience", user_role_refuses_the_signin_audience, issue=ISSUE_13_ITEM_6),
+    Scenario("the user role accepts the broker's ACS URL", user_role_accepts_the_brokers_acs_url),
+    Scenario("the user role refuses the sign-in audience", user_role_refuses_the_signin_audience,
+             applies=lambda s: not s.conditions["AcceptAwsSignIn"]),
+    Scenario("the user role accepts the sign-in audience when opted in", user_role_accepts_the_signin_audience_when_opted_in,
+             applies=lambda s: s.conditions["AcceptAwsSignIn"]),
     Scenario("the user role refuses a foreign audience", user_role_refuses_a_foreign_audience),
     Scenario("the user role requires the owner tag", user_role_requires_the_owner_tag),
     Scenario("the user role trusts only its SAML provider", user_role_trusts_only_its_provider),

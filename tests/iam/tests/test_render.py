@@ -353,8 +353,11 @@ def test_every_parameter_set_renders_its_branches(parameter_set):
         assert ("SageMakerStudioEndpoint" in stack.resources) == ("ExistingSageMakerStudioEndpointId" not in given)
     assert ("SageMakerApiEndpoint" in stack.resources) == ("ExistingSageMakerApiEndpointId" not in given)
     audiences = user["trust_policy"]["Statement"][0]["Condition"]["StringEquals"]["SAML:aud"]
-    assert audiences[:2] == ["https://signin.aws.amazon.com/saml", "https://us-east-1.signin.aws.amazon.com/saml"]
-    assert audiences[2:] == [a for a in given.get("AdditionalSamlAudiences", []) if a]
+    acs = stack.outputs["AcsUrl"]
+    assert acs.endswith("/saml/acs") and acs == stack.resources["AcsUrlParameter"]["Properties"]["Value"]
+    signin = (["https://signin.aws.amazon.com/saml", "https://us-east-1.signin.aws.amazon.com/saml"]
+              if given.get("AcceptAwsSignInRecipient") == "true" else [])
+    assert audiences == [acs, *signin, *[a for a in given.get("AdditionalSamlAudiences", []) if a]]
     emr_policies = [p for p in user["identity_policies"] if p["name"].startswith("open-emr-studio-")]
     presign = stack.roles["PresignRole"]["identity_policies"][0]["document"]["Statement"]
     has_emr = any(given.get("EmrStudioIds", []))
@@ -362,7 +365,7 @@ def test_every_parameter_set_renders_its_branches(parameter_set):
     assert ("EmrIdentityCenterLookups" in [s.get("Sid") for s in presign]) == has_emr
     configuration = next(s for s in stack.roles["SamlValidatorRole"]["identity_policies"][0]["document"]["Statement"]
                          if s["Sid"] == "Configuration")["Resource"]
-    assert (len(configuration) == 3) == bool(given.get("SpDecryptionKeyParameter"))
+    assert (len(configuration) == 4) == bool(given.get("SpDecryptionKeyParameter"))
     assert ("HttpApiPermission" in stack.resources) == (given.get("FrontDoor") == "HttpApi")
     assert ("SamlValidatorUrl" in stack.resources) == (given.get("FrontDoor", "FunctionUrl") == "FunctionUrl")
     if set(EXISTING_ENDPOINTS) <= set(given):

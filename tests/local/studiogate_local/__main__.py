@@ -21,8 +21,9 @@ def main() -> int:
     stack.add_argument("--log-dir", help="where the logs and the generated configuration go (default: a temp dir)")
     stack.add_argument("--binaries", help="the folder of the built saml-validator and presign "
                        "(default: $CARGO_TARGET_DIR/debug, else target/debug)")
-    stack.add_argument("--accept-acs-as-recipient", action="store_true",
-                       help="tests only: let the validator accept the ACS URL as bearer Recipient (STS will not)")
+    stack.add_argument("--accept-signin-recipient", action="store_true",
+                       help="tests only: let the validator also accept the AWS sign-in Recipient (the stack's trust "
+                            "policy will not)")
     stack.add_argument("--user", default="alice", help="--once: who signs in")
     stack.add_argument("--tile", default="sagemaker-user", help="--once: which tile they click")
     stack.add_argument("--quiet", action="store_true")

@@ -57,7 +57,7 @@ def lambda_report(functions_url: str) -> list[str]:
 def main(args) -> int:
     options = types.SimpleNamespace(
         ports="auto", log_dir=None, config="examples/local/studiogate.toml", idp_world="examples/local/idp.json",
-        binaries=None, accept_acs_as_recipient=False, quiet=True, ready_line=False,
+        binaries=None, accept_signin_recipient=False, quiet=True, ready_line=False,
     )
     stack = Stack(options)
     try:

@@ -29,12 +29,8 @@ NAMES = ("saml-validator", "presign")
 # What the committed configuration names; the stack swaps in the real addresses.
 CONFIG_EMULATOR = "http://127.0.0.1:4566"
 CONFIG_FUNCTIONS = "http://127.0.0.1:9000"
-AWS_RECIPIENTS = [
-    "https://signin.aws.amazon.com/saml",
-    "https://*.signin.aws.amazon.com/saml",
-    "https://signin.amazonaws-us-gov.com/saml",
-    "https://signin.amazonaws.cn/saml",
-]
+SIGNIN_RECIPIENT = "https://signin.aws.amazon.com/saml"
+WORLD = ROOT / "tests/emulator/worlds/default.json"
 _SAGEMAKER_ENDPOINT = re.compile(r'^sagemaker_endpoint_url = "http://127\.0\.0\.1:4566"$', re.M)
 _SOURCES = ("functions", "crates", "Cargo.toml", "Cargo.lock")
 
@@ -97,9 +93,22 @@ def broker_config(template: pathlib.Path, emulator: str, functions: str, sagemak
     # Relative paths in the template are relative to its folder; the copy lives elsewhere.
     text = text.replace('"../../', f'"{ROOT}/')
     if extra_recipient:
-        # Tests only: a validator that accepts a Recipient STS will refuse (a misconfiguration).
-        text = text.replace("[sp]\n", f"[sp]\nrecipients = {json.dumps(AWS_RECIPIENTS + [extra_recipient])}\n", 1)
+        # Tests only: a validator that accepts a Recipient the trust policy refuses (a misconfiguration).
+        acs = f"{functions}/lambda-url/saml-validator/saml/acs"
+        text = text.replace("[sp]\n", f"[sp]\nrecipients = {json.dumps([acs, extra_recipient])}\n", 1)
     return text
+
+
+def local_world(acs_url: str) -> dict:
+    """The emulator's default world, its stack deployed at `acs_url` (the trust policy's SAML:aud)."""
+    description = json.loads(WORLD.read_text(encoding="utf-8"))
+    description["stack"] = {**description["stack"], "acs_url": acs_url}
+    # Relative paths in the world are relative to its folder; the copy lives elsewhere.
+    for provider in description.get("saml_providers", []):
+        for key in ("metadata_file", "certificate_file"):
+            if key in provider and not pathlib.Path(provider[key]).is_absolute():
+                provider[key] = str((WORLD.parent / provider[key]).resolve())
+    return description
 
 
 class _IgnoreTags(yaml.SafeLoader):

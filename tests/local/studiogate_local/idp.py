@@ -136,7 +136,8 @@ class LocalIdp:
         server = self.server()
         sign_assertion, sign_response = SIGNINGS[knobs.get("sign") or "assertion"]
         lifetime = float(knobs.get("lifetime_minutes") or 5)
-        recipient = knobs.get("recipient") or self.world["recipient"]
+        # The Recipient is the broker's ACS URL (from its metadata), as the IdP guides set it up.
+        recipient = knobs.get("recipient") or self.world.get("recipient") or self._acs_url
         identity = self.attributes(user_id, roles, int(knobs.get("session_duration") or self.world["session_duration"]))
         name_id = NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=user["name_id"])
         policy = {"default": {"lifetime": {"minutes": lifetime}, "attribute_restrictions": None, "name_form": NAME_FORMAT_URI}}
@@ -152,7 +153,7 @@ class LocalIdp:
             sign_alg=SIG_RSA_SHA256,
             digest_alg=DIGEST_SHA256,
             release_policy=Policy(policy, server.metadata),
-            # The bearer Recipient is AWS's sign-in endpoint; the Destination is the broker.
+            # The bearer Recipient (STS's SAML:aud) and the Destination: the broker's ACS URL.
             farg={"assertion": {"subject": {"subject_confirmation": {
                 "method": saml.SCM_BEARER,
                 "subject_confirmation_data": {"recipient": recipient, "in_response_to": None},

@@ -28,7 +28,8 @@ import urllib.request
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from .functions import ROOT, StackError, binaries_dir, broker_config, check_binaries, lambda_spec
+from .functions import (ROOT, SIGNIN_RECIPIENT, StackError, binaries_dir, broker_config, check_binaries, lambda_spec,
+                        local_world)
 from .idp import LocalIdp, load_world
 
 __all__ = ["ROOT", "Stack", "StackError", "main"]
@@ -144,10 +145,13 @@ class Stack:
             (self.log_dir / f"{name}.log").unlink(missing_ok=True)
 
         say("== emulator (moto + studiogate's STS, SageMaker, EMR; IAM enforced), world tests/emulator/worlds/default.json")
+        # The default world, deployed at this stack's ACS URL (its user role trusts that Recipient).
+        world_path = self.log_dir / "world.json"
+        world_path.write_text(json.dumps(local_world(f"{self.broker}/saml/acs")), encoding="utf-8")
         lines = self._start(
             "emulator",
             [sys.executable, "-m", "studiogate_emulator", "serve", "--port", str(self.ports["emulator"]),
-             "--seed", "worlds/default.json", "--lambda-runtime", self.functions, "--parent-pid", str(os.getpid()),
+             "--seed", str(world_path), "--lambda-runtime", self.functions, "--parent-pid", str(os.getpid()),
              # The template's default StudioNetworkMode: the browser reaches Studio through its interface endpoint.
              "--studio-network", "vpc"],
             ROOT / "tests/emulator", "EMULATOR_ENDPOINT", 120,
@@ -160,8 +164,9 @@ class Stack:
         config_path.write_text(
             broker_config(
                 ROOT / self.args.config, self.emulator, self.functions, world["endpoints"]["sagemaker.api"],
-                # Tests only: the validator then accepts the ACS URL as Recipient, which STS refuses.
-                f"{self.broker}/saml/acs" if self.args.accept_acs_as_recipient else None,
+                # Tests only: the validator then also accepts the AWS sign-in Recipient, which the stack's
+                # trust policy refuses (AcceptAwsSignInRecipient=false).
+                SIGNIN_RECIPIENT if self.args.accept_signin_recipient else None,
             ),
             encoding="utf-8",
         )

@@ -20,16 +20,15 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from studiogate_local.functions import local_world
 from studiogate_local.once import request
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 # The emulator's own tools (minting sealed presign events) for the tests, as the stack runs it.
 sys.path.insert(0, str(REPO / "tests" / "emulator"))
 OUTPUT = REPO / "test-output"
-WORLD = REPO / "tests/emulator/worlds/default.json"
 # The emulator's administrator (tests/emulator/README.md, "Principals"): test setup calls only.
 OPERATOR = {"access_key_id": "AKIAEMULATOROPERATOR", "secret_access_key": "emulator-operator-secret"}
-KEYS = REPO / "testdata/keys"
 
 
 class LocalStack:
@@ -104,8 +103,7 @@ class LocalStack:
         self.collect_secrets()
         self.control("POST", "/reset")
         self.control("POST", "/config", {"transition_seconds": 0.3})
-        description = json.loads(WORLD.read_text())
-        description["saml_providers"][0]["certificate_file"] = str(KEYS / "idp-cert.pem")
+        description = local_world(self.ready["acs"])
         if parameters:
             description["stack"] = {**description["stack"], "parameters": {**description["stack"].get("parameters", {}), **parameters}}
         seeded = self.control("POST", "/seed", description)
@@ -130,7 +128,7 @@ def stack():
     log_dir = OUTPUT / "full-stack"
     command = [
         sys.executable, "-W", "ignore", "-m", "studiogate_local", "stack", "--ports", "auto",
-        "--accept-acs-as-recipient", "--log-dir", str(log_dir), "--quiet",
+        "--accept-signin-recipient", "--log-dir", str(log_dir), "--quiet",
     ]
     process = subprocess.Popen(command, cwd=REPO / "tests/local", stdout=subprocess.PIPE, text=True, start_new_session=True)
     try:

@@ -195,16 +195,17 @@ def test_the_validator_refuses_bad_responses_before_any_aws_call(stack, world, c
 
 
 def test_an_assertion_the_validator_accepts_but_sts_refuses_gets_a_clear_page(stack, world):
-    # The stack's validator also accepts the ACS URL as Recipient (a misconfiguration); STS does not.
-    status, _, page = stack.login("alice", "sagemaker-user", recipient=stack.acs)
+    # The stack's validator also accepts the AWS sign-in Recipient (a misconfiguration); the user
+    # role's trust policy does not (AcceptAwsSignInRecipient=false).
+    status, _, page = stack.login("alice", "sagemaker-user", recipient="https://signin.aws.amazon.com/saml")
     assert status == 403
     assert "AWS did not accept this sign-in" in page
     (call,) = stack.calls("sts:AssumeRoleWithSAML")
-    # The trust policy's SAML:aud decides: the ACS URL is not an audience it names.
+    # The trust policy's SAML:aud decides: the sign-in endpoint is not an audience it names.
     assert call["outcome"] == "AccessDenied"
     authorization = call["authorization"]
     assert (authorization["action"], authorization["decision"]) == ("sts:AssumeRoleWithSAML", "ImplicitlyDenied")
-    assert authorization["context_keys"]["SAML:aud"] == stack.acs
+    assert authorization["context_keys"]["SAML:aud"] == "https://signin.aws.amazon.com/saml"
     assert "SAML:aud" in authorization["explanation"]
     assert any('"reason":"sts-rejected"' in line for line in stack.log_lines())
 

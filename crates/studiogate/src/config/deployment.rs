@@ -17,6 +17,10 @@ pub const ENV_CONFIG_PARAMETER: &str = "STUDIOGATE_CONFIG_PARAMETER";
 pub const ENV_IDP_METADATA_PARAMETER: &str = "STUDIOGATE_IDP_METADATA_PARAMETER";
 /// An SSM SecureString holding the SP decryption key PEM (becomes `sp.decryption_key_pem`).
 pub const ENV_SP_KEY_PARAMETER: &str = "STUDIOGATE_SP_KEY_PARAMETER";
+/// An SSM String parameter the stack writes with the ACS URL of its front door (added to
+/// `sp.acs_urls`, and so, by default, the accepted Recipient): the function cannot be given its
+/// own URL directly, which exists only once the function does.
+pub const ENV_ACS_URL_PARAMETER: &str = "STUDIOGATE_ACS_URL_PARAMETER";
 /// The replay table the stack created (becomes `login.replay_table`).
 pub const ENV_REPLAY_TABLE: &str = "STUDIOGATE_REPLAY_TABLE";
 /// The presign function the stack created (becomes `login.presign_function`).
@@ -51,6 +55,7 @@ impl Function {
                 ENV_CONFIG_PARAMETER,
                 ENV_IDP_METADATA_PARAMETER,
                 ENV_SP_KEY_PARAMETER,
+                ENV_ACS_URL_PARAMETER,
                 ENV_REPLAY_TABLE,
                 ENV_PRESIGN_FUNCTION,
                 ENV_PRESIGN_SEAL_KEY,
@@ -175,6 +180,13 @@ pub async fn load<P: ParameterStore>(
         config.sp.decryption_key_pem =
             Some(Secret(fetch(store, ENV_SP_KEY_PARAMETER, name).await?));
     }
+    if let Some(name) = own(ENV_ACS_URL_PARAMETER) {
+        let url = fetch(store, ENV_ACS_URL_PARAMETER, name).await?;
+        let url = url.trim().to_owned();
+        if !config.sp.acs_urls.contains(&url) {
+            config.sp.acs_urls.push(url);
+        }
+    }
     let replay_table = own(ENV_REPLAY_TABLE);
     let presign_function = own(ENV_PRESIGN_FUNCTION);
     if replay_table.is_some() || presign_function.is_some() {
@@ -243,10 +255,9 @@ mod tests {
         }
     }
 
-    /// The TOML an operator stores: no IdP trust, no table, no function (the stack adds them).
+    /// The TOML an operator stores: no IdP trust, no ACS URL, no table, no function (the stack
+    /// adds them).
     const DEPLOYED: &str = r#"
-[sp]
-acs_urls = ["https://sso.example.test/saml/acs"]
 [login]
 allowed_roles = ["arn:aws:iam::123456789012:role/StudioUser"]
 [targets.ml]
@@ -256,9 +267,12 @@ domain_id = "d-1"
 default = { execution_role = "arn:aws:iam::123456789012:role/Exec" }
 "#;
 
+    const STACK_ACS_URL: &str = "https://abc123.lambda-url.us-east-1.on.aws/saml/acs";
+
     fn store() -> Store {
         Store(BTreeMap::from([
             ("/studiogate/config", DEPLOYED.to_owned()),
+            ("/studiogate/acs-url", format!("{STACK_ACS_URL}\n")),
             (
                 "/studiogate/idp-metadata",
                 testkit::idp_metadata(&[&testkit::IDP]),
@@ -276,6 +290,7 @@ default = { execution_role = "arn:aws:iam::123456789012:role/Exec" }
         match function {
             Function::SamlValidator => env
                 .with(ENV_IDP_METADATA_PARAMETER, "/studiogate/idp-metadata")
+                .with(ENV_ACS_URL_PARAMETER, "/studiogate/acs-url")
                 .with(ENV_REPLAY_TABLE, "stack-replay")
                 .with(ENV_PRESIGN_FUNCTION, "stack-presign")
                 .with(ENV_SP_KEY_PARAMETER, ""),
@@ -301,6 +316,12 @@ default = { execution_role = "arn:aws:iam::123456789012:role/Exec" }
             config.saml_validator().unwrap().settings().idp_entity_id,
             testkit::IDP_ENTITY_ID
         );
+        assert_eq!(config.sp.acs_urls, [STACK_ACS_URL]);
+        assert_eq!(
+            config.recipients(),
+            [STACK_ACS_URL],
+            "the Recipient is the ACS URL unless the configuration says otherwise"
+        );
         let login = config.login().unwrap();
         assert_eq!(login.replay_table.as_deref(), Some("stack-replay"));
         assert_eq!(login.presign_function, "stack-presign");
@@ -315,6 +336,27 @@ default = { execution_role = "arn:aws:iam::123456789012:role/Exec" }
         assert!(
             config.presign.sagemaker_endpoint_url.is_none(),
             "not saml-validator's variable"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_stacks_acs_url_joins_the_configured_ones_once() {
+        let own = DEPLOYED.replace(
+            "[login]",
+            &format!("[sp]\nacs_urls = [\"https://sso.example.test/saml/acs\", \"{STACK_ACS_URL}\"]\n[login]"),
+        );
+        let mut store = store();
+        store.0.insert("/studiogate/config", own);
+        let config = load(
+            Function::SamlValidator,
+            &deployed(Function::SamlValidator),
+            &store,
+        )
+        .await
+        .expect("loads");
+        assert_eq!(
+            config.sp.acs_urls,
+            ["https://sso.example.test/saml/acs", STACK_ACS_URL]
         );
     }
 
@@ -383,7 +425,8 @@ default = { execution_role = "arn:aws:iam::123456789012:role/Exec" }
     async fn without_the_stacks_function_name_the_acs_refuses_to_start() {
         let env = Environment::default()
             .with(ENV_CONFIG_PARAMETER, "/studiogate/config")
-            .with(ENV_IDP_METADATA_PARAMETER, "/studiogate/idp-metadata");
+            .with(ENV_IDP_METADATA_PARAMETER, "/studiogate/idp-metadata")
+            .with(ENV_ACS_URL_PARAMETER, "/studiogate/acs-url");
         match load(Function::SamlValidator, &env, &store()).await {
             Err(ConfigError::Field { field, .. }) => assert_eq!(field, "login.presign_function"),
             other => panic!("{other:?}"),

@@ -12,7 +12,7 @@
 //! [sp]
 //! acs_urls = ["https://sso.example.com/saml/acs"]
 //! # audiences = ["urn:amazon:webservices"]                      # default
-//! # recipients = ["https://signin.aws.amazon.com/saml", ...]    # default: AWS sign-in endpoints
+//! # recipients = [...]                                        # default: the acs_urls
 //! # decryption_key_file = "sp-key.pem"                          # for encrypted assertions
 //!
 //! [saml]
@@ -32,7 +32,7 @@ use checks::{check_policy, require_non_empty};
 use deployment::Function;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
-use studiogate_saml::aws::{AWS_AUDIENCE, AWS_SIGNIN_RECIPIENTS};
+use studiogate_saml::aws::{is_aws_signin_recipient, AWS_AUDIENCE};
 use studiogate_saml::keys::{self, pem_certificates, pinned_key_from_der};
 use studiogate_saml::metadata::parse_idp_metadata;
 use studiogate_saml::{SamlPolicy, SamlValidator, Settings};
@@ -132,7 +132,10 @@ pub struct SpConfig {
     pub audiences: Vec<String>,
     /// The broker's ACS URLs: the accepted Response Destinations.
     pub acs_urls: Vec<String>,
-    /// Accepted bearer Recipients.
+    /// Accepted bearer Recipients (`SubjectConfirmationData/@Recipient`, which STS reads as
+    /// `SAML:aud`). Empty, the default: the ACS URLs, so an assertion is good at this broker only.
+    /// An AWS sign-in endpoint here makes every assertion the broker accepts also good for a
+    /// console sign-in ([`BrokerConfig::warnings`] says so).
     pub recipients: Vec<String>,
     /// SP private key (PEM file) for encrypted assertions.
     pub decryption_key_file: Option<PathBuf>,
@@ -146,10 +149,7 @@ impl Default for SpConfig {
             entity_id: None,
             audiences: vec![AWS_AUDIENCE.to_owned()],
             acs_urls: Vec::new(),
-            recipients: AWS_SIGNIN_RECIPIENTS
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            recipients: Vec::new(),
             decryption_key_file: None,
             decryption_key_pem: None,
         }
@@ -302,6 +302,30 @@ impl BrokerConfig {
         self.build_validator(false)
     }
 
+    /// The bearer Recipients the broker accepts: `sp.recipients`, or else the ACS URLs.
+    pub fn recipients(&self) -> Vec<String> {
+        if self.sp.recipients.is_empty() {
+            self.sp.acs_urls.clone()
+        } else {
+            self.sp.recipients.clone()
+        }
+    }
+
+    /// What a valid configuration gives up, for `config check` and the cold-start log.
+    pub fn warnings(&self) -> Vec<String> {
+        self.recipients()
+            .iter()
+            .filter(|r| is_aws_signin_recipient(r))
+            .map(|r| {
+                format!(
+                    "sp.recipients accepts {r:?}, an AWS sign-in endpoint: every assertion the broker accepts is then \
+                     also a console sign-in for anyone who gets hold of it before it is used, and the user role must \
+                     trust that audience (AcceptAwsSignInRecipient=true). Prefer the ACS URL as Recipient (the default)."
+                )
+            })
+            .collect()
+    }
+
     fn build_validator(&self, require_acs_urls: bool) -> Result<SamlValidator, ConfigError> {
         let (entity_id, ders) = self.idp_trust()?;
         let policy = &self.saml;
@@ -316,7 +340,10 @@ impl BrokerConfig {
         if require_acs_urls || !self.sp.acs_urls.is_empty() {
             require_non_empty("sp.acs_urls", &self.sp.acs_urls)?;
         }
-        require_non_empty("sp.recipients", &self.sp.recipients)?;
+        let recipients = self.recipients();
+        if !self.sp.recipients.is_empty() {
+            require_non_empty("sp.recipients", &self.sp.recipients)?;
+        }
         if let Some(entity_id) = &self.sp.entity_id {
             // An IdP that imports the broker's metadata puts its entityID in the Audience.
             if !self.sp.audiences.contains(entity_id) {
@@ -345,7 +372,7 @@ impl BrokerConfig {
             idp_entity_id: entity_id,
             audiences: self.sp.audiences.clone(),
             acs_urls: self.sp.acs_urls.clone(),
-            recipients: self.sp.recipients.clone(),
+            recipients,
             policy: if policy.allow_sha1 {
                 policy.clone().with_sha1()
             } else {

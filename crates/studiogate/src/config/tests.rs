@@ -27,11 +27,74 @@ fn loads_a_minimal_config_with_strict_defaults() {
     let settings = validator.settings();
     assert_eq!(settings.idp_entity_id, testkit::IDP_ENTITY_ID);
     assert_eq!(settings.audiences, vec![AWS_AUDIENCE]);
-    assert_eq!(settings.recipients.len(), 4);
+    assert_eq!(
+        settings.recipients,
+        [testkit::ACS_URL],
+        "the Recipient is the ACS URL by default: an assertion for the broker is good nowhere else"
+    );
+    assert!(config.warnings().is_empty());
     assert_eq!(settings.policy.clock_skew_seconds, 180);
     assert_eq!(settings.policy.min_rsa_key_bits, 2048);
     assert!(!settings.policy.allow_sha1);
     assert!(!settings.policy.allow_in_response_to);
+}
+
+#[test]
+fn accepting_the_aws_signin_recipient_is_allowed_and_said_to_cost_something() {
+    let config = BrokerConfig::from_toml(
+        &toml_with(
+            "",
+            "recipients = [\"https://signin.aws.amazon.com/saml\", \"https://*.signin.aws.amazon.com/saml\"]",
+        ),
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        config.saml_validator().unwrap().settings().recipients,
+        [
+            "https://signin.aws.amazon.com/saml",
+            "https://*.signin.aws.amazon.com/saml"
+        ]
+    );
+    let warnings = config.warnings();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        warnings[0].contains("also a console sign-in")
+            && warnings[0].contains("AcceptAwsSignInRecipient=true"),
+        "{}",
+        warnings[0]
+    );
+}
+
+#[test]
+fn entra_tiles_distinct_identifiers_are_audiences_like_any_other() {
+    // Entra ID wants an identifier unique in the tenant per application (one per tile).
+    let config = BrokerConfig::from_toml(
+        &toml_with(
+            "",
+            "audiences = [\"urn:amazon:webservices\", \"https://signin.aws.amazon.com/saml#2\"]",
+        ),
+        None,
+    )
+    .unwrap();
+    let now = studiogate_kernel::clock::parse_instant("2026-03-01T12:00:00Z").unwrap();
+    let mut second_tile = testkit::ResponseSpec::aws(now);
+    second_tile.audiences = vec!["https://signin.aws.amazon.com/saml#2".into()];
+    let xml = testkit::signed_response(&second_tile, testkit::Signing::Assertion, &testkit::IDP);
+    let validator = config.saml_validator().unwrap();
+    assert_eq!(
+        validator
+            .validate_document(&xml, now)
+            .expect("the second tile's assertion")
+            .name_id,
+        "alice@example.com"
+    );
+    second_tile.audiences = vec!["https://signin.aws.amazon.com/saml#3".into()];
+    let xml = testkit::signed_response(&second_tile, testkit::Signing::Assertion, &testkit::IDP);
+    assert!(
+        validator.validate_document(&xml, now).is_err(),
+        "an identifier not configured"
+    );
 }
 
 #[test]

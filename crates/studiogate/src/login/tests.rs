@@ -365,7 +365,7 @@ async fn refuses_when_sts_read_another_issuer_audience_subject_or_role() {
     let tampers: [(Tamper, &str); 4] = [
         (|a| a.issuer = Some("https://other-idp".into()), "Issuer"),
         (
-            |a| a.audience = Some("https://sso.example.test/saml/acs".into()),
+            |a| a.audience = Some("https://signin.aws.amazon.com/saml".into()),
             "Audience",
         ),
         (|a| a.subject = None, "Subject"),
