@@ -1,9 +1,11 @@
 //! `studiogate`: the administrator's tool. `inspect` shows why an IdP's SAML Response passes or
-//! fails the broker's validator, offline; `config check` validates a configuration file;
+//! fails the broker's validator, offline; `config check` validates a configuration file, and
+//! `config put` checks one as a deployment loads it and stores it with the AWS CLI;
 //! `contract` prints what each function needs from its deployment; `presign-request seal-input`
 //! gives tools (the emulator's tests) the exact bytes to MAC. It links no AWS SDK.
 
 mod inspect;
+mod put;
 
 use base64::Engine as _;
 use clap::{Parser, Subcommand};
@@ -58,6 +60,9 @@ enum ConfigCommand {
         /// The TOML configuration file.
         file: std::path::PathBuf,
     },
+    /// Check a configuration as the stack's functions will load it from their SSM parameter, then
+    /// store it there with the AWS CLI (exit 0 stored, 1 the AWS CLI failed, 2 not valid).
+    Put(Box<put::PutArgs>),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +77,9 @@ fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+        Command::Config {
+            command: ConfigCommand::Put(args),
+        } => put::run(*args),
         Command::Config {
             command: ConfigCommand::Check { file },
         } => match studiogate::config::BrokerConfig::from_file(&file) {

@@ -302,6 +302,44 @@ fn config_check_validates_a_file_and_names_the_bad_field() {
 }
 
 #[test]
+fn config_put_checks_as_a_deployment_loads_and_says_when_it_cannot_store() {
+    let dir = std::env::temp_dir().join(format!("studiogate-cli-put-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let metadata = dir.join("idp-metadata.xml");
+    std::fs::write(
+        &metadata,
+        studiogate_saml::testkit::idp_metadata(&[&studiogate_saml::testkit::IDP]),
+    )
+    .unwrap();
+    let example = root().join("examples/deployed/studiogate.toml");
+    let put = |extra: &[&str]| {
+        let mut args = vec![
+            "config",
+            "put",
+            example.to_str().unwrap(),
+            "--idp-metadata",
+            metadata.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        studiogate(&args)
+    };
+    let checked = put(&["--stack-name", "prod", "--dry-run"]);
+    assert_eq!(checked.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&checked.stdout)
+        .contains("not stored (--dry-run); it would go to /studiogate/prod/config"));
+    let no_cli = put(&["--stack-name", "prod", "--aws-cli", "/nonexistent/aws"]);
+    assert_eq!(no_cli.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&no_cli.stderr)
+        .contains("cannot run the AWS CLI (/nonexistent/aws)"));
+    let relative = put(&["--parameter", "studiogate/config", "--dry-run"]);
+    assert_eq!(relative.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&relative.stderr).contains("a full parameter name starts with /")
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
 fn seal_input_gives_the_bytes_saml_validator_macs_and_the_envelope_to_put_the_mac_in() {
     use base64::Engine as _;
     use std::io::Write as _;

@@ -1,11 +1,12 @@
 //! The deployed configuration path on the real SDK, with IAM enforced: each function, signing with
-//! its own role (presign through the VPC's SSM endpoint), loads the configuration and (the ACS) the
-//! IdP metadata from the SSM parameters the stack creates, and refuses to start, naming what to fix,
-//! when a parameter is missing or one its role may not read is named.
+//! its own role (presign through the VPC's SSM endpoint), loads the configuration the operator
+//! stored (`studiogate config put`) and (the ACS) the IdP metadata and ACS URL from the parameters
+//! the stack creates, and refuses to start, naming what to fix, when a parameter is missing or one
+//! its role may not read is named.
 
 use aws_sdk_ssm::types::ParameterType;
 use studiogate::config::deployment::{
-    load, Environment, Function as Loading, ENV_CONFIG_PARAMETER,
+    load, Environment, Function as Loading, ENV_ACS_URL_PARAMETER, ENV_CONFIG_PARAMETER,
     ENV_DEFAULT_IDLE_SHUTDOWN_MINUTES, ENV_IDP_METADATA_PARAMETER, ENV_PRESIGN_FUNCTION,
     ENV_PRESIGN_SEAL_KEY, ENV_REPLAY_TABLE, ENV_SAGEMAKER_ENDPOINT_URL, ENV_SP_KEY_PARAMETER,
 };
@@ -16,9 +17,8 @@ use studiogate_aws::ssm::SdkParameterStore;
 use studiogate_saml::testkit;
 use studiogate_tests::emulator::{self, Function};
 
+/// What the operator stores: no ACS URL (the stack's), no IdP, table, function or key.
 const CONFIG: &str = r#"
-[sp]
-acs_urls = ["https://sso.example.test/saml/acs"]
 [login]
 allowed_roles = ["arn:aws:iam::123456789012:role/StudioUser"]
 [targets.ml]
@@ -28,9 +28,11 @@ domain_id = "d-7ac2bcf8fc16"
 default = { execution_role = "arn:aws:iam::123456789012:role/SageMakerExecutionDefault" }
 "#;
 
-/// The parameters the stack creates (`template.yaml`, stack name `studiogate`).
+/// The parameters the functions read (`template.yaml`, stack name `studiogate`): the operator's,
+/// and the two the stack creates.
 const CONFIG_PARAMETER: &str = "/studiogate/studiogate/config";
 const METADATA_PARAMETER: &str = "/studiogate/studiogate/idp-metadata";
+const ACS_URL_PARAMETER: &str = "/studiogate/studiogate/acs-url";
 const SEAL_KEY: &str = "alias/studiogate-presign-seal";
 
 async fn put(ssm: &aws_sdk_ssm::Client, name: &str, value: &str, kind: ParameterType) {
@@ -63,6 +65,7 @@ async fn both_functions_load_what_the_stack_stores_in_ssm_with_their_own_roles()
     let acs = Environment::default()
         .with(ENV_CONFIG_PARAMETER, CONFIG_PARAMETER)
         .with(ENV_IDP_METADATA_PARAMETER, METADATA_PARAMETER)
+        .with(ENV_ACS_URL_PARAMETER, ACS_URL_PARAMETER)
         .with(ENV_SP_KEY_PARAMETER, "")
         .with(ENV_REPLAY_TABLE, "studiogate-replay")
         .with(ENV_PRESIGN_FUNCTION, "presign");
@@ -80,6 +83,11 @@ async fn both_functions_load_what_the_stack_stores_in_ssm_with_their_own_roles()
     assert_eq!(
         config.saml_validator().unwrap().settings().idp_entity_id,
         testkit::IDP_ENTITY_ID
+    );
+    assert_eq!(
+        config.sp.acs_urls,
+        [world.acs_url()],
+        "the stack's ACS URL, from the parameter it writes"
     );
     let login = config.login().unwrap();
     assert_eq!(login.replay_table.as_deref(), Some("studiogate-replay"));

@@ -368,29 +368,47 @@ def test_parameter_arns_join_names_that_start_with_a_slash(template):
     assert arns, "the roles name their parameters"
     for arn in arns:
         assert ":parameter${" in arn or arn.endswith(":parameter/*") or ":parameter/studiogate/${AWS::StackName}/" in arn, arn
-    for name in ("BrokerConfigParameter", "IdpMetadataParameter"):
-        assert resources(template)[name]["Properties"]["Name"]["Fn::Sub"].startswith("/studiogate/")
-    for name in ("ExistingBrokerConfigParameter", "ExistingIdpMetadataParameter", "SpDecryptionKeyParameter"):
+    for name in ("AcsUrlParameter", "IdpMetadataParameter"):
+        assert resources(template)[name]["Properties"]["Name"]["Fn::Sub"].startswith("/studiogate/${AWS::StackName}/")
+    for name in ("ConfigParameterName", "ExistingIdpMetadataParameter", "SpDecryptionKeyParameter"):
         assert template["Parameters"][name]["AllowedPattern"] == "^$|^(/[\\w.-]+)+$", name
 
 
-def test_presign_talks_https_only_and_the_endpoints_serve_the_vpc(template):
+def test_presign_talks_https_only_and_the_endpoints_serve_every_cidr_of_the_vpc(template):
     everything = resources(template)
     (egress,) = everything["PresignSecurityGroup"]["Properties"]["SecurityGroupEgress"]
-    for branch in egress["Fn::If"][1:]:
-        assert (branch["IpProtocol"], branch["FromPort"], branch["ToPort"]) == ("tcp", 443, 443)
-    assert egress["Fn::If"][2]["CidrIp"] == {"Ref": "VpcCidr"}, "without NAT: the VPC's endpoints only"
-    ingress = everything["EndpointIngressFromVpc"]["Properties"]
-    assert (ingress["FromPort"], ingress["CidrIp"]) == (443, {"Ref": "VpcCidr"})
+    condition, internet, none = egress["Fn::If"]
+    assert (condition, internet["IpProtocol"], internet["FromPort"], internet["ToPort"]) == ("AllowInternetEgress", "tcp", 443, 443)
+    assert (none["IpProtocol"], none["CidrIp"]) == ("-1", "127.0.0.1/32"), "no default allow-all egress"
+    for loop, logical, group in (("PresignReachesTheEndpoints", "PresignEgressTo&{Cidr}", "PresignSecurityGroup"),
+                                 ("TheVpcReachesTheEndpoints", "EndpointIngressFrom&{Cidr}", "EndpointSecurityGroup"),
+                                 ("TheVpcReachesStudio", "StudioEndpointFromVpc&{Cidr}", "StudioEndpointSecurityGroup")):
+        variable, collection, body = template["Resources"][f"Fn::ForEach::{loop}"]
+        assert (variable, collection) == ("Cidr", {"Ref": "VpcCidrs"}), loop
+        rule = body[logical]["Properties"]
+        assert (rule["GroupId"], rule["IpProtocol"], rule["FromPort"], rule["ToPort"], rule["CidrIp"]) == (
+            {"Ref": group}, "tcp", 443, 443, {"Ref": "Cidr"}), loop
     for endpoint in ("SageMakerApiEndpoint", "StsEndpoint", "SsmEndpoint", "KmsEndpoint"):
         properties = everything[endpoint]["Properties"]
         assert properties["PrivateDnsEnabled"] is True and properties["VpcEndpointType"] == "Interface", endpoint
 
 
-def test_a_blank_configuration_or_metadata_is_refused_before_anything_is_created(template):
+def test_a_shared_vpc_takes_its_owners_endpoints_and_creates_none(template):
+    """Only a VPC's owner may create interface and Resolver endpoints in it (Amazon VPC User Guide,
+    "Responsibilities and permissions for owners and participants")."""
+    rule = template["Rules"]["SharedVpcUsesTheOwnersEndpoints"]
+    assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "SharedVpc"}, "true"]}
+    described = " ".join(a["AssertDescription"] for a in rule["Assertions"])
+    for needed in ("ExistingSageMakerApiEndpointId", "ExistingStsEndpointId", "ExistingSsmEndpointId",
+                   "ExistingKmsEndpointId", "ExistingSageMakerStudioEndpointId", "CreateStudioDnsResolver"):
+        assert needed in described, needed
+
+
+def test_blank_metadata_is_refused_before_anything_is_created(template):
     assertions = template["Rules"]["ConfigurationIsGiven"]["Assertions"]
     described = " ".join(a["AssertDescription"] for a in assertions)
-    assert "BrokerConfig" in described and "IdpMetadata" in described
+    assert "IdpMetadata" in described
+    assert "BrokerConfig" not in template["Parameters"], "the configuration lives in SSM (studiogate config put)"
 
 
 def test_the_front_door_is_a_public_function_url_or_an_http_api_never_both(template):

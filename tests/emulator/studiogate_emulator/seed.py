@@ -201,7 +201,8 @@ def _seed_stack(app, spec: dict, providers: dict, base_dir: str) -> dict:
                                               "has_function_policy": logical in stack.lambda_permissions}
 
     # Interface endpoints: the stack's own (service names from the rendering) and existing ones it is given.
-    vpc_id, vpc_cidr = stack.parameters.get("VpcId"), stack.parameters.get("VpcCidr", "10.0.0.0/16")
+    # Requests through an endpoint come from an address in the VPC's (first) CIDR block.
+    vpc_id, vpc_cidr = stack.parameters.get("VpcId"), (stack.parameters.get("VpcCidrs") or ["10.0.0.0/16"])[0]
     found = {endpoint_key(e["service_name"], stack.place.region): {"id": e["id"], "vpc_id": e["vpc_id"], "logical": logical,
                                                                   "service_name": e["service_name"]}
              for logical, e in stack.endpoints.items()}

@@ -53,7 +53,6 @@ LOCAL = ParameterSet(
     parameters={
         "IdpMetadata": '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
                        'entityID="https://idp.example.test/saml"/>',
-        "BrokerConfig": '[login]\nallowed_roles = ["arn:aws:iam::123456789012:role/StudioUser"]\n',
         "SageMakerDomainIds": ["d-7ac2bcf8fc16"],
         "ExecutionRoleArns": ["arn:aws:iam::123456789012:role/SageMakerExecutionDefault",
                               "arn:aws:iam::123456789012:role/SageMakerExecutionML"],
@@ -62,7 +61,7 @@ LOCAL = ParameterSet(
         "IdentityStoreId": "d-9067c0ffee",
         "StudioUserMaxSessionSeconds": 43200,
         "VpcId": "vpc-0studiogate0local",
-        "VpcCidr": "10.0.0.0/16",
+        "VpcCidrs": ["10.0.0.0/16"],
         "SubnetIds": ["subnet-0studiogate0a", "subnet-0studiogate0b"],
     },
     overrides={
@@ -90,9 +89,11 @@ _VARIANTS = {
     "sp-decryption-key": {"SpDecryptionKeyParameter": "/studiogate/sp-key"},
     "additional-audiences": {"AdditionalSamlAudiences": [CUSTOM_DOMAIN_ACS_URL]},
     "aws-sign-in-recipient": {"AcceptAwsSignInRecipient": "true"},
-    "existing-ssm-parameters": {"BrokerConfig": "", "IdpMetadata": "",
-                                "ExistingBrokerConfigParameter": "/corp/studiogate/config",
+    "existing-ssm-parameters": {"IdpMetadata": "", "ConfigParameterName": "/corp/studiogate/config",
                                 "ExistingIdpMetadataParameter": "/corp/studiogate/idp-metadata"},
+    "secondary-vpc-cidr": {"VpcCidrs": ["10.0.0.0/16", "100.64.0.0/16"]},
+    "shared-vpc": {"SharedVpc": "true", **EXISTING_ENDPOINTS},
+    "default-role-name": {"StudioUserRoleName": ""},
     "internet-egress": {"PresignInternetEgress": "true"},
     "corporate-ip": {"StudioNetworkMode": "corporate-ip", "CorporateCidrs": ["198.51.100.0/24"]},
     "open-network": {"StudioNetworkMode": "open"},

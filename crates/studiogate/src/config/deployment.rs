@@ -131,6 +131,38 @@ async fn fetch<P: ParameterStore>(
         })
 }
 
+/// What a configuration stored in a parameter may not hold: files (a function has none to read)
+/// and the SP key (the stack gives it to saml-validator and to the IAM SAML provider alike, so that
+/// STS can decrypt what the broker decrypts).
+fn refuse_in_stored(config: &BrokerConfig) -> Result<(), ConfigError> {
+    let files = [
+        ("idp.metadata_file", config.idp.metadata_file.is_some()),
+        (
+            "idp.certificate_files",
+            !config.idp.certificate_files.is_empty(),
+        ),
+        (
+            "sp.decryption_key_file",
+            config.sp.decryption_key_file.is_some(),
+        ),
+    ];
+    if let Some((field, _)) = files.iter().find(|(_, named)| *named) {
+        return Err(ConfigError::field(
+            *field,
+            "a stored configuration cannot name files (the functions have none to read): the stack \
+             supplies the IdP metadata and the SP key",
+        ));
+    }
+    if config.sp.decryption_key_pem.is_some() {
+        return Err(ConfigError::field(
+            "sp.decryption_key_pem",
+            "the SP key comes from the stack (its SP key parameter), which also gives it to the IAM \
+             SAML provider so that STS can decrypt the assertions; remove it from the configuration",
+        ));
+    }
+    Ok(())
+}
+
 /// Loads, overlays and validates `function`'s configuration. Errors name the variable or field.
 pub async fn load<P: ParameterStore>(
     function: Function,
@@ -144,8 +176,8 @@ pub async fn load<P: ParameterStore>(
     ) {
         (Some(name), None, None) => {
             let text = fetch(store, ENV_CONFIG_PARAMETER, name).await?;
-            let mut config = BrokerConfig::parse_unvalidated(&text)?;
-            config.resolve_files(None)?;
+            let config = BrokerConfig::parse_unvalidated(&text)?;
+            refuse_in_stored(&config)?;
             config
         }
         (None, Some(path), None) => {
@@ -234,7 +266,7 @@ pub async fn load<P: ParameterStore>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use studiogate_kernel::ErrorKind;
     use studiogate_saml::testkit;
@@ -257,7 +289,7 @@ mod tests {
 
     /// The TOML an operator stores: no IdP trust, no ACS URL, no table, no function (the stack
     /// adds them).
-    const DEPLOYED: &str = r#"
+    pub(in crate::config) const DEPLOYED: &str = r#"
 [login]
 allowed_roles = ["arn:aws:iam::123456789012:role/StudioUser"]
 [targets.ml]

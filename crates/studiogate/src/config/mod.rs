@@ -23,6 +23,7 @@ mod checks;
 pub mod deployment;
 mod login;
 mod presign;
+pub mod stored;
 
 pub use login::{LoginConfig, ACS_DEADLINE_SECONDS, PRESIGN_MARGIN_SECONDS};
 pub use presign::PresignConfig;
