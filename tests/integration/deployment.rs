@@ -16,6 +16,7 @@ use studiogate_aws::sdk_config;
 use studiogate_aws::ssm::SdkParameterStore;
 use studiogate_saml::testkit;
 use studiogate_tests::emulator::{self, Function};
+use studiogate_tests::federation;
 
 /// What the operator stores: no ACS URL (the stack's), no IdP, table, function or key.
 const CONFIG: &str = r#"
@@ -33,6 +34,8 @@ default = { execution_role = "arn:aws:iam::123456789012:role/SageMakerExecutionD
 const CONFIG_PARAMETER: &str = "/studiogate/studiogate/config";
 const METADATA_PARAMETER: &str = "/studiogate/studiogate/idp-metadata";
 const ACS_URL_PARAMETER: &str = "/studiogate/studiogate/acs-url";
+/// The Secrets Manager secret holding the SP key (the stack's SpDecryptionKeySecret).
+const SP_KEY_SECRET: &str = "studiogate/sp-key";
 const SEAL_KEY: &str = "alias/studiogate-presign-seal";
 
 async fn put(ssm: &aws_sdk_ssm::Client, name: &str, value: &str, kind: ParameterType) {
@@ -176,4 +179,81 @@ async fn operator_puts_an_sp_key(world: &emulator::World) {
         ParameterType::SecureString,
     )
     .await;
+}
+
+/// Encrypted assertions (issue 13 item 5): the stack gives the SP key's secret to the IAM SAML
+/// provider and to saml-validator alike. saml-validator reads it through Parameter Store's
+/// reference (authorized on the parameter and on the secret) and decrypts an assertion; STS
+/// decrypts the same assertion with the provider's key and answers.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_secret_lets_the_broker_and_sts_decrypt_the_same_assertion() {
+    let mut world = emulator::exclusive_world();
+    let mut description = emulator::default_world();
+    let key = studiogate_tests::workspace_root().join("testdata/keys/sp-encryption-key.pem");
+    description["secrets"] =
+        serde_json::json!([{"name": SP_KEY_SECRET, "value_file": key.display().to_string()}]);
+    description["stack"]["parameters"] =
+        serde_json::json!({"SpDecryptionKeySecret": SP_KEY_SECRET});
+    world.reseed(description);
+    let operator = aws_sdk_ssm::Client::new(&world.operator().await);
+    put(&operator, CONFIG_PARAMETER, CONFIG, ParameterType::String).await;
+
+    world.act_as(Function::SamlValidator);
+    let store = SdkParameterStore::new(&sdk_config().await);
+    let acs = Environment::default()
+        .with(ENV_CONFIG_PARAMETER, CONFIG_PARAMETER)
+        .with(ENV_IDP_METADATA_PARAMETER, METADATA_PARAMETER)
+        .with(ENV_ACS_URL_PARAMETER, ACS_URL_PARAMETER)
+        // What template.yaml sets when it is given SpDecryptionKeySecret.
+        .with(
+            ENV_SP_KEY_PARAMETER,
+            format!("/aws/reference/secretsmanager/{SP_KEY_SECRET}"),
+        )
+        .with(ENV_REPLAY_TABLE, "studiogate-replay")
+        .with(ENV_PRESIGN_FUNCTION, "presign")
+        .with(ENV_PRESIGN_SEAL_KEY, SEAL_KEY);
+    let config = load(Loading::SamlValidator, &acs, &store)
+        .await
+        .expect("the ACS loads with the SP key");
+    let read = world
+        .aws
+        .calls()
+        .into_iter()
+        .rfind(|c| c["operation"] == "GetParameter" && c["authorization"]["requests"].is_array())
+        .expect("the SP key was read (two IAM requests: the parameter and the secret)");
+    let actions: Vec<&str> = read["authorization"]["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["ssm:GetParameter", "secretsmanager:GetSecretValue"]
+    );
+    assert_eq!(read["authorization"]["decision"], "Allowed");
+
+    let encrypted = federation::encrypted_assertion(&world, "alice", "alice@example.com");
+    let document = String::from_utf8(base64_decode(&encrypted)).unwrap();
+    let verified = config
+        .saml_validator()
+        .unwrap()
+        .validate_document(&document, time::OffsetDateTime::now_utc())
+        .expect("the broker decrypts with the secret's key");
+    assert!(verified.encrypted);
+    assert_eq!(verified.name_id, "alice@example.com");
+
+    let sts = federation::assume_with(&world, &encrypted).await;
+    assert_eq!(
+        sts.subject(),
+        Some("alice@example.com"),
+        "STS decrypts with the provider's key"
+    );
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .expect("base64")
 }

@@ -66,6 +66,18 @@ pub struct World {
     _turn: std::sync::MutexGuard<'static, ()>,
 }
 
+/// `tests/emulator/worlds/default.json`, paths made absolute, for a test to change and seed
+/// (`World::reseed`).
+pub fn default_world() -> Value {
+    let path = crate::workspace_root().join("tests/emulator/worlds/default.json");
+    let mut world: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("world file"))
+            .expect("world JSON");
+    let cert = crate::workspace_root().join("testdata/keys/idp-cert.pem");
+    world["saml_providers"][0]["certificate_file"] = Value::from(cert.display().to_string());
+    world
+}
+
 /// This test's turn at the shared emulator: no other test of the binary resets, seeds or faults
 /// it until the guard drops.
 pub fn turn() -> std::sync::MutexGuard<'static, ()> {
@@ -93,6 +105,12 @@ pub fn exclusive_world() -> World {
 }
 
 impl World {
+    /// Resets the emulator and seeds `world` instead of the default one (still this test's turn).
+    pub fn reseed(&mut self, world: Value) {
+        self.aws.reset();
+        self.seeded = self.aws.seed(world);
+    }
+
     /// The stack's ACS URL (its `AcsUrl` output): where IdPs post, and the Recipient its user role
     /// trusts.
     pub fn acs_url(&self) -> String {
@@ -251,12 +269,11 @@ impl Emulator {
 
     /// Seeds `tests/emulator/worlds/default.json` and returns what was created.
     pub fn seed_default_world(&self) -> Value {
-        let path = crate::workspace_root().join("tests/emulator/worlds/default.json");
-        let mut world: Value =
-            serde_json::from_str(&std::fs::read_to_string(path).expect("world file"))
-                .expect("world JSON");
-        let cert = crate::workspace_root().join("testdata/keys/idp-cert.pem");
-        world["saml_providers"][0]["certificate_file"] = Value::from(cert.display().to_string());
+        self.seed(default_world())
+    }
+
+    /// Seeds a world description (`default_world()` changed, say) and returns what was created.
+    pub fn seed(&self, world: Value) -> Value {
         self.control("POST", "/seed", Some(&world)).expect("seed")
     }
 

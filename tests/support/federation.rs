@@ -13,6 +13,14 @@ pub const STUDIO_USER: &str = "arn:aws:iam::123456789012:role/StudioUser";
 /// A signed SAMLResponse (base64) for `session_name` with `PrincipalTag:studiouserid = session_name`,
 /// made for the world's broker: its ACS URL is the Destination and the Recipient (`SAML:aud`).
 pub fn assertion(world: &World, session_name: &str, name_id: &str) -> String {
+    testkit::encode(&testkit::signed_response(
+        &spec(world, session_name, name_id),
+        Signing::Assertion,
+        &testkit::IDP,
+    ))
+}
+
+fn spec(world: &World, session_name: &str, name_id: &str) -> ResponseSpec {
     let mut spec = ResponseSpec::aws(time::OffsetDateTime::now_utc());
     spec.name_id = name_id.to_owned();
     spec.destination = Some(world.acs_url());
@@ -31,15 +39,28 @@ pub fn assertion(world: &World, session_name: &str, name_id: &str) -> String {
             vec![session_name.to_owned()],
         ),
     ];
-    testkit::encode(&testkit::signed_response(
-        &spec,
-        Signing::Assertion,
-        &testkit::IDP,
-    ))
+    spec
+}
+
+/// [`assertion`], its Assertion encrypted for the test SP key (`testdata/keys/sp-encryption-*`):
+/// AES-256-GCM content, RSA-OAEP key transport.
+pub fn encrypted_assertion(world: &World, session_name: &str, name_id: &str) -> String {
+    let spec = spec(world, session_name, name_id);
+    let signed = testkit::sign_assertion(&spec.assertion_xml(), &spec.assertion_id, &testkit::IDP);
+    testkit::encode(&spec.response_xml(&testkit::encrypt_assertion(
+        &signed,
+        &testkit::SP_ENCRYPTION,
+        testkit::ContentCipher::Aes256Gcm,
+    )))
 }
 
 /// AssumeRoleWithSAML against the endpoint in `AWS_ENDPOINT_URL`: the whole STS answer.
 pub async fn assume(world: &World, session_name: &str, name_id: &str) -> AssumeRoleWithSamlOutput {
+    assume_with(world, &assertion(world, session_name, name_id)).await
+}
+
+/// AssumeRoleWithSAML with `saml_response` (base64) for the world's federated role.
+pub async fn assume_with(_world: &World, saml_response: &str) -> AssumeRoleWithSamlOutput {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region("us-east-1")
         .load()
@@ -48,7 +69,7 @@ pub async fn assume(world: &World, session_name: &str, name_id: &str) -> AssumeR
         .assume_role_with_saml()
         .role_arn(STUDIO_USER)
         .principal_arn(PROVIDER)
-        .saml_assertion(assertion(world, session_name, name_id))
+        .saml_assertion(saml_response)
         .duration_seconds(3600)
         .send()
         .await

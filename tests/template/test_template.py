@@ -8,6 +8,7 @@ and the AWS operations it calls as its own role, as the user, or unsigned.
 from __future__ import annotations
 
 import json
+import re
 import pathlib
 import subprocess
 import sys
@@ -29,7 +30,8 @@ VPC_ATTACHMENT = {"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:C
 # Implied by operations the code calls: SecureString reads decrypt through KMS (only via SSM), and
 # EMR's CreateStudioSessionMapping looks the identity up in IAM Identity Center as the caller.
 IMPLIED = {
-    "ssm:GetParameter": {"kms:Decrypt"},
+    # A Parameter Store reference to a secret (the SP key) is authorized on the secret too.
+    "ssm:GetParameter": {"kms:Decrypt", "secretsmanager:GetSecretValue"},
     "elasticmapreduce:CreateStudioSessionMapping": {"sso:GetManagedApplicationInstance", "sso:GetProfile",
                                                     "sso:ListDirectoryAssociations", "sso:ListProfiles",
                                                     "sso:AssociateProfile", "sso-directory:SearchUsers",
@@ -367,10 +369,11 @@ def test_parameter_arns_join_names_that_start_with_a_slash(template):
     arns = [s for s in strings_in(template["Resources"]) if ":parameter" in s]
     assert arns, "the roles name their parameters"
     for arn in arns:
-        assert ":parameter${" in arn or arn.endswith(":parameter/*") or ":parameter/studiogate/${AWS::StackName}/" in arn, arn
+        assert (":parameter${" in arn or arn.endswith(":parameter/*") or ":parameter/studiogate/${AWS::StackName}/" in arn
+                or ":parameter/aws/reference/secretsmanager/${" in arn), arn
     for name in ("AcsUrlParameter", "IdpMetadataParameter"):
         assert resources(template)[name]["Properties"]["Name"]["Fn::Sub"].startswith("/studiogate/${AWS::StackName}/")
-    for name in ("ConfigParameterName", "ExistingIdpMetadataParameter", "SpDecryptionKeyParameter"):
+    for name in ("ConfigParameterName", "ExistingIdpMetadataParameter"):
         assert template["Parameters"][name]["AllowedPattern"] == "^$|^(/[\\w.-]+)+$", name
 
 
@@ -431,3 +434,14 @@ def test_the_front_door_is_a_public_function_url_or_an_http_api_never_both(templ
     assert permission["SourceArn"]["Fn::Sub"].endswith(":${HttpApi}/*"), "only this API may invoke it"
     acs = template["Outputs"]["AcsUrl"]["Value"]["Fn::If"]
     assert acs[0] == "UseFunctionUrl" and all(branch["Fn::Sub"].endswith("saml/acs") for branch in acs[1:])
+
+
+def test_every_parameter_is_explained_in_the_deployment_guide(template):
+    """docs/deploying.md's parameter table names each parameter of the template, and no other."""
+    guide = (REPO / "docs" / "deploying.md").read_text(encoding="utf-8")
+    table = guide.split("| parameter | what to give |", 1)[1].split("\n\n", 1)[0]
+    named = set(re.findall(r"`([A-Z][A-Za-z]+)`", table))
+    parameters = set(template["Parameters"])
+    assert parameters - named == set(), "parameters the guide does not explain"
+    assert {n for n in named if n not in parameters and not n.isupper()} <= {"FunctionUrl", "HttpApi"}, \
+        "the guide names parameters the template does not have"

@@ -137,6 +137,8 @@ def backend(service: str, account_id: str, region: str = "global"):
             from moto.kms.models import kms_backends as backends
         elif service == "dynamodb":
             from moto.dynamodb.models import dynamodb_backends as backends
+        elif service == "secretsmanager":
+            from moto.secretsmanager.models import secretsmanager_backends as backends
         else:
             raise ValueError(service)
         found = _BACKENDS[key] = backends[account_id][region]

@@ -267,6 +267,16 @@ class Mapper:
     def _ssm_GetParametersByPath(self, call: AwsCall) -> list[IamRequest]:
         return [IamRequest("ssm:GetParametersByPath", self.parameter_arn(call.params.get("Path", "/"), call.region), "parameter")]
 
+    # ------------------------------------------------------------------ Secrets Manager (moto)
+    def secret_request(self, action: str, secret_id: str, region: str) -> IamRequest:
+        """A request on a secret named by name or ARN: its ARN as moto made it (name plus a random
+        six-character suffix, as Secrets Manager does), or the name's for one that does not exist."""
+        arn = secret_id if secret_id.startswith("arn:") else None
+        if arn is None:
+            found = self.state.secret(secret_id, region)
+            arn = found.arn if found is not None else self.arn("secretsmanager", f"secret:{secret_id}", region)
+        return IamRequest(action, arn, "Secret")
+
     # ------------------------------------------------------------------ KMS (moto)
     def key_request(self, action: str, key_ref: str, region: str, keys: dict | None = None) -> IamRequest:
         """A request on a KMS key: its ARN (an alias resolved to its key), its key policy, its tags,
@@ -441,10 +451,32 @@ for _operation in ("DescribeTable", "DeleteTable", "UpdateTable", "UpdateTimeToL
                    "Query", "Scan", "DescribeContinuousBackups", "UpdateContinuousBackups"):
     _GENERIC[("dynamodb", _operation)] = (lambda action: lambda mapper, call: [mapper._table(call, action)])(f"dynamodb:{_operation}")
 
-for _operation in ("GetParameter", "DeleteParameter", "GetParameterHistory", "LabelParameterVersion"):
+for _operation in ("DeleteParameter", "GetParameterHistory", "LabelParameterVersion"):
     _GENERIC[("ssm", _operation)] = (
         lambda action: lambda mapper, call: [IamRequest(action, mapper.parameter_arn(call.params.get("Name", ""), call.region), "parameter")]
     )(f"ssm:{_operation}")
+
+REFERENCE = "/aws/reference/secretsmanager/"
+
+
+def _ssm_get_parameter(mapper, call: AwsCall) -> list[IamRequest]:
+    """ssm:GetParameter; a Parameter Store reference to a Secrets Manager secret is authorized on
+    the secret as well ("Parameter Store honors IAM policies attached to Secrets Manager secrets",
+    Systems Manager User Guide, Referencing AWS Secrets Manager secrets from Parameter Store)."""
+    name = call.params.get("Name", "")
+    requests = [IamRequest("ssm:GetParameter", mapper.parameter_arn(name, call.region), "parameter")]
+    if name.startswith(REFERENCE):
+        requests.append(mapper.secret_request("secretsmanager:GetSecretValue", name[len(REFERENCE):], call.region))
+    return requests
+
+
+_GENERIC[("ssm", "GetParameter")] = _ssm_get_parameter
+
+for _operation in ("CreateSecret", "GetSecretValue", "PutSecretValue", "DescribeSecret", "DeleteSecret", "UpdateSecret"):
+    _GENERIC[("secretsmanager", _operation)] = (
+        lambda action: lambda mapper, call: [mapper.secret_request(action, call.params.get("SecretId") or call.params.get("Name", ""),
+                                                                   call.region)]
+    )(f"secretsmanager:{_operation}")
 
 for _operation in ("DescribeKey", "GetKeyPolicy", "ListResourceTags", "TagResource", "UntagResource", "EnableKey",
                    "DisableKey", "ScheduleKeyDeletion", "CancelKeyDeletion", "UpdateKeyDescription", "GetPublicKey",

@@ -20,7 +20,7 @@ World-only fixtures: `saml_providers`, `roles` (`saml_provider` or `service`, `m
 optional `account_id`; or `like`: a stack role's logical ID, whose rendered trust and identity
 policies the role gets, "a second role made like the stack's example role"), `lifecycle_configs`,
 `sagemaker_domains`, `emr_studios` (optional `tags`), `dynamodb_tables`, `ssm_parameters`,
-`kms_mac_keys`. Paths are relative to the world file. Fixtures in another account are created
+`kms_mac_keys`, `secrets` (Secrets Manager, created before the stack, which may name them). Paths are relative to the world file. Fixtures in another account are created
 in-process (the operator administers 123456789012 only).
 
 Returns the ARNs and IDs created, keyed by the names the world file gives, plus `stack`,
@@ -34,6 +34,7 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import time
 
 import boto3
@@ -164,7 +165,12 @@ def _seed_stack(app, spec: dict, providers: dict, base_dir: str) -> dict:
     made: dict = {"template": str(spec.get("template", "template.yaml")), "parameter_set": spec.get("parameter_set", "local"),
                   "saml_providers": {}, "roles": {}, "functions": {}, "endpoints": {}, "kms_keys": {}, "outputs": stack.outputs}
     for logical, provider in stack.saml_providers.items():
-        arn = iam.create_saml_provider(Name=provider["name"], SAMLMetadataDocument=provider["metadata"])["SAMLProviderArn"]
+        props = stack.resources[logical]["Properties"]
+        # CloudFormation resolves a secretsmanager dynamic reference with the deployer's permissions.
+        extra = {key: resolve_dynamic_references(endpoint, props[key])
+                 for key in ("AddPrivateKey", "AssertionEncryptionMode") if props.get(key)}
+        arn = iam.create_saml_provider(Name=provider["name"], SAMLMetadataDocument=provider["metadata"],
+                                       **extra)["SAMLProviderArn"]
         made["saml_providers"][logical] = arn
         if provider["name"] != spec["idp"]:
             raise SeedError(f"the rendered SAML provider is {provider['name']!r}, the world's IdP {spec['idp']!r}")
@@ -216,6 +222,24 @@ def _seed_stack(app, spec: dict, providers: dict, base_dir: str) -> dict:
     return {"stack": made, "rendered": stack, "function_credentials": credentials}
 
 
+_DYNAMIC_SECRET = re.compile(r"\{\{resolve:secretsmanager:(?P<id>[^:}]+)(?::SecretString(?::(?P<key>[^:}]*))?"
+                             r"(?::(?P<stage>[^:}]*))?(?::(?P<version>[^:}]*))?)?\}\}")
+
+
+def resolve_dynamic_references(endpoint: str, value: str) -> str:
+    """`{{resolve:secretsmanager:ID[:SecretString[:JSON_KEY[:STAGE[:VERSION_ID]]]]}}` replaced by the
+    secret's value, as CloudFormation does when it creates the resource."""
+    def secret(match: re.Match) -> str:
+        params = {"SecretId": match["id"]}
+        if match["version"]:
+            params["VersionId"] = match["version"]
+        elif match["stage"]:
+            params["VersionStage"] = match["stage"]
+        text = _client(endpoint, "secretsmanager").get_secret_value(**params)["SecretString"]
+        return json.loads(text)[match["key"]] if match["key"] else text
+    return _DYNAMIC_SECRET.sub(secret, value)
+
+
 def _create_storage(endpoint: str, logical: str, resource: dict, made: dict) -> None:
     """The stack's replay table or one of its SSM parameters."""
     props = resource["Properties"]
@@ -255,6 +279,13 @@ def seed(app, world: dict, base_dir: str = ".") -> dict:
     created: dict = {"saml_providers": {}, "roles": {}, "lifecycle_configs": {}, "sagemaker_domains": {}, "emr_studios": {},
                      "dynamodb_tables": [], "ssm_parameters": [], "kms_mac_keys": {}}
     providers = {p["name"]: p for p in world.get("saml_providers", [])}
+
+    # Secrets first: the operator stores them before the stack that names them is deployed.
+    secretsmanager = _client(endpoint, "secretsmanager")
+    created["secrets"] = {}
+    for secret in world.get("secrets", []):
+        value = secret["value"] if "value" in secret else _read(base_dir, secret["value_file"])
+        created["secrets"][secret["name"]] = secretsmanager.create_secret(Name=secret["name"], SecretString=value)["ARN"]
 
     stack = None
     if world.get("stack"):

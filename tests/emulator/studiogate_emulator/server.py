@@ -32,8 +32,9 @@ from .federation import Federation, FederationError
 from .iam import (ACCOUNT_ID, OPERATOR, OPERATOR_ACCESS_KEY, OPERATOR_SECRET, OPERATOR_USER_ID, AuthorizationFailed, Authorizer,
                   Denied, Network, Session, backend, clear_backends, host_in)
 from .operations import IamRequest, Mapper, NoMapping
-from .protocol import AwsCall, AwsError, auth_error, error_response, json_response, parse_call
+from .protocol import AwsCall, AwsError, auth_error, error_response, json_response, parse_call, xml_escape
 from .sagemaker import SageMaker
+from .samlkeys import SamlProviderKeys
 from .sts import CredentialStore, assume_role_with_saml, get_caller_identity
 
 DEFAULTS = {"public_ip": "203.0.113.10", "corporate_cidr": "198.51.100.0/24", "studio_network": "internet",
@@ -53,6 +54,7 @@ class Emulator:
         self.emr = Emr(ACCOUNT_ID)
         self.federation = Federation(self.credentials)
         self.sessions = browser.Sessions()
+        self.saml_keys = SamlProviderKeys()
         self.authorizer = Authorizer()
         self.mapper = Mapper(self)
         self.endpoint = ""
@@ -117,6 +119,18 @@ class Emulator:
         return "http://{domain_id}.studio.us-east-1.sagemaker.localhost:" + url.rsplit(":", 1)[-1]
 
     # ----- state the operation mapping reads
+    def saml_provider_exists(self, arn: str) -> bool:
+        try:
+            backend("iam", arn.split(":")[4]).get_saml_provider(arn)
+            return True
+        except Exception:  # moto raises its own NotFound type
+            return False
+
+    def secret(self, name: str, region: str):
+        """moto's secret of that name, or None."""
+        secrets = backend("secretsmanager", self.account_id, region).secrets
+        return secrets[name] if name in secrets else None
+
     def moto_role(self, name_or_arn: str):
         account, name = self.account_id, name_or_arn
         if name_or_arn.startswith("arn:"):
@@ -244,8 +258,22 @@ class Emulator:
             def authorize(provider_arn, role, assertion):
                 return self.authorizer.authorize_saml(provider_arn, role, assertion, call.region, network)
 
-            body, authorization = assume_role_with_saml(call, self.credentials, authorize)
+            body, authorization = assume_role_with_saml(call, self.credentials, authorize, provider_keys=self.saml_keys.of)
             return Response(body, headers={"Content-Type": "text/xml"}), authorization
+        if call.service == "iam" and call.operation in ("CreateSAMLProvider", "UpdateSAMLProvider", "DeleteSAMLProvider"):
+            # moto keeps neither private keys nor the encryption mode: recorded here, then moto answers,
+            # except an update without a metadata document (optional since keys came to the API),
+            # which moto would take for an empty one.
+            self.saml_keys.record(call, self.account_id, self.saml_provider_exists)
+            if call.operation == "UpdateSAMLProvider" and not call.params.get("SAMLMetadataDocument"):
+                arn = call.params.get("SAMLProviderArn", "")
+                if not self.saml_provider_exists(arn):
+                    raise AwsError("NoSuchEntity", f"SAMLProvider {arn} does not exist", 404)
+                body = ("<UpdateSAMLProviderResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><UpdateSAMLProviderResult>"
+                        f"<SAMLProviderArn>{xml_escape(arn)}</SAMLProviderArn></UpdateSAMLProviderResult><ResponseMetadata>"
+                        f"<RequestId>{call.request_id}</RequestId></ResponseMetadata></UpdateSAMLProviderResponse>")
+                return Response(body, headers={"Content-Type": "text/xml"}), None
+            return None, None
         if call.service == "sts" and call.operation == "GetCallerIdentity":
             if principal is OPERATOR:
                 body = get_caller_identity(call, OPERATOR.arn, OPERATOR_USER_ID, OPERATOR.account_id)
@@ -469,6 +497,7 @@ class Emulator:
             self.emr.reset()
             self.federation.reset()
             self.sessions.reset()
+            self.saml_keys.reset()
             self.functions.clear()
             self.endpoints.clear()
             self.world = {}

@@ -27,6 +27,8 @@ from signxml.exceptions import InvalidInput, InvalidSignature
 
 from .iam import SamlAssertion
 from .protocol import AwsCall, AwsError, xml_escape
+from .samlkeys import ProviderKeys
+from .xmlenc import DecryptionError, decrypt_assertion
 
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
@@ -153,25 +155,51 @@ def _metadata(provider_xml: str) -> tuple[str, list[str]]:
     return entity.get("entityID"), certs
 
 
-def _verified_assertion(document: bytes, certs: list[str]) -> etree._Element:
-    """The Assertion covered by the first valid signature, verified with the provider's certificates."""
+def _verified_assertion(document: bytes, certs: list[str], provider: ProviderKeys) -> etree._Element:
+    """The Assertion covered by the first valid signature, verified with the provider's certificates.
+    An EncryptedAssertion is decrypted with the provider's private keys first (AddPrivateKey); its
+    signature is then inside it, or on the Response around the encrypted form."""
+    try:
+        response = etree.fromstring(document, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        raise _invalid("SAMLAssertion is malformed") from None
+    encrypted = response.findall("saml:EncryptedAssertion", NS)
+    decrypted = None
+    if encrypted:
+        if len(encrypted) != 1 or response.findall("saml:Assertion", NS):
+            raise _invalid("the Response does not hold exactly one Assertion")
+        if not provider.keys:
+            raise _invalid("the assertion is encrypted and the SAML provider has no private key to decrypt it")
+        try:
+            decrypted = decrypt_assertion(encrypted[0], list(provider.keys.values()))
+        except DecryptionError as error:
+            raise _invalid(f"the encrypted assertion could not be decrypted: {error}") from None
+        response.replace(encrypted[0], decrypted)
+        candidates = [etree.tostring(response), document]
+    elif provider.mode == "Required":
+        raise _invalid("the SAML provider requires encrypted assertions")
+    else:
+        candidates = [document]
     config = SignatureConfiguration(require_x509=False)
     last_error = "no signing certificate in the SAML provider metadata"
-    for cert in certs:
-        try:
-            result = XMLVerifier().verify(document, x509_cert=cert, expect_config=config)
-        except (InvalidSignature, InvalidInput) as error:
-            last_error = str(error)
-            continue
-        signed = result.signed_xml
-        if signed.tag == f"{{{SAML}}}Assertion":
-            return signed
-        if signed.tag == f"{{{SAMLP}}}Response":
-            assertions = signed.findall("saml:Assertion", NS)
-            if len(assertions) == 1:
-                return assertions[0]
-            raise _invalid("the signed Response does not hold exactly one Assertion")
-        raise _invalid("the signature covers neither the Response nor the Assertion")
+    for candidate in candidates:
+        for cert in certs:
+            try:
+                result = XMLVerifier().verify(candidate, x509_cert=cert, expect_config=config)
+            except (InvalidSignature, InvalidInput) as error:
+                last_error = str(error)
+                continue
+            signed = result.signed_xml
+            if signed.tag == f"{{{SAML}}}Assertion":
+                return signed
+            if signed.tag == f"{{{SAMLP}}}Response":
+                if decrypted is not None:
+                    return decrypted   # the Response's signature covers the encrypted form of it
+                assertions = signed.findall("saml:Assertion", NS)
+                if len(assertions) == 1:
+                    return assertions[0]
+                raise _invalid("the signed Response does not hold exactly one Assertion")
+            raise _invalid("the signature covers neither the Response nor the Assertion")
     raise _invalid(f"signature could not be verified: {last_error}")
 
 
@@ -183,7 +211,8 @@ def _attributes(assertion: etree._Element) -> dict[str, list[str]]:
     return out
 
 
-def assume_role_with_saml(call: AwsCall, store: CredentialStore, authorize, now: float | None = None) -> tuple[str, dict]:
+def assume_role_with_saml(call: AwsCall, store: CredentialStore, authorize, now: float | None = None,
+                          provider_keys=lambda arn: ProviderKeys()) -> tuple[str, dict]:
     """Validates like STS, has `authorize(provider_arn, role, SamlAssertion)` evaluate the trust
     policy (it raises on a denial), and returns the XML response body and the authorization."""
     now = time.time() if now is None else now
@@ -205,7 +234,7 @@ def assume_role_with_saml(call: AwsCall, store: CredentialStore, authorize, now:
         raise _invalid(f"SAML provider {provider_arn} does not exist") from None
     issuer_expected, certs = _metadata(provider.saml_metadata_document)
 
-    assertion = _verified_assertion(document, certs)
+    assertion = _verified_assertion(document, certs, provider_keys(provider_arn))
     issuer = (assertion.findtext("saml:Issuer", namespaces=NS) or "").strip()
     if issuer != issuer_expected:
         raise _invalid(f"Issuer {issuer!r} does not match the SAML provider's entity ID")

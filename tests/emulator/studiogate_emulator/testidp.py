@@ -11,6 +11,8 @@ from datetime import datetime, timedelta, timezone
 from lxml import etree
 from signxml import XMLSigner, methods
 
+from .xmlenc import encrypt_assertion
+
 KEYS = pathlib.Path(__file__).resolve().parents[3] / "testdata" / "keys"
 IDP_ENTITY_ID = "https://idp.example.test/saml"
 PROVIDER = "arn:aws:iam::123456789012:saml-provider/studiogate-test-idp"
@@ -41,10 +43,12 @@ def response(
     tags=None,
     status="urn:oasis:names:tc:SAML:2.0:status:Success",
     key="idp",
+    encrypt_for=None,
 ) -> str:
     """A base64 SAMLResponse with a signed Assertion, for `destination` (default: the Recipient).
-    `tags` are PrincipalTag attributes; by default
-    the owner tag `studiouserid` = the session name, which the stack's user role requires (`{}`: none)."""
+    `tags` are PrincipalTag attributes; by default the owner tag `studiouserid` = the session name,
+    which the stack's user role requires (`{}`: none). `encrypt_for`: a test key name (e.g.
+    "sp-encryption") whose certificate the signed Assertion is encrypted for (an EncryptedAssertion)."""
     if tags is None:
         tags = {"studiouserid": session_name} if session_name else {}
     now = issued or datetime.now(timezone.utc)
@@ -78,6 +82,8 @@ def response(
         c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#",
     ).sign(element, key=(KEYS / f"{key}-key.pem").read_bytes(), cert=(KEYS / f"{key}-cert.pem").read_text(), reference_uri=aid)
     signed_xml = etree.tostring(signed).decode()
+    if encrypt_for is not None:
+        signed_xml = encrypt_assertion(etree.tostring(signed), (KEYS / f"{encrypt_for}-cert.pem").read_text())
     document = (
         '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" '
         f'ID="_{uuid.uuid4().hex}" Version="2.0" IssueInstant="{_t(now)}" Destination="{destination or recipient}">'

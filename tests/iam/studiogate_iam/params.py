@@ -86,7 +86,7 @@ _VARIANTS = {
     "existing-endpoints": EXISTING_ENDPOINTS,
     "http-api": {"FrontDoor": "HttpApi"},
     "no-emr-studios": {"EmrStudioIds": ""},
-    "sp-decryption-key": {"SpDecryptionKeyParameter": "/studiogate/sp-key"},
+    "sp-decryption-key": {"SpDecryptionKeySecret": "studiogate/sp-key"},
     "additional-audiences": {"AdditionalSamlAudiences": [CUSTOM_DOMAIN_ACS_URL]},
     "aws-sign-in-recipient": {"AcceptAwsSignInRecipient": "true"},
     "existing-ssm-parameters": {"IdpMetadata": "", "ConfigParameterName": "/corp/studiogate/config",

@@ -195,6 +195,30 @@ def presign_lists_apps(stack: RenderedStack, sim: Simulator) -> None:
            "Allowed", "presign lists apps before a role change", sid="ListUsersApps", kind="identity")
 
 
+def _reads_secret(stack: RenderedStack, sim: Simulator, action: str, resource: str) -> Decision:
+    session = _function_session(stack, "SamlValidatorFunction")
+    context = session.context(region=stack.place.region)
+    return sim.evaluate(session.arn, action, resource, context, stack.identity_policies("SamlValidatorRole"))
+
+
+def saml_validator_reads_only_its_sp_key_secret(stack: RenderedStack, sim: Simulator) -> None:
+    """saml-validator reads the SP key through Parameter Store's reference to the stack's secret:
+    ssm:GetParameter on the reference and secretsmanager:GetSecretValue on the secret (its ARN ends
+    in six random characters), and no other secret."""
+    partition, region, account = _ids(stack)
+    name = stack.parameters["SpDecryptionKeySecret"]
+    expect(_reads_secret(stack, sim, "ssm:GetParameter",
+                         f"arn:{partition}:ssm:{region}:{account}:parameter/aws/reference/secretsmanager/{name}"),
+           "Allowed", "the reference to the SP key", sid="Configuration", kind="identity")
+    expect(_reads_secret(stack, sim, "secretsmanager:GetSecretValue",
+                         f"arn:{partition}:secretsmanager:{region}:{account}:secret:{name}-a1B2c3"),
+           "Allowed", "the SP key's secret", sid="ReadTheSpKey", kind="identity")
+    for other in (f"{name}-other-a1B2c3", "database-password-a1B2c3"):
+        expect(_reads_secret(stack, sim, "secretsmanager:GetSecretValue",
+                             f"arn:{partition}:secretsmanager:{region}:{account}:secret:{other}"),
+               "ImplicitlyDenied", f"another secret ({other})")
+
+
 # ------------------------------------------------------------------ the Studio user role
 def user_opens_own_profile(stack: RenderedStack, sim: Simulator) -> None:
     expect(_presign_url(stack, sim, "alice", "alice", **_through_endpoint(stack)), "Allowed",
@@ -454,6 +478,8 @@ SCENARIOS = [
     Scenario("presign manages only its VPC's interfaces", presign_manages_only_its_vpcs_interfaces),
     Scenario("presign never re-owns a profile", presign_never_reowns_a_profile),
     Scenario("presign lists apps", presign_lists_apps),
+    Scenario("saml-validator reads only its SP key's secret", saml_validator_reads_only_its_sp_key_secret,
+             applies=lambda s: s.conditions["HasSpDecryptionKey"]),
     Scenario("presign looks users up only in its Identity Store", presign_looks_users_up_only_in_its_identity_store,
              applies=lambda s: s.conditions["HasIdentityStore"]),
     Scenario("alice opens her own profile through the endpoint", user_opens_own_profile),

@@ -365,7 +365,15 @@ def test_every_parameter_set_renders_its_branches(parameter_set):
     assert ("EmrIdentityCenterLookups" in [s.get("Sid") for s in presign]) == has_emr
     configuration = next(s for s in stack.roles["SamlValidatorRole"]["identity_policies"][0]["document"]["Statement"]
                          if s["Sid"] == "Configuration")["Resource"]
-    assert (len(configuration) == 4) == bool(given.get("SpDecryptionKeyParameter"))
+    assert (len(configuration) == 4) == bool(given.get("SpDecryptionKeySecret"))
+    sids = [s.get("Sid") for s in stack.roles["SamlValidatorRole"]["identity_policies"][0]["document"]["Statement"]]
+    assert ({"ReadTheSpKey", "DecryptTheSpKey"} <= set(sids)) == bool(given.get("SpDecryptionKeySecret"))
+    provider = stack.resources["SamlProvider"]["Properties"]
+    if given.get("SpDecryptionKeySecret"):
+        assert provider["AddPrivateKey"] == f"{{{{resolve:secretsmanager:{given['SpDecryptionKeySecret']}}}}}"
+        assert provider["AssertionEncryptionMode"] == "Required"
+    else:
+        assert "AddPrivateKey" not in provider and "AssertionEncryptionMode" not in provider
     assert ("HttpApiPermission" in stack.resources) == (given.get("FrontDoor") == "HttpApi")
     assert ("SamlValidatorUrl" in stack.resources) == (given.get("FrontDoor", "FunctionUrl") == "FunctionUrl")
     if set(EXISTING_ENDPOINTS) <= set(given):

@@ -15,7 +15,9 @@ use studiogate_kernel::AwsError;
 pub const ENV_CONFIG_PARAMETER: &str = "STUDIOGATE_CONFIG_PARAMETER";
 /// An SSM parameter holding the IdP metadata XML (becomes `idp.metadata`).
 pub const ENV_IDP_METADATA_PARAMETER: &str = "STUDIOGATE_IDP_METADATA_PARAMETER";
-/// An SSM SecureString holding the SP decryption key PEM (becomes `sp.decryption_key_pem`).
+/// An SSM parameter holding the SP decryption key PEM (becomes `sp.decryption_key_pem`): the stack
+/// gives Parameter Store's reference to its Secrets Manager secret
+/// (`/aws/reference/secretsmanager/NAME`), the secret whose key the IAM SAML provider also holds.
 pub const ENV_SP_KEY_PARAMETER: &str = "STUDIOGATE_SP_KEY_PARAMETER";
 /// An SSM String parameter the stack writes with the ACS URL of its front door (added to
 /// `sp.acs_urls`, and so, by default, the accepted Recipient): the function cannot be given its
