@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import os
 
-from cryptography.hazmat.primitives import hashes, padding as sym_padding, serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -128,12 +128,3 @@ def encrypt_assertion(assertion_xml: bytes, certificate_pem: str) -> str:
         f"<xenc:CipherData><xenc:CipherValue>{b64(ciphertext)}</xenc:CipherValue></xenc:CipherData>"
         f"</xenc:EncryptedData></saml:EncryptedAssertion>"
     )
-
-
-# The CBC padder is kept for tests that need an AES-CBC EncryptedAssertion (PKCS#7 is a valid XML
-# Encryption padding: its last byte is the pad length).
-def encrypt_cbc_for_tests(plaintext: bytes, key: bytes) -> bytes:
-    iv = os.urandom(16)
-    padder = sym_padding.PKCS7(128).padder()
-    encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
-    return iv + encryptor.update(padder.update(plaintext) + padder.finalize()) + encryptor.finalize()

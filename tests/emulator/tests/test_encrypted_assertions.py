@@ -89,3 +89,38 @@ def test_saml_validator_reads_the_secret_through_parameter_store_and_presign_can
     with pytest.raises(ClientError) as excinfo:
         emulator.client("ssm", presign, url=world["endpoints"]["ssm"]).get_parameter(Name=REFERENCE, WithDecryption=True)
     assert refusal(excinfo)[0] == "AccessDeniedException"
+
+
+def test_aes_cbc_content_decrypts_too(emulator):
+    """AES-CBC (XML Encryption padding: the last byte is the pad length) as older IdPs send it."""
+    import base64
+    import os
+
+    from cryptography.hazmat.primitives import hashes, padding as sym_padding
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from cryptography.x509 import load_pem_x509_certificate
+    from lxml import etree
+
+    from studiogate_emulator import xmlenc
+
+    seeded(emulator)
+    document = etree.fromstring(base64.b64decode(saml.response(encrypt_for="sp-encryption")))
+    gcm = document.find("saml:EncryptedAssertion", xmlenc.NS)
+    assertion = xmlenc.decrypt_assertion(gcm, [(KEYS / "sp-encryption-key.pem").read_text()])
+    key, iv = os.urandom(16), os.urandom(16)
+    padder = sym_padding.PKCS7(128).padder()
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+    content = iv + encryptor.update(padder.update(etree.tostring(assertion)) + padder.finalize()) + encryptor.finalize()
+    public = load_pem_x509_certificate((KEYS / "sp-encryption-cert.pem").read_bytes()).public_key()
+    wrapped = public.encrypt(key, padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None))
+    cbc = etree.fromstring(
+        f'<saml:EncryptedAssertion xmlns:saml="{xmlenc.SAML}"><xenc:EncryptedData xmlns:xenc="{xmlenc.XENC}">'
+        f'<xenc:EncryptionMethod Algorithm="{xmlenc.XENC}aes128-cbc"/><xenc:CipherData><xenc:CipherValue>'
+        f'{base64.b64encode(content).decode()}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData>'
+        f'<xenc:EncryptedKey xmlns:xenc="{xmlenc.XENC}"><xenc:EncryptionMethod Algorithm="{xmlenc.XENC}rsa-oaep-mgf1p"/>'
+        f'<xenc:CipherData><xenc:CipherValue>{base64.b64encode(wrapped).decode()}</xenc:CipherValue></xenc:CipherData>'
+        f'</xenc:EncryptedKey></saml:EncryptedAssertion>')
+    document.replace(gcm, cbc)
+    response = base64.b64encode(etree.tostring(document)).decode()
+    assert saml.assume(emulator, response)["Subject"] == "alice@example.com"
