@@ -58,7 +58,7 @@ ALLOWED = [
             "admin permissions\": sso:GetProfile, sso:ListDirectoryAssociations, sso:ListProfiles, sso:AssociateProfile, "
             "sso-directory:DescribeUser/DescribeGroup). They are granted only when the stack has EMR Studios "
             "(EmrIdentityCenterLookups); sso has no resource-level permissions for them. A real account confirms the "
-            "set: docs/deploying.md, \"Checks only a real account can make\"."),
+            "set: README.md, \"Checks only a real account can make\"."),
     Allowed(r"PresignSealKey key policy", r"PERMISSIONS_MANAGEMENT_ACTIONS: \['kms:putkeypolicy'\]",
             "the account keeps the administration of the seal key (AccountAdministersButCannotUse), by design."),
     Allowed(r"PresignSealKey key policy", r"RESOURCE_STAR: \['kms:",
