@@ -35,6 +35,20 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# cargo-lambda's zig wrappers (cargo-zigbuild, in ~/.cache/cargo-zigbuild) exec cargo-lambda by the
+# path of its running executable, and that path reaches the release arm64 build's linker and CC
+# flags: run from .venv/bin of each clone, a clone at a new path rebuilt every arm64 dependency.
+# So the executable lives at one path per version on this machine, and .venv/bin links to it.
+if [ -f .venv/bin/cargo-lambda ] && [ ! -L .venv/bin/cargo-lambda ]; then
+  lambda_version=$(.venv/bin/cargo-lambda lambda --version | awk '{print $2}')
+  lambda_home="$HOME/.cache/studiogate/tools/cargo-lambda-$lambda_version"
+  mkdir -p "$lambda_home"
+  if ! cmp -s .venv/bin/cargo-lambda "$lambda_home/cargo-lambda"; then
+    cp .venv/bin/cargo-lambda "$lambda_home/cargo-lambda.$$" && mv "$lambda_home/cargo-lambda.$$" "$lambda_home/cargo-lambda"
+  fi
+  ln -sf "$lambda_home/cargo-lambda" .venv/bin/cargo-lambda
+fi
+
 # The SAM CLI pins its own boto3: a virtualenv of its own.
 if [ ! -x .venv-sam/bin/python ]; then
   python3 -m venv .venv-sam
