@@ -8,9 +8,8 @@ use criterion::{criterion_group, Criterion};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use studiogate_kernel::clock::parse_instant;
-use studiogate_saml::keys::{pem_certificates, pinned_key_from_der};
 use studiogate_saml::testkit::{self, ResponseSpec, Signing};
-use studiogate_saml::{SamlPolicy, SamlValidator, Settings};
+use studiogate_saml::SamlValidator;
 
 struct Case {
     name: String,
@@ -22,19 +21,7 @@ fn now() -> time::OffsetDateTime {
 }
 
 fn validator() -> SamlValidator {
-    let settings = Settings {
-        idp_entity_id: testkit::IDP_ENTITY_ID.into(),
-        audiences: vec!["urn:amazon:webservices".into()],
-        acs_urls: vec![testkit::ACS_URL.into()],
-        recipients: vec![testkit::RECIPIENT.into()],
-        policy: SamlPolicy::default(),
-    };
-    let der = &pem_certificates(testkit::IDP.cert_pem).unwrap()[0];
-    SamlValidator::new(
-        settings,
-        vec![pinned_key_from_der(der, 2048).unwrap()],
-        None,
-    )
+    testkit::validator()
 }
 
 /// Responses of about 4 KB and 8 KB, signed on the assertion or on both elements.

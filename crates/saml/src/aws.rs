@@ -80,7 +80,8 @@ fn single<'a>(
 ) -> Result<Option<&'a str>, Rejection> {
     match attributes.get(name).map(Vec::as_slice) {
         None => Ok(None),
-        Some([one]) => Ok(Some(one.trim())),
+        // As signed: STS reads the value untrimmed, so a padded one is refused by the checks below.
+        Some([one]) => Ok(Some(one.as_str())),
         Some(values) => Err(invalid(
             name,
             format!("must have exactly one value, has {}", values.len()),
@@ -112,9 +113,11 @@ pub fn parse(attributes: &BTreeMap<String, Vec<String>>) -> Result<AwsAttributes
         aws.role_session_name = Some(name.to_owned());
     }
     if let Some(text) = single(attributes, SESSION_DURATION)? {
-        let seconds: u32 = text
-            .parse()
-            .map_err(|_| invalid(SESSION_DURATION, "must be a whole number of seconds"))?;
+        // Digits only: Rust's parser would also take a leading `+`, which STS need not.
+        let seconds: u32 = Some(text)
+            .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|t| t.parse().ok())
+            .ok_or_else(|| invalid(SESSION_DURATION, "must be a whole number of seconds"))?;
         if !(900..=43200).contains(&seconds) {
             return Err(invalid(SESSION_DURATION, "must be between 900 and 43200"));
         }
@@ -143,7 +146,7 @@ pub fn parse(attributes: &BTreeMap<String, Vec<String>>) -> Result<AwsAttributes
         aws.principal_tags.insert(key.to_owned(), value.to_owned());
     }
     for key in attributes.get(TRANSITIVE_TAG_KEYS).into_iter().flatten() {
-        aws.transitive_tag_keys.push(key.trim().to_owned());
+        aws.transitive_tag_keys.push(key.clone());
     }
     Ok(aws)
 }
@@ -154,7 +157,8 @@ pub fn is_aws_attribute(name: &str) -> bool {
 }
 
 fn parse_role(value: &str) -> Result<RolePair, Rejection> {
-    let parts: Vec<&str> = value.split(',').map(str::trim).collect();
+    // As signed: no white space is trimmed (STS reads the value as written, and an ARN holds none).
+    let parts: Vec<&str> = value.split(',').collect();
     let [first, second] = parts.as_slice() else {
         return Err(invalid(
             ROLE,
@@ -240,7 +244,7 @@ mod tests {
             ROLE,
             &[
                 "arn:aws:iam::111122223333:role/DataScientist,arn:aws:iam::111122223333:saml-provider/Okta",
-                "arn:aws:iam::111122223333:saml-provider/Okta, arn:aws:iam::111122223333:role/path/Admin",
+                "arn:aws:iam::111122223333:saml-provider/Okta,arn:aws:iam::111122223333:role/path/Admin",
             ],
         )]))
         .unwrap();
@@ -266,6 +270,9 @@ mod tests {
             "arn:aws:iam::111122223333:role/A,arn:aws:iam::111122223333:role/B",
             "arn:aws:iam::1111:role/A,arn:aws:iam::111122223333:saml-provider/P",
             "arn:aws:s3:::bucket,arn:aws:iam::111122223333:saml-provider/P",
+            // As signed, never trimmed: STS reads the value as written.
+            "arn:aws:iam::111122223333:role/A, arn:aws:iam::111122223333:saml-provider/P",
+            " arn:aws:iam::111122223333:role/A,arn:aws:iam::111122223333:saml-provider/P",
         ] {
             let err = parse(&attrs(&[(ROLE, &[bad])])).unwrap_err();
             assert_eq!(err.reason_code(), "invalid-aws-attribute", "{bad}");

@@ -93,11 +93,10 @@ pub fn sniff_input(raw: &[u8], limits: &Limits) -> Result<SniffedInput, Rejectio
         });
     }
     if trimmed.starts_with('<') {
-        let response =
-            html_input_value(trimmed, "SAMLResponse").ok_or(Rejection::MissingSamlResponse)?;
+        let form = super::html_form::post_form(trimmed)?;
         return Ok(SniffedInput {
-            xml: decode_saml_response(&response, limits)?,
-            relay_state: html_input_value(trimmed, "RelayState"),
+            xml: decode_saml_response(&form.saml_response, limits)?,
+            relay_state: form.relay_state,
             encoding: "html-form",
         });
     }
@@ -114,91 +113,6 @@ pub fn sniff_input(raw: &[u8], limits: &Limits) -> Result<SniffedInput, Rejectio
         relay_state: None,
         encoding: "base64",
     })
-}
-
-/// The `value` of the `<input name="NAME" ...>` in an HTML form, entity-decoded.
-fn html_input_value(html: &str, name: &str) -> Option<String> {
-    let mut rest = html;
-    while let Some(start) = rest.find('<') {
-        let tag_end = rest[start..].find('>')? + start;
-        let tag = &rest[start..tag_end];
-        if tag.to_ascii_lowercase().starts_with("<input")
-            && tag_attr(tag, "name").as_deref() == Some(name)
-        {
-            return tag_attr(tag, "value").map(|v| decode_html_entities(&v));
-        }
-        rest = &rest[tag_end..];
-    }
-    None
-}
-
-fn tag_attr(tag: &str, attr: &str) -> Option<String> {
-    let lower = tag.to_ascii_lowercase();
-    let mut from = 0;
-    while let Some(pos) = lower[from..].find(attr) {
-        let at = from + pos;
-        from = at + attr.len();
-        let boundary = at > 0 && lower.as_bytes()[at - 1].is_ascii_whitespace();
-        let after = lower[from..].trim_start();
-        if !boundary || !after.starts_with('=') {
-            continue;
-        }
-        let value = tag[tag.len() - after.len() + 1..].trim_start();
-        let quote = value.chars().next()?;
-        return if quote == '"' || quote == '\'' {
-            value[1..]
-                .find(quote)
-                .map(|end| value[1..1 + end].to_owned())
-        } else {
-            Some(
-                value
-                    .split(|c: char| c.is_ascii_whitespace() || c == '/')
-                    .next()?
-                    .to_owned(),
-            )
-        };
-    }
-    None
-}
-
-fn decode_html_entities(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        rest = &rest[amp..];
-        let Some(semi) = rest.find(';').filter(|s| *s <= 10) else {
-            out.push('&');
-            rest = &rest[1..];
-            continue;
-        };
-        let entity = &rest[1..semi];
-        let decoded = match entity {
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            _ => entity
-                .strip_prefix("#x")
-                .or_else(|| entity.strip_prefix("#X"))
-                .and_then(|h| u32::from_str_radix(h, 16).ok())
-                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
-                .and_then(char::from_u32),
-        };
-        match decoded {
-            Some(c) => {
-                out.push(c);
-                rest = &rest[semi + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]

@@ -225,6 +225,8 @@ fn check_in_response_to(
     if settings.policy.allow_in_response_to {
         return Ok(());
     }
+    // An empty InResponseTo answers no request (samlify's IdP-initiated responses carry one), so
+    // it counts as absent; it is not an NCName either, so nothing could ever match it.
     let found = envelope
         .in_response_to
         .iter()
@@ -234,7 +236,7 @@ fn check_in_response_to(
                 .iter()
                 .filter_map(|c| c.in_response_to.as_ref()),
         )
-        .next();
+        .find(|id| !id.is_empty());
     match found {
         Some(id) => Err(Rejection::InResponseToPresent(super::xml::clip(id))),
         None => Ok(()),

@@ -4,6 +4,8 @@
 //! the cryptography. Only RSA-OAEP key transport is accepted: RSA PKCS#1 v1.5 in an online
 //! decryptor is a padding oracle.
 
+use super::document::{self, Prepared};
+use super::policy::Limits;
 use super::xml::{self, DSIG, XENC, XENC11};
 use super::Rejection;
 use base64::Engine as _;
@@ -22,18 +24,42 @@ const CONTENT_ALGORITHMS: [&str; 6] = [
     "http://www.w3.org/2009/xmlenc11#aes256-gcm",
 ];
 
+/// The one detail of every failure after the cryptography starts (key transport, padding, wrong
+/// session key, plaintext that is not one SAML element): different answers for bad padding and bad
+/// plaintext would be the shape of a padding oracle.
+const FAILED: &str = "the SP key did not yield a SAML element from it";
+
+/// The rejection for every decryption failure.
+pub(crate) fn failed() -> Rejection {
+    Rejection::DecryptionFailed(FAILED.into())
+}
+
+/// Parses decrypted plaintext with the document limits; any failure is [`failed`].
+pub(crate) fn parse_plaintext<'a>(
+    plain: &'a Prepared<'_>,
+    limits: &Limits,
+) -> Result<uppsala::Document<'a>, Rejection> {
+    document::parse(plain, limits).map_err(|_| failed())
+}
+
 /// Name of the synthetic element that wraps decrypted plaintext so it parses with the namespace
 /// declarations that were in scope where the ciphertext stood.
 pub(crate) const WRAPPER: &str = "studiogate-decrypted";
 
-/// Decrypts the `EncryptedData` inside `container` and returns an XML document: the plaintext
+/// Decrypts the `EncryptedData` inside `container` and returns an XML document, prepared: the plaintext
 /// wrapped in a `<studiogate-decrypted>` element that re-declares the namespaces in scope at
 /// `container`.
+///
+/// `ciphertext_signed` says whether a verified signature covers the ciphertext. AES-CBC is
+/// malleable, so CBC ciphertext is decrypted only then: an attacker's altered ciphertext never
+/// reaches the SP key. AES-GCM authenticates itself.
 pub(crate) fn decrypt_container(
     doc: &Document<'_>,
     container: NodeId,
     key: Option<&Key>,
-) -> Result<String, Rejection> {
+    limits: &Limits,
+    ciphertext_signed: bool,
+) -> Result<Prepared<'static>, Rejection> {
     let key = key.ok_or(Rejection::NoDecryptionKey)?;
     let data = match xml::children(doc, container, XENC, "EncryptedData").as_slice() {
         [one] => *one,
@@ -47,6 +73,9 @@ pub(crate) fn decrypt_container(
     let content_uri = algorithm_of(doc, data)?;
     if !CONTENT_ALGORITHMS.contains(&content_uri.as_str()) {
         return Err(Rejection::UnsupportedEncryption(xml::clip(&content_uri)));
+    }
+    if content_uri.ends_with("-cbc") && !ciphertext_signed {
+        return Err(Rejection::UnsignedCbcCiphertext);
     }
     let content_cipher = bergshamra::crypto::cipher::from_uri(&content_uri)
         .map_err(|e| Rejection::UnsupportedEncryption(e.to_string()))?;
@@ -68,7 +97,6 @@ pub(crate) fn decrypt_container(
         .flatten()
         .ok_or_else(|| Rejection::DecryptionFailed("SP key is not a private key".into()))?;
 
-    let mut last_error = String::from("no EncryptedKey could be decrypted with the SP key");
     for encrypted_key in candidates {
         let transport_uri = algorithm_of(doc, encrypted_key)?;
         if transport_uri != RSA_OAEP_MGF1P && transport_uri != RSA_OAEP_11 {
@@ -78,26 +106,24 @@ pub(crate) fn decrypt_container(
         let transport = keytransport::from_uri_with_params(&transport_uri, params)
             .map_err(|e| Rejection::UnsupportedEncryption(e.to_string()))?;
         let wrapped = cipher_value(doc, encrypted_key)?;
-        let session_key = match transport.decrypt(&private, &wrapped) {
-            Ok(k) => k,
-            Err(e) => {
-                last_error = format!("key transport failed: {e}");
-                continue;
-            }
+        // An EncryptedKey for another recipient fails here: try the next one.
+        let Ok(session_key) = transport.decrypt(&private, &wrapped) else {
+            continue;
         };
         if session_key.len() != content_cipher.key_size() {
-            last_error = "session key has the wrong length for the content algorithm".into();
             continue;
         }
         let ciphertext = cipher_value(doc, data)?;
         let plaintext = content_cipher
             .decrypt(&session_key, &ciphertext)
-            .map_err(|_| Rejection::DecryptionFailed("content decryption failed".into()))?;
-        let plaintext = String::from_utf8(plaintext)
-            .map_err(|_| Rejection::DecryptionFailed("plaintext is not UTF-8".into()))?;
-        return Ok(wrap_plaintext(doc, container, &plaintext));
+            .map_err(|_| failed())?;
+        let plaintext = String::from_utf8(plaintext).map_err(|_| failed())?;
+        let wrapped = wrap_plaintext(doc, container, &plaintext, limits);
+        return document::prepare(&wrapped, limits)
+            .map(Prepared::into_owned)
+            .map_err(|_| failed());
     }
-    Err(Rejection::DecryptionFailed(last_error))
+    Err(failed())
 }
 
 fn algorithm_of(doc: &Document<'_>, node: NodeId) -> Result<String, Rejection> {
@@ -145,10 +171,18 @@ fn decode_b64(text: &str) -> Result<Vec<u8>, Rejection> {
 /// Wraps plaintext for parsing. Without namespace declarations when it parses that way, so
 /// inclusive canonicalization of a signed decrypted Assertion sees exactly the namespaces the IdP
 /// signed; with those in scope at `container` when the plaintext relies on them.
-fn wrap_plaintext(doc: &Document<'_>, container: NodeId, plaintext: &str) -> String {
+fn wrap_plaintext(
+    doc: &Document<'_>,
+    container: NodeId,
+    plaintext: &str,
+    limits: &Limits,
+) -> String {
     let body = strip_xml_declaration(plaintext);
     let bare = format!("<{WRAPPER}>{body}</{WRAPPER}>");
-    if uppsala::parse(&bare).is_ok() {
+    // With the limits: plaintext is as hostile as the document it came in.
+    let parses = document::prepare(&bare, limits)
+        .and_then(|prepared| document::parse(&prepared, limits).map(|_| ()));
+    if parses.is_ok() {
         return bare;
     }
     let mut out = String::with_capacity(body.len() + 256);
@@ -199,7 +233,7 @@ mod tests {
         let doc = uppsala::parse("<c/>").unwrap();
         let root = doc.document_element().unwrap();
         assert_eq!(
-            decrypt_container(&doc, root, None),
+            decrypt_container(&doc, root, None, &Limits::default(), true),
             Err(Rejection::NoDecryptionKey)
         );
     }

@@ -1,11 +1,35 @@
-//! The one way SAML XML is parsed: DTDs and entities refused, depth and element count bounded.
+//! The one way SAML XML is parsed: DTDs, entities and encodings other than UTF-8 refused; size,
+//! depth, element, attribute and namespace-declaration counts bounded before the parser does any
+//! work that grows faster than the input; line ends and attribute values normalised as XML 1.0
+//! requires, so the digest covers what a conforming parser (the IdP's, xmlsec1) reads.
 
 use super::policy::Limits;
 use super::Rejection;
+use std::borrow::Cow;
 use uppsala::{Document, NodeKind, Parser};
 
-/// Parses `text` with every hygiene rule applied. Malformed input is a [`Rejection`], never a panic.
-pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Document<'a>, Rejection> {
+/// Text that passed the checks that run before parsing, normalised as XML 1.0 requires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared<'a> {
+    text: Cow<'a, str>,
+}
+
+impl Prepared<'_> {
+    /// The normalised text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The same, owning its text.
+    pub fn into_owned(self) -> Prepared<'static> {
+        Prepared {
+            text: Cow::Owned(self.text.into_owned()),
+        }
+    }
+}
+
+/// The checks before parsing. Malformed input is a [`Rejection`], never a panic.
+pub fn prepare<'a>(text: &'a str, limits: &Limits) -> Result<Prepared<'a>, Rejection> {
     if text.len() > limits.max_decoded_bytes {
         return Err(Rejection::DecodedTooLarge {
             size: text.len(),
@@ -17,20 +41,62 @@ pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Document<'a>, Rejecti
     if text.contains("<!DOCTYPE") || text.contains("<!ENTITY") {
         return Err(Rejection::DtdForbidden);
     }
-    if nesting_depth(text) > limits.max_depth {
+    let mut text = normalise_line_ends(text);
+    let shape = scan(&text);
+    if shape.depth > limits.max_depth {
         return Err(Rejection::XmlLimit {
             what: "nesting depth",
             limit: limits.max_depth,
         });
     }
+    if shape.most_attributes > limits.max_attributes_per_element {
+        return Err(Rejection::XmlLimit {
+            what: "attributes per element",
+            limit: limits.max_attributes_per_element,
+        });
+    }
+    if shape.namespace_declarations > limits.max_namespace_declarations {
+        return Err(Rejection::XmlLimit {
+            what: "namespace declarations",
+            limit: limits.max_namespace_declarations,
+        });
+    }
+    if !shape.unnormalised_attribute_bytes.is_empty() {
+        // XML 1.0 §3.3.3: a literal tab or line feed in an attribute value reads as a space (a
+        // character reference keeps it). The parser keeps them, so they are replaced here, byte
+        // for byte, at the offsets the scan found.
+        let mut bytes = text.into_owned().into_bytes();
+        for at in shape.unnormalised_attribute_bytes {
+            bytes[at] = b' ';
+        }
+        text = Cow::Owned(String::from_utf8(bytes).expect("ASCII bytes replaced by ASCII"));
+    }
+    Ok(Prepared { text })
+}
+
+/// Parses prepared text: the parser with DTDs and entities off, then the element count and the
+/// declared encoding.
+pub fn parse<'a>(prepared: &'a Prepared<'_>, limits: &Limits) -> Result<Document<'a>, Rejection> {
     let parser = Parser::new()
         .with_forbid_dtd(true)
         .with_forbid_entities(true)
         .with_max_depth(u32::try_from(limits.max_depth).unwrap_or(u32::MAX))
         .with_max_entity_expansion(0);
     let doc = parser
-        .parse(text)
+        .parse(prepared.text())
         .map_err(|e| Rejection::MalformedXml(super::xml::clip(&e.to_string())))?;
+    // The text is already UTF-8; a document that says otherwise was written for other bytes.
+    if let Some(encoding) = doc
+        .xml_declaration
+        .as_ref()
+        .and_then(|d| d.encoding.as_deref())
+    {
+        if !encoding.eq_ignore_ascii_case("UTF-8") {
+            return Err(Rejection::UnsupportedDocumentEncoding(super::xml::clip(
+                encoding,
+            )));
+        }
+    }
     let elements = doc
         .descendants(doc.root())
         .into_iter()
@@ -45,31 +111,112 @@ pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Document<'a>, Rejecti
     Ok(doc)
 }
 
-/// An upper bound on element nesting, from a linear scan (so a hostile document cannot make the
-/// parser recurse deeply before we know). Over-counts inside comments/CDATA, which only errs strict.
-fn nesting_depth(text: &str) -> usize {
+/// XML 1.0 §2.11: `\r\n` and a lone `\r` read as `\n`, everywhere.
+fn normalise_line_ends(text: &str) -> Cow<'_, str> {
+    if text.contains('\r') {
+        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// What a linear scan of the markup finds. It reads only what it must (tags, their attributes,
+/// comments, CDATA and processing instructions as opaque spans); where the text is not
+/// well-formed it stops, and the parser refuses the document.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Shape {
+    depth: usize,
+    most_attributes: usize,
+    namespace_declarations: usize,
+    /// Offsets of literal tabs and line feeds inside attribute values.
+    unnormalised_attribute_bytes: Vec<usize>,
+}
+
+fn scan(text: &str) -> Shape {
     let bytes = text.as_bytes();
-    let (mut depth, mut max) = (0usize, 0usize);
+    let find = |from: usize, needle: &str| text.get(from..)?.find(needle).map(|at| from + at);
+    let mut shape = Shape::default();
+    let mut depth = 0usize;
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'<' {
-            match bytes.get(i + 1) {
-                Some(b'/') => depth = depth.saturating_sub(1),
-                Some(b'?') | Some(b'!') => {}
-                _ => {
-                    // Self-closing tags do not nest.
-                    let end = text[i..].find('>').map(|e| i + e).unwrap_or(bytes.len());
-                    if end == 0 || bytes.get(end.wrapping_sub(1)) != Some(&b'/') {
-                        depth += 1;
-                        max = max.max(depth);
-                    }
-                    i = end;
-                }
-            }
+        if bytes[i] != b'<' {
+            i += 1;
+            continue;
         }
+        let rest = &bytes[i..];
+        let skip_past = |needle: &str| find(i, needle).map(|at| at + needle.len());
+        let next = if rest.starts_with(b"<!--") {
+            skip_past("-->")
+        } else if rest.starts_with(b"<![CDATA[") {
+            skip_past("]]>")
+        } else if rest.starts_with(b"<?") {
+            skip_past("?>")
+        } else if rest.starts_with(b"<!") || rest.starts_with(b"</") {
+            if rest.starts_with(b"</") {
+                depth = depth.saturating_sub(1);
+            }
+            skip_past(">")
+        } else {
+            start_tag(bytes, i + 1, &mut shape, &mut depth)
+        };
+        match next {
+            Some(at) => i = at,
+            None => break,
+        }
+    }
+    shape
+}
+
+/// Scans a start tag from just after its `<`; returns the offset after its `>`.
+fn start_tag(bytes: &[u8], mut i: usize, shape: &mut Shape, depth: &mut usize) -> Option<usize> {
+    let is_space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    while i < bytes.len() && !is_space(bytes[i]) && bytes[i] != b'>' && bytes[i] != b'/' {
         i += 1;
     }
-    max
+    let mut attributes = 0usize;
+    loop {
+        while i < bytes.len() && is_space(bytes[i]) {
+            i += 1;
+        }
+        match bytes.get(i)? {
+            b'>' => {
+                *depth += 1;
+                shape.depth = shape.depth.max(*depth);
+                return Some(i + 1);
+            }
+            b'/' => return (bytes.get(i + 1) == Some(&b'>')).then_some(i + 2),
+            _ => {}
+        }
+        let name_start = i;
+        while i < bytes.len() && !is_space(bytes[i]) && bytes[i] != b'=' && bytes[i] != b'>' {
+            i += 1;
+        }
+        let name = &bytes[name_start..i];
+        while i < bytes.len() && is_space(bytes[i]) {
+            i += 1;
+        }
+        if bytes.get(i) != Some(&b'=') {
+            return None;
+        }
+        i += 1;
+        while i < bytes.len() && is_space(bytes[i]) {
+            i += 1;
+        }
+        let quote = *bytes.get(i).filter(|q| matches!(q, b'"' | b'\''))?;
+        i += 1;
+        while *bytes.get(i)? != quote {
+            if matches!(bytes[i], b'\t' | b'\n') {
+                shape.unnormalised_attribute_bytes.push(i);
+            }
+            i += 1;
+        }
+        i += 1;
+        attributes += 1;
+        shape.most_attributes = shape.most_attributes.max(attributes);
+        if name == b"xmlns" || name.starts_with(b"xmlns:") {
+            shape.namespace_declarations += 1;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -80,27 +227,39 @@ mod tests {
         Limits::default()
     }
 
+    /// The verdict of preparing and parsing `text` with the default limits.
+    fn verdict(text: &str) -> Result<(), Rejection> {
+        let prepared = prepare(text, &limits())?;
+        parse(&prepared, &limits()).map(|_| ())
+    }
+
+    /// The document element's attribute `name`, as the validator will read it.
+    fn attribute_as_read(text: &str, name: &str) -> String {
+        let prepared = prepare(text, &limits()).unwrap();
+        let doc = parse(&prepared, &limits()).unwrap();
+        let root = doc.document_element().unwrap();
+        crate::xml::attr(&doc, root, name).unwrap().to_owned()
+    }
+
     #[test]
     fn rejects_doctype_and_entity_declarations() {
         let xxe = r#"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>"#;
-        assert_eq!(parse(xxe, &limits()).err(), Some(Rejection::DtdForbidden));
+        assert_eq!(verdict(xxe), Err(Rejection::DtdForbidden));
         let laughs =
             r#"<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]><l>&lol2;</l>"#;
-        assert_eq!(
-            parse(laughs, &limits()).err(),
-            Some(Rejection::DtdForbidden)
-        );
+        assert_eq!(verdict(laughs), Err(Rejection::DtdForbidden));
     }
 
     #[test]
     fn rejects_undeclared_entity_references() {
-        let err = parse("<r>&xxe;</r>", &limits()).unwrap_err();
+        let err = verdict("<r>&xxe;</r>").unwrap_err();
         assert_eq!(err.reason_code(), "malformed-xml");
     }
 
     #[test]
     fn keeps_predefined_entities_and_character_references() {
-        let doc = parse("<r>a&amp;b&#x41;</r>", &limits()).unwrap();
+        let prepared = prepare("<r>a&amp;b&#x41;</r>", &limits()).unwrap();
+        let doc = parse(&prepared, &limits()).unwrap();
         let root = doc.document_element().unwrap();
         assert_eq!(doc.text_content_deep(root), "a&bA");
     }
@@ -109,8 +268,8 @@ mod tests {
     fn rejects_documents_nested_past_the_depth_limit() {
         let deep = format!("{}{}", "<a>".repeat(60), "</a>".repeat(60));
         assert_eq!(
-            parse(&deep, &limits()).err(),
-            Some(Rejection::XmlLimit {
+            verdict(&deep),
+            Err(Rejection::XmlLimit {
                 what: "nesting depth",
                 limit: 48
             })
@@ -118,11 +277,18 @@ mod tests {
     }
 
     #[test]
+    fn depth_is_not_fooled_by_markup_inside_comments_cdata_or_attribute_values() {
+        let inner = "<a>".repeat(40);
+        let text = format!("<r a=\"<b><b>\"><!--{inner}--><![CDATA[{inner}]]><?pi {inner}?></r>");
+        assert_eq!(scan(&text).depth, 1);
+    }
+
+    #[test]
     fn rejects_documents_with_too_many_elements() {
         let wide = format!("<r>{}</r>", "<e/>".repeat(6000));
         assert_eq!(
-            parse(&wide, &limits()).err(),
-            Some(Rejection::XmlLimit {
+            verdict(&wide),
+            Err(Rejection::XmlLimit {
                 what: "element count",
                 limit: 5000
             })
@@ -130,10 +296,76 @@ mod tests {
     }
 
     #[test]
+    fn attribute_flood_is_refused_before_the_parser_checks_duplicates() {
+        // ~27,000 attributes on one element cost the parser ~14 s of duplicate checks.
+        let names: String = (0..27_000).map(|n| format!(" a{n}=\"\"")).collect();
+        let flood = format!("<r{names}/>");
+        let limits = Limits {
+            max_decoded_bytes: 1 << 20,
+            ..Limits::default()
+        };
+        assert_eq!(
+            prepare(&flood, &limits).err(),
+            Some(Rejection::XmlLimit {
+                what: "attributes per element",
+                limit: 64
+            })
+        );
+    }
+
+    #[test]
+    fn namespace_declaration_flood_is_refused_before_parsing() {
+        let declarations: String = (0..14_000)
+            .map(|n| format!("<e xmlns:p{n}=\"urn:{n}\"/>"))
+            .collect();
+        let flood = format!("<r>{declarations}</r>");
+        let limits = Limits {
+            max_decoded_bytes: 1 << 20,
+            ..Limits::default()
+        };
+        assert_eq!(
+            prepare(&flood, &limits).err(),
+            Some(Rejection::XmlLimit {
+                what: "namespace declarations",
+                limit: 512
+            })
+        );
+    }
+
+    #[test]
+    fn attribute_values_are_normalised_as_xml_1_0_section_3_3_3_requires() {
+        // Literal tab, line feed, CR LF and CR each read as one space; references keep the character.
+        let text = "<r v=\"a\tb\nc\r\nd\re\" k=\"x&#9;y&#10;z\"/>";
+        assert_eq!(attribute_as_read(text, "v"), "a b c d e");
+        assert_eq!(attribute_as_read(text, "k"), "x\ty\nz");
+    }
+
+    #[test]
+    fn line_ends_are_normalised_everywhere_as_xml_1_0_section_2_11_requires() {
+        let prepared = prepare("<r>a\r\nb\rc</r>", &limits()).unwrap();
+        assert_eq!(prepared.text(), "<r>a\nb\nc</r>");
+        let untouched = prepare("<r>a\nb</r>", &limits()).unwrap();
+        assert!(matches!(untouched.text, Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn an_encoding_other_than_utf8_is_refused() {
+        assert_eq!(
+            verdict("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><r/>"),
+            Err(Rejection::UnsupportedDocumentEncoding("ISO-8859-1".into()))
+        );
+        assert_eq!(
+            verdict("<?xml version=\"1.0\" encoding=\"utf-8\"?><r/>"),
+            Ok(())
+        );
+        assert_eq!(verdict("<?xml version=\"1.0\"?><r/>"), Ok(()));
+    }
+
+    #[test]
     fn rejects_oversized_and_malformed_input_without_panicking() {
         let big = format!("<r>{}</r>", "x".repeat(200 * 1024));
         assert_eq!(
-            parse(&big, &limits()).unwrap_err().reason_code(),
+            verdict(&big).unwrap_err().reason_code(),
             "decoded-too-large"
         );
         for bad in [
@@ -144,9 +376,13 @@ mod tests {
             "not xml",
             "<a b='1' b='2'/>",
             "\u{0}",
+            "<a b='1",
+            "<a b=1/>",
+            "<a\t",
+            "<!--",
         ] {
             assert_eq!(
-                parse(bad, &limits()).unwrap_err().reason_code(),
+                verdict(bad).unwrap_err().reason_code(),
                 "malformed-xml",
                 "{bad:?}"
             );

@@ -56,7 +56,11 @@ pub enum Rejection {
     /// Encryption with an algorithm outside the allow-list.
     #[error("unsupported encryption algorithm {0} (allowed: RSA-OAEP key transport; AES-CBC or AES-GCM content)")]
     UnsupportedEncryption(String),
-    /// Decryption failed.
+    /// An AES-CBC EncryptedAssertion in a Response without a verified signature: CBC is
+    /// malleable, so it is not decrypted unless a signature covers the ciphertext.
+    #[error("the Assertion is encrypted with AES-CBC but the Response is not signed; have the IdP sign the Response as well as the Assertion, or encrypt with AES-GCM")]
+    UnsignedCbcCiphertext,
+    /// Decryption failed (one detail for every cryptographic failure).
     #[error("could not decrypt: {0}")]
     DecryptionFailed(String),
     /// A required element or attribute is missing.
@@ -65,6 +69,19 @@ pub enum Rejection {
     /// A value does not have the form SAML requires (timestamps and the like).
     #[error("{what} is malformed: {detail}")]
     Malformed { what: &'static str, detail: String },
+    /// An identity value (Issuer, NameID) has white space around it; it is refused rather than
+    /// trimmed, so the broker never reads a name other than the one signed.
+    #[error(
+        "{what} {value:?} has leading or trailing white space; the IdP must send the value alone"
+    )]
+    PaddedValue { what: &'static str, value: String },
+    /// A `Conditions` child the broker does not understand (SAML core §2.5.1.2: the assertion is
+    /// then indeterminate, and a relying party must not accept it).
+    #[error("Conditions holds {0}, which the broker does not understand (SAML core §2.5.1: such an assertion is not valid)")]
+    UnknownCondition(String),
+    /// The XML declaration names an encoding other than UTF-8.
+    #[error("the XML declaration says encoding {0:?}; only UTF-8 is accepted (the bytes would be misread)")]
+    UnsupportedDocumentEncoding(String),
     /// The Issuer is not the configured IdP.
     #[error(
         "issuer {found:?} is not the configured IdP entity ID {expected:?} (check idp.entity_id)"
@@ -146,9 +163,13 @@ impl Rejection {
             Rejection::AssertionNotSigned => "assertion-not-signed",
             Rejection::NoDecryptionKey => "no-decryption-key",
             Rejection::UnsupportedEncryption(_) => "unsupported-encryption",
+            Rejection::UnsignedCbcCiphertext => "unsigned-cbc-ciphertext",
             Rejection::DecryptionFailed(_) => "decryption-failed",
             Rejection::Missing(_) => "missing-element",
             Rejection::Malformed { .. } => "malformed-value",
+            Rejection::PaddedValue { .. } => "padded-value",
+            Rejection::UnknownCondition(_) => "unknown-condition",
+            Rejection::UnsupportedDocumentEncoding(_) => "unsupported-document-encoding",
             Rejection::IssuerMismatch { .. } => "issuer-mismatch",
             Rejection::StatusNotSuccess(_) => "status-not-success",
             Rejection::DestinationMismatch { .. } => "destination-mismatch",

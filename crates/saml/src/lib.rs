@@ -12,6 +12,7 @@ mod checks;
 mod decrypt;
 mod document;
 mod error;
+mod html_form;
 pub mod keys;
 pub mod metadata;
 pub mod policy;
@@ -27,8 +28,9 @@ pub mod testkit;
 #[cfg(test)]
 mod tests;
 
-/// The hardened XML parse every SAML input goes through (no DTD, size, depth and element limits).
-pub use document::parse as parse_document;
+/// The hardened XML parse every SAML input goes through: [`prepare_document`] (no DTD, UTF-8 only,
+/// size, depth, attribute and namespace limits, XML 1.0 normalisation), then [`parse_document`].
+pub use document::{parse as parse_document, prepare as prepare_document, Prepared};
 pub use error::Rejection;
 pub use policy::{DigestAlgorithm, Limits, SamlPolicy, SignatureAlgorithm};
 pub use validator::{

@@ -18,9 +18,13 @@ pub fn parse_idp_metadata(text: &str) -> Result<IdpMetadata, String> {
     let limits = Limits {
         max_decoded_bytes: 4 * 1024 * 1024,
         max_elements: 100_000,
+        max_namespace_declarations: 100_000,
         ..Limits::default()
     };
-    let doc = crate::parse_document(text, &limits).map_err(|e| format!("metadata XML: {e}"))?;
+    let prepared =
+        crate::prepare_document(text, &limits).map_err(|e| format!("metadata XML: {e}"))?;
+    let doc =
+        crate::parse_document(&prepared, &limits).map_err(|e| format!("metadata XML: {e}"))?;
     let root = doc.document_element().ok_or("empty metadata")?;
     let idps: Vec<_> = xml::descendants(&doc, doc.root(), MD, "EntityDescriptor")
         .into_iter()

@@ -73,6 +73,10 @@ pub struct Limits {
     pub max_depth: usize,
     /// Most elements accepted in one document.
     pub max_elements: usize,
+    /// Most attributes on one element (the parser's duplicate check grows with their square).
+    pub max_attributes_per_element: usize,
+    /// Most namespace declarations in one document (canonicalization walks them per element).
+    pub max_namespace_declarations: usize,
 }
 
 impl Default for Limits {
@@ -82,6 +86,8 @@ impl Default for Limits {
             max_decoded_bytes: 192 * 1024,
             max_depth: 48,
             max_elements: 5000,
+            max_attributes_per_element: 64,
+            max_namespace_declarations: 512,
         }
     }
 }

@@ -2,9 +2,10 @@
 //! function here takes the verified element and looks only at its own children: nothing searches
 //! the document again.
 
-use super::document;
 use super::policy::Limits;
 use super::xml::{self, SAML, SAMLP};
+
+const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 use super::Rejection;
 use bergshamra::Key;
 use std::collections::BTreeMap;
@@ -59,6 +60,30 @@ fn one_child(doc: &Document<'_>, parent: NodeId, local: &'static str) -> Result<
     }
 }
 
+/// An identity value exactly as signed. Whitespace around it is refused, never trimmed: trimming
+/// would read a signed `" admin@example.com"` as another user's name, and STS reads the value as
+/// written. XML 1.0 §2.3's white space characters are the ones refused.
+fn exact_text(doc: &Document<'_>, node: NodeId, what: &'static str) -> Result<String, Rejection> {
+    let value = xml::text(doc, node);
+    let is_xml_space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
+    if value.starts_with(is_xml_space) || value.ends_with(is_xml_space) {
+        return Err(Rejection::PaddedValue {
+            what,
+            value: xml::clip(&value),
+        });
+    }
+    Ok(value)
+}
+
+fn xsi_type<'d>(doc: &'d Document<'_>, node: NodeId) -> Option<&'d str> {
+    doc.element(node).and_then(|e| {
+        e.attributes
+            .iter()
+            .find(|a| a.name.namespace_uri.as_deref() == Some(XSI) && a.name.local_name == "type")
+            .map(|a| a.value.as_ref())
+    })
+}
+
 fn owned_attr(doc: &Document<'_>, node: NodeId, name: &str) -> Option<String> {
     xml::attr(doc, node, name).map(str::to_owned)
 }
@@ -69,8 +94,7 @@ pub(crate) fn read_envelope(doc: &Document<'_>, response: NodeId) -> EnvelopeCon
         .and_then(|s| xml::child(doc, s, SAMLP, "StatusCode"))
         .and_then(|c| owned_attr(doc, c, "Value"));
     EnvelopeContent {
-        issuer: xml::child(doc, response, SAML, "Issuer")
-            .map(|i| xml::text(doc, i).trim().to_owned()),
+        issuer: xml::child(doc, response, SAML, "Issuer").map(|i| xml::text(doc, i)),
         status,
         destination: owned_attr(doc, response, "Destination"),
         in_response_to: owned_attr(doc, response, "InResponseTo"),
@@ -89,9 +113,7 @@ pub(crate) fn read_assertion(
         id: owned_attr(doc, assertion, "ID").ok_or(Rejection::Missing("Assertion ID"))?,
         issue_instant: owned_attr(doc, assertion, "IssueInstant")
             .ok_or(Rejection::Missing("Assertion IssueInstant"))?,
-        issuer: xml::text(doc, one_child(doc, assertion, "Issuer")?)
-            .trim()
-            .to_owned(),
+        issuer: exact_text(doc, one_child(doc, assertion, "Issuer")?, "Issuer")?,
         ..AssertionContent::default()
     };
     read_subject(
@@ -107,6 +129,21 @@ pub(crate) fn read_assertion(
         [conditions] => {
             content.not_before = owned_attr(doc, *conditions, "NotBefore");
             content.not_on_or_after = owned_attr(doc, *conditions, "NotOnOrAfter");
+            // SAML core §2.5.1: a condition the relying party does not understand makes the
+            // assertion indeterminate, so it is refused. OneTimeUse holds (the broker consumes every
+            // assertion once) and ProxyRestriction limits new assertions, which the broker never issues.
+            for condition in xml::element_children(doc, *conditions) {
+                let understood = ["AudienceRestriction", "OneTimeUse", "ProxyRestriction"]
+                    .iter()
+                    .any(|local| xml::is(doc, condition, SAML, local));
+                if !understood {
+                    let mut name = xml::qualified_name(doc, condition);
+                    if let Some(kind) = xsi_type(doc, condition) {
+                        name.push_str(&format!(" of xsi:type {kind:?}"));
+                    }
+                    return Err(Rejection::UnknownCondition(xml::clip(&name)));
+                }
+            }
             for restriction in xml::children(doc, *conditions, SAML, "AudienceRestriction") {
                 let audiences = xml::children(doc, restriction, SAML, "Audience")
                     .into_iter()
@@ -131,8 +168,9 @@ pub(crate) fn read_assertion(
             read_attribute(doc, attribute, &mut content.attributes)?;
         }
         for encrypted in xml::children(doc, statement, SAML, "EncryptedAttribute") {
-            let plain = super::decrypt::decrypt_container(doc, encrypted, key)?;
-            let inner = document::parse(&plain, limits)?;
+            // Inside the verified Assertion: a signature covers this ciphertext.
+            let plain = super::decrypt::decrypt_container(doc, encrypted, key, limits, true)?;
+            let inner = super::decrypt::parse_plaintext(&plain, limits)?;
             let attribute = decrypted_element(&inner, "Attribute")?;
             read_attribute(&inner, attribute, &mut content.attributes)?;
         }
@@ -151,14 +189,14 @@ fn read_subject(
     let encrypted = xml::children(doc, subject, SAML, "EncryptedID");
     match (plain.as_slice(), encrypted.as_slice()) {
         ([name_id], []) => {
-            content.name_id = xml::text(doc, *name_id).trim().to_owned();
+            content.name_id = exact_text(doc, *name_id, "NameID")?;
             content.name_id_format = owned_attr(doc, *name_id, "Format");
         }
         ([], [encrypted_id]) => {
-            let plain = super::decrypt::decrypt_container(doc, *encrypted_id, key)?;
-            let inner = document::parse(&plain, limits)?;
+            let plain = super::decrypt::decrypt_container(doc, *encrypted_id, key, limits, true)?;
+            let inner = super::decrypt::parse_plaintext(&plain, limits)?;
             let name_id = decrypted_element(&inner, "NameID")?;
-            content.name_id = xml::text(&inner, name_id).trim().to_owned();
+            content.name_id = exact_text(&inner, name_id, "NameID")?;
             content.name_id_format = owned_attr(&inner, name_id, "Format");
         }
         ([], []) => return Err(Rejection::Missing("Subject NameID")),
@@ -203,11 +241,9 @@ fn read_attribute(
 fn decrypted_element(inner: &Document<'_>, local: &'static str) -> Result<NodeId, Rejection> {
     let wrapper = inner
         .document_element()
-        .ok_or(Rejection::DecryptionFailed("empty plaintext".into()))?;
+        .ok_or_else(super::decrypt::failed)?;
     match xml::element_children(inner, wrapper).as_slice() {
         [one] if xml::is(inner, *one, SAML, local) => Ok(*one),
-        _ => Err(Rejection::DecryptionFailed(format!(
-            "plaintext is not a single saml:{local}"
-        ))),
+        _ => Err(super::decrypt::failed()),
     }
 }

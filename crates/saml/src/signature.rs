@@ -32,8 +32,8 @@ struct Site {
 /// allow-lists, then verifies them all. Returns the elements covered by a valid signature.
 ///
 /// `signable` says which elements may carry a signature (the Response and the Assertion).
-/// A document without signatures yields an empty list; any signature that fails preflight or
-/// verification rejects the whole document: a broken signature is never ignored in favour of
+/// At most one signature per element. A document without signatures yields an empty list; any
+/// signature that fails preflight or verification rejects the whole document: a broken signature is never ignored in favour of
 /// another one.
 pub(crate) fn verify_signatures(
     doc: &Document<'_>,
@@ -44,7 +44,19 @@ pub(crate) fn verify_signatures(
     let root = doc.root();
     let mut sites = Vec::new();
     for signature in xml::descendants(doc, root, DSIG, "Signature") {
-        sites.push(preflight(doc, signature, policy, signable)?);
+        let site = preflight(doc, signature, policy, signable)?;
+        // One signature per signed element, refused before any digest or RSA work: otherwise an
+        // unsigned Response could carry hundreds, each verified over the whole document.
+        if sites
+            .iter()
+            .any(|s: &Site| s.signed_element == site.signed_element)
+        {
+            return Err(policy_error(format!(
+                "{} carries more than one Signature; at most one per signed element",
+                xml::qualified_name(doc, site.signed_element)
+            )));
+        }
+        sites.push(site);
     }
     if sites.is_empty() {
         return Ok(Vec::new());

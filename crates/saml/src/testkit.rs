@@ -47,6 +47,28 @@ pub const RECIPIENT: &str = ACS_URL;
 pub const ROLE_VALUE: &str =
     "arn:aws:iam::111122223333:role/StudioUser,arn:aws:iam::111122223333:saml-provider/TestIdP";
 
+/// The validator the broker builds for the test IdP: Destination and Recipient [`ACS_URL`], audience
+/// `urn:amazon:webservices`, the default policy, [`IDP`]'s key pinned and [`SP_ENCRYPTION`]'s key to
+/// decrypt. Benchmarks and fuzz targets validate with it.
+pub fn validator() -> crate::SamlValidator {
+    let settings = crate::Settings {
+        idp_entity_id: IDP_ENTITY_ID.into(),
+        audiences: vec!["urn:amazon:webservices".into()],
+        acs_urls: vec![ACS_URL.into()],
+        recipients: vec![RECIPIENT.into()],
+        policy: crate::SamlPolicy::default(),
+    };
+    let pinned = crate::keys::pem_certificates(IDP.cert_pem)
+        .expect("test certificate")
+        .iter()
+        .map(|der| crate::keys::pinned_key_from_der(der, 2048).expect("test key"))
+        .collect();
+    let decryption =
+        bergshamra::keys::loader::load_pem_auto(SP_ENCRYPTION.key_pem.as_bytes(), None)
+            .expect("test SP key");
+    crate::SamlValidator::new(settings, pinned, Some(decryption))
+}
+
 /// A broker configuration trusting the test IdP, with [`ACS_URL`] as ACS, followed by `rest` (TOML
 /// tables such as `[login]` and `[targets.KEY]`).
 pub fn broker_toml(rest: &str) -> String {
@@ -273,6 +295,12 @@ pub fn sign_assertion(assertion_xml: &str, assertion_id: &str, key: &TestKey) ->
     sign_first_template(&templated, key)
 }
 
+/// Signs a Response document (whatever its Assertion holds) as an IdP signing the message would.
+pub fn sign_response(response_xml: &str, response_id: &str, key: &TestKey) -> String {
+    let templated = insert_after_issuer(response_xml, 0, &signature_template(response_id));
+    sign_first_template(&templated, key)
+}
+
 /// A complete Response for `spec`, signed as `signing` says with `key`.
 pub fn signed_response(spec: &ResponseSpec, signing: Signing, key: &TestKey) -> String {
     let assertion = match signing {
@@ -283,11 +311,7 @@ pub fn signed_response(spec: &ResponseSpec, signing: Signing, key: &TestKey) -> 
     };
     let response = spec.response_xml(&assertion);
     match signing {
-        Signing::Response | Signing::Both => {
-            let templated =
-                insert_after_issuer(&response, 0, &signature_template(&spec.response_id));
-            sign_first_template(&templated, key)
-        }
+        Signing::Response | Signing::Both => sign_response(&response, &spec.response_id, key),
         _ => response,
     }
 }

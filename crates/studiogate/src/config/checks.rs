@@ -51,6 +51,8 @@ pub(super) fn check_policy(policy: &SamlPolicy) -> Result<(), ConfigError> {
         || limits.max_decoded_bytes < 1024
         || limits.max_depth < 8
         || limits.max_elements < 64
+        || limits.max_attributes_per_element < 16
+        || limits.max_namespace_declarations < 16
     {
         return field("limits", "limits are too small for any real SAML Response");
     }

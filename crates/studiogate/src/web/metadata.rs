@@ -115,8 +115,10 @@ default = { execution_role = "arn:aws:iam::123456789012:role/Exec" }
                 "{name}"
             );
         }
+        let prepared =
+            studiogate_saml::prepare_document(&xml, &Default::default()).expect("well-formed");
         let parsed =
-            studiogate_saml::parse_document(&xml, &Default::default()).expect("well-formed");
+            studiogate_saml::parse_document(&prepared, &Default::default()).expect("well-formed");
         assert!(parsed.document_element().is_some());
     }
 }

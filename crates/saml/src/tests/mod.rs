@@ -1,4 +1,7 @@
-//! The validator's specification, one behaviour per test, clock pinned.
+//! The validator's specification, one behaviour per test, clock pinned. `attacks` holds the
+//! regression tests named after the attacks they stop.
+
+mod attacks;
 
 use super::testkit::{self, ContentCipher, ResponseSpec, Signing, TestKey};
 use super::*;
@@ -426,22 +429,29 @@ fn rejects_expired_subject_confirmation_even_if_conditions_are_valid() {
 
 #[test]
 fn decrypts_encrypted_assertions_then_applies_every_check() {
-    for cipher in [ContentCipher::Aes256Gcm, ContentCipher::Aes128Cbc] {
+    // AES-GCM under the Assertion's signature alone; AES-CBC only in a signed Response.
+    for (cipher, sign_response) in [
+        (ContentCipher::Aes256Gcm, false),
+        (ContentCipher::Aes128Cbc, true),
+    ] {
         let spec = ResponseSpec::aws(now());
         let signed_assertion =
             testkit::sign_assertion(&spec.assertion_xml(), &spec.assertion_id, &testkit::IDP);
-        let xml = spec.response_xml(&testkit::encrypt_assertion(
+        let mut xml = spec.response_xml(&testkit::encrypt_assertion(
             &signed_assertion,
             &testkit::SP_ENCRYPTION,
             cipher,
         ));
+        if sign_response {
+            xml = testkit::sign_response(&xml, &spec.response_id, &testkit::IDP);
+        }
         let verified = validator().validate_document(&xml, now()).unwrap();
         assert!(verified.encrypted);
         assert_eq!(verified.name_id, "alice@example.com");
         assert_eq!(
             verified.signed,
             SignedParts {
-                response: false,
+                response: sign_response,
                 assertion: true
             }
         );
