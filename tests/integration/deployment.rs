@@ -128,7 +128,8 @@ async fn both_functions_load_what_the_stack_stores_in_ssm_with_their_own_roles()
             ENV_SAGEMAKER_ENDPOINT_URL,
             "https://vpce-0abc.api.sagemaker.us-east-1.vpce.amazonaws.com",
         )
-        .with(ENV_DEFAULT_IDLE_SHUTDOWN_MINUTES, "60");
+        .with(ENV_DEFAULT_IDLE_SHUTDOWN_MINUTES, "60")
+        .with(ENV_REPLAY_TABLE, "studiogate-replay");
     let config = load(Loading::Presign, &presign, &store)
         .await
         .expect("presign loads");

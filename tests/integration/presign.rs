@@ -64,6 +64,7 @@ broker_url = "https://sso.example.test"
 budget_seconds = 8
 profile_ready_seconds = 6
 seal_key = "{seal_key}"
+seal_ledger_table = "studiogate-replay"
 
 [targets.sagemaker-ml]
 kind = "sagemaker"

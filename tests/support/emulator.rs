@@ -49,11 +49,13 @@ impl Function {
 }
 
 /// The services presign reaches through the VPC's interface endpoints, by the SDK's variable suffix.
-const VPC_ENDPOINTS: [(&str, &str); 4] = [
+const VPC_ENDPOINTS: [(&str, &str); 5] = [
     ("SAGEMAKER", "sagemaker.api"),
     ("STS", "sts"),
     ("SSM", "ssm"),
     ("KMS", "kms"),
+    // The gateway endpoint: presign spends each request's seal in the replay table through it.
+    ("DYNAMODB", "dynamodb"),
 ];
 
 /// One test's exclusive use of the shared emulator: reset, seeded with the default world, and the
@@ -122,7 +124,8 @@ impl World {
 
     /// Points the standard AWS variables at the emulator as `function` runs in the stack: its
     /// role's credentials; presign reaches SageMaker, STS, SSM and KMS through the interface
-    /// endpoints (as private DNS makes it in the VPC), saml-validator everything directly. Clients
+    /// endpoints (as private DNS makes it in the VPC) and DynamoDB through the gateway endpoint,
+    /// saml-validator everything directly. Clients
     /// built after this call (`studiogate_aws::sdk_config`) sign as that function.
     pub fn act_as(&self, function: Function) {
         let credentials = &self.seeded["function_credentials"][function.name()];

@@ -1,8 +1,10 @@
-//! The replay cache on DynamoDB: one conditional PutItem per login.
+//! The replay cache on DynamoDB: one conditional PutItem per login (saml-validator), and the seal
+//! ledger in the same table (presign: one per sealed request, keys `seal#…`).
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use studiogate::login::replay::{replay_key, Consumed, ReplayCache, ReplayUnavailable};
 use studiogate_kernel::retry::{with_retry, Budget};
+use studiogate_kernel::seal::SealLedger;
 use studiogate_kernel::{AwsError, ErrorKind};
 use time::OffsetDateTime;
 
@@ -86,5 +88,24 @@ impl ReplayCache for DynamoReplayCache {
                 _ => format!("{}: {}", error.code, error.message),
             })
         })
+    }
+}
+
+impl SealLedger for DynamoReplayCache {
+    async fn spend(
+        &self,
+        key: &str,
+        keep_until: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<bool, AwsError> {
+        let budget = Budget::new(self.budget);
+        let (result, attempts) = with_retry(&budget, || self.put(key, keep_until, now)).await;
+        match result {
+            Ok(consumed) => Ok(consumed == Consumed::First),
+            Err(error) => {
+                tracing::error!(operation = error.operation, code = %error.code, kind = ?error.kind, attempts, "seal ledger unavailable: refusing the request");
+                Err(error)
+            }
+        }
     }
 }

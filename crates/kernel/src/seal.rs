@@ -11,7 +11,9 @@
 //!
 //! The MAC covers a version tag, the sealing time and the SHA-256 of the request's exact JSON
 //! bytes (KMS never sees the credentials inside, and a MAC message stays far below KMS's 4 KB).
-//! A seal is good for [`SEAL_LIFETIME_SECONDS`], so a captured invocation cannot be replayed later.
+//! A seal is good once, within [`SEAL_LIFETIME_SECONDS`]: presign spends it in a [`SealLedger`]
+//! (a conditional write to DynamoDB) before it reads the request, so a captured invocation cannot
+//! be sent again, and if the ledger cannot answer the request is refused.
 
 use crate::error::AwsError;
 use crate::wire::PresignRequest;
@@ -24,9 +26,13 @@ use time::OffsetDateTime;
 pub const SEAL_VERSION: &str = "studiogate-presign-request-v1";
 
 /// How long a seal is accepted after it was made, and how far ahead of presign's clock it may be.
-/// Within it a captured invocation could be sent again: it would only open the same user's Studio
-/// once more, and capturing one takes access to the invocation payload itself.
+/// The ledger keeps a spent seal at least this long, so it is refused again for as long as its
+/// time alone would accept it.
 pub const SEAL_LIFETIME_SECONDS: i64 = 60;
+
+/// What the ledger's keys start with (they share the replay table with assertions, whose keys are
+/// bare hex digests), so presign's role can be limited to these keys (`dynamodb:LeadingKeys`).
+pub const SEAL_KEY_PREFIX: &str = "seal#";
 
 /// How long either function waits for KMS (a MAC call normally takes milliseconds). saml-validator
 /// spends it inside the time it waits for presign; presign inside its own budget.
@@ -49,6 +55,44 @@ pub trait MacVerifier: Send + Sync {
         message: &[u8],
         mac: &[u8],
     ) -> impl Future<Output = Result<bool, AwsError>> + Send;
+}
+
+/// Records seals as spent (presign: a conditional PutItem in the replay table).
+pub trait SealLedger: Send + Sync {
+    /// Spends the seal `key` until `keep_until`, atomically: `Ok(true)` the first time, `Ok(false)`
+    /// if it was spent before and is still kept; `Err` if the ledger could not answer.
+    fn spend(
+        &self,
+        key: &str,
+        keep_until: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<bool, AwsError>> + Send;
+}
+
+/// A ledger in process memory: for tests and single-process local runs only (each Lambda
+/// instance would have its own, so a replay to another instance would pass).
+#[derive(Debug, Default)]
+pub struct InMemorySealLedger {
+    spent: std::sync::Mutex<std::collections::HashMap<String, OffsetDateTime>>,
+}
+
+impl SealLedger for InMemorySealLedger {
+    async fn spend(
+        &self,
+        key: &str,
+        keep_until: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<bool, AwsError> {
+        let mut spent = self.spent.lock().unwrap_or_else(|e| e.into_inner());
+        spent.retain(|_, until| *until >= now);
+        Ok(spent.insert(key.to_owned(), keep_until).is_none())
+    }
+}
+
+/// The ledger key of a seal: the prefix and the SHA-256 of its MAC (a MAC names exactly one
+/// sealed request and time).
+pub fn ledger_key(mac: &[u8]) -> String {
+    format!("{SEAL_KEY_PREFIX}{}", crate::digest::sha256_hex(mac))
 }
 
 /// The presign function's input: a [`PresignRequest`] and its seal.
@@ -91,6 +135,12 @@ pub enum SealError {
     /// KMS could not check the MAC.
     #[error("the seal could not be checked: {0}")]
     Unverifiable(AwsError),
+    /// The seal was spent already: the same invocation, sent again.
+    #[error("the seal was used before; a sealed request is accepted once")]
+    Replayed,
+    /// The ledger could not record the seal as spent, so it is not accepted (fail closed).
+    #[error("the seal could not be recorded as spent: {0}")]
+    LedgerUnavailable(AwsError),
 }
 
 impl SealError {
@@ -101,6 +151,8 @@ impl SealError {
             SealError::Forged => "seal-mismatch",
             SealError::Stale { .. } => "seal-expired",
             SealError::Unverifiable(_) => "seal-unverifiable",
+            SealError::Replayed => "seal-replayed",
+            SealError::LedgerUnavailable(_) => "seal-ledger-unavailable",
         }
     }
 }
@@ -159,10 +211,11 @@ pub async fn seal<G: MacGenerator>(
     Ok(input.with_mac(&mac))
 }
 
-/// Checks the seal of an invocation's input at `now`, then reads the request. Nothing in the
-/// request is looked at before the MAC matches.
-pub async fn open<V: MacVerifier>(
+/// Checks the seal of an invocation's input at `now`, spends it in `ledger`, then reads the
+/// request. Nothing in the request is looked at before the MAC matches and the seal is spent.
+pub async fn open<V: MacVerifier, L: SealLedger>(
     verifier: &V,
+    ledger: &L,
     event: serde_json::Value,
     now: OffsetDateTime,
 ) -> Result<PresignRequest, SealError> {
@@ -181,6 +234,18 @@ pub async fn open<V: MacVerifier>(
         .map_err(SealError::Unverifiable)?;
     if !matches {
         return Err(SealError::Forged);
+    }
+    // Spent only once the MAC matched: an attacker cannot burn another request's seal.
+    let keep_until = OffsetDateTime::from_unix_timestamp(
+        sealed.sealed_at.saturating_add(SEAL_LIFETIME_SECONDS + 1),
+    )
+    .unwrap_or(now);
+    let first = ledger
+        .spend(&ledger_key(&mac), keep_until, now)
+        .await
+        .map_err(SealError::LedgerUnavailable)?;
+    if !first {
+        return Err(SealError::Replayed);
     }
     serde_json::from_str(&sealed.request)
         .map_err(|e| SealError::Malformed(format!("sealed request: {:?} error", e.classify())))

@@ -78,6 +78,7 @@ async fn a_request_sealed_by_the_validator_opens_unchanged() {
     assert_eq!(sealed.sealed_at, NOW.unix_timestamp());
     let opened = open(
         &validator_key,
+        &InMemorySealLedger::default(),
         as_event(&sealed),
         NOW + time::Duration::seconds(3),
     )
@@ -108,7 +109,13 @@ async fn rejects_a_request_with_groups_changed_after_sealing() {
         .unwrap();
     sealed.request = sealed.request.replace("ml-engineers", "ml-admins");
     assert_eq!(
-        open(&validator_key, as_event(&sealed), NOW).await,
+        open(
+            &validator_key,
+            &InMemorySealLedger::default(),
+            as_event(&sealed),
+            NOW
+        )
+        .await,
         Err(SealError::Forged)
     );
 }
@@ -118,7 +125,14 @@ async fn rejects_a_request_sealed_with_another_key() {
     let sealed = seal(&key("someone-elses"), &request(&["ml-admins"]), NOW)
         .await
         .unwrap();
-    let err = open(&key("k1"), as_event(&sealed), NOW).await.unwrap_err();
+    let err = open(
+        &key("k1"),
+        &InMemorySealLedger::default(),
+        as_event(&sealed),
+        NOW,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err, SealError::Forged);
     assert_eq!(err.reason_code(), "seal-mismatch");
 }
@@ -129,7 +143,13 @@ async fn rejects_a_seal_moved_to_another_time() {
     let mut sealed = seal(&validator_key, &request(&[]), NOW).await.unwrap();
     sealed.sealed_at += 1;
     assert_eq!(
-        open(&validator_key, as_event(&sealed), NOW).await,
+        open(
+            &validator_key,
+            &InMemorySealLedger::default(),
+            as_event(&sealed),
+            NOW
+        )
+        .await,
         Err(SealError::Forged),
         "the time is under the MAC"
     );
@@ -140,26 +160,49 @@ async fn rejects_a_seal_older_or_newer_than_its_lifetime() {
     let validator_key = key("k1");
     let sealed = seal(&validator_key, &request(&[]), NOW).await.unwrap();
     let at = |seconds| NOW + time::Duration::seconds(seconds);
-    assert!(open(&validator_key, as_event(&sealed), at(60))
-        .await
-        .is_ok());
+    assert!(open(
+        &validator_key,
+        &InMemorySealLedger::default(),
+        as_event(&sealed),
+        at(60)
+    )
+    .await
+    .is_ok());
     assert_eq!(
-        open(&validator_key, as_event(&sealed), at(61)).await,
+        open(
+            &validator_key,
+            &InMemorySealLedger::default(),
+            as_event(&sealed),
+            at(61)
+        )
+        .await,
         Err(SealError::Stale { age_seconds: 61 })
     );
-    assert!(open(&validator_key, as_event(&sealed), at(-60))
-        .await
-        .is_ok());
-    let err = open(&validator_key, as_event(&sealed), at(-61))
-        .await
-        .unwrap_err();
+    assert!(open(
+        &validator_key,
+        &InMemorySealLedger::default(),
+        as_event(&sealed),
+        at(-60)
+    )
+    .await
+    .is_ok());
+    let err = open(
+        &validator_key,
+        &InMemorySealLedger::default(),
+        as_event(&sealed),
+        at(-61),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.reason_code(), "seal-expired");
 }
 
 #[tokio::test]
 async fn rejects_a_bare_unsealed_request_without_reading_it() {
     let event = serde_json::to_value(request(&["ml-admins"])).unwrap();
-    let err = open(&key("k1"), event, NOW).await.unwrap_err();
+    let err = open(&key("k1"), &InMemorySealLedger::default(), event, NOW)
+        .await
+        .unwrap_err();
     assert!(matches!(err, SealError::Malformed(_)), "{err:?}");
     assert_eq!(err.reason_code(), "unsealed-request");
     assert!(!err.to_string().contains("secret-7c1"), "{err}");
@@ -171,7 +214,13 @@ async fn rejects_a_mac_that_is_not_base64() {
     let mut sealed = seal(&validator_key, &request(&[]), NOW).await.unwrap();
     sealed.mac = "not base64!".into();
     assert_eq!(
-        open(&validator_key, as_event(&sealed), NOW).await,
+        open(
+            &validator_key,
+            &InMemorySealLedger::default(),
+            as_event(&sealed),
+            NOW
+        )
+        .await,
         Err(SealError::Forged)
     );
 }
@@ -179,9 +228,98 @@ async fn rejects_a_mac_that_is_not_base64() {
 #[tokio::test]
 async fn a_seal_kms_cannot_check_is_refused_not_trusted() {
     let sealed = seal(&key("k1"), &request(&[]), NOW).await.unwrap();
-    let err = open(&KmsDown, as_event(&sealed), NOW).await.unwrap_err();
+    let err = open(
+        &KmsDown,
+        &InMemorySealLedger::default(),
+        as_event(&sealed),
+        NOW,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, SealError::Unverifiable(_)));
     assert_eq!(err.reason_code(), "seal-unverifiable");
+}
+
+/// A ledger that cannot be reached.
+struct LedgerDown;
+
+impl SealLedger for LedgerDown {
+    async fn spend(&self, _: &str, _: OffsetDateTime, _: OffsetDateTime) -> Result<bool, AwsError> {
+        Err(AwsError::new(
+            "dynamodb:PutItem",
+            ErrorKind::Network,
+            "dispatch failure",
+            "connection reset",
+        ))
+    }
+}
+
+#[tokio::test]
+async fn a_sealed_request_is_accepted_once() {
+    let validator_key = key("k1");
+    let ledger = InMemorySealLedger::default();
+    let sealed = seal(&validator_key, &request(&[]), NOW).await.unwrap();
+    assert!(open(&validator_key, &ledger, as_event(&sealed), NOW)
+        .await
+        .is_ok());
+    let again = open(
+        &validator_key,
+        &ledger,
+        as_event(&sealed),
+        NOW + time::Duration::seconds(1),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(again, SealError::Replayed);
+    assert_eq!(again.reason_code(), "seal-replayed");
+}
+
+#[tokio::test]
+async fn the_ledger_keeps_a_spent_seal_as_long_as_its_time_would_accept_it() {
+    let validator_key = key("k1");
+    let ledger = InMemorySealLedger::default();
+    let sealed = seal(&validator_key, &request(&[]), NOW).await.unwrap();
+    let at = |seconds| NOW + time::Duration::seconds(seconds);
+    assert!(open(&validator_key, &ledger, as_event(&sealed), at(-60))
+        .await
+        .is_ok());
+    assert_eq!(
+        open(&validator_key, &ledger, as_event(&sealed), at(60)).await,
+        Err(SealError::Replayed),
+        "still kept at the last second the seal's time accepts"
+    );
+}
+
+#[tokio::test]
+async fn a_forged_seal_spends_nothing() {
+    let ledger = InMemorySealLedger::default();
+    let genuine = seal(&key("k1"), &request(&[]), NOW).await.unwrap();
+    let mut forged = genuine.clone();
+    forged.request = forged.request.replace("sagemaker-ml", "sagemaker-admin");
+    assert_eq!(
+        open(&key("k1"), &ledger, as_event(&forged), NOW).await,
+        Err(SealError::Forged)
+    );
+    assert!(open(&key("k1"), &ledger, as_event(&genuine), NOW)
+        .await
+        .is_ok());
+}
+
+#[tokio::test]
+async fn a_seal_the_ledger_cannot_record_is_refused_not_trusted() {
+    let sealed = seal(&key("k1"), &request(&[]), NOW).await.unwrap();
+    let err = open(&key("k1"), &LedgerDown, as_event(&sealed), NOW)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SealError::LedgerUnavailable(_)));
+    assert_eq!(err.reason_code(), "seal-ledger-unavailable");
+}
+
+#[test]
+fn ledger_keys_are_prefixed_digests_of_the_mac() {
+    let key = ledger_key(b"mac");
+    assert!(key.starts_with("seal#"));
+    assert_eq!(key.len(), "seal#".len() + 64);
 }
 
 #[test]
@@ -204,9 +342,14 @@ async fn a_seal_time_at_the_ends_of_the_integer_range_is_stale_not_a_panic() {
     for sealed_at in [i64::MIN, i64::MAX] {
         let mut sealed = seal(&validator_key, &request(&[]), NOW).await.unwrap();
         sealed.sealed_at = sealed_at;
-        let err = open(&validator_key, as_event(&sealed), NOW)
-            .await
-            .unwrap_err();
+        let err = open(
+            &validator_key,
+            &InMemorySealLedger::default(),
+            as_event(&sealed),
+            NOW,
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(err, SealError::Stale { .. }), "{err:?}");
     }
 }

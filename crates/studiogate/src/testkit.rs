@@ -193,7 +193,8 @@ impl PresignInvoker for RecordingPresign {
         let event = serde_json::to_value(sealed).expect("a sealed request is JSON");
         // The double checks seals as presign does, at the time they were made.
         let at = OffsetDateTime::from_unix_timestamp(sealed.sealed_at).expect("a valid instant");
-        let request = seal::open(&self.key, event, at)
+        // Each request is opened once, as presign spends its seal once.
+        let request = seal::open(&self.key, &seal::InMemorySealLedger::default(), event, at)
             .await
             .expect("saml-validator seals every request");
         self.requests.lock().unwrap().push(request.clone());

@@ -5,20 +5,46 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-use studiogate::config::BrokerConfig;
+use studiogate::config::{BrokerConfig, SealLedgerSetting};
 use studiogate::provision::{PresignPorts, Presigner};
 use studiogate::targets::KindPorts;
+use studiogate_aws::dynamodb::DynamoReplayCache;
 use studiogate_aws::emr::SdkEmr;
 use studiogate_aws::federation::HttpFederation;
 use studiogate_aws::kms::KmsMacKey;
 use studiogate_aws::sagemaker::SdkSageMaker;
 use studiogate_aws::sts::SdkSts;
 use studiogate_kernel::clock::SystemClock;
-use studiogate_kernel::seal::SEAL_TIMEOUT;
+use studiogate_kernel::seal::{InMemorySealLedger, SealLedger, SEAL_TIMEOUT};
+use studiogate_kernel::AwsError;
+use time::OffsetDateTime;
+
+/// Where presign spends seals: the stack's replay table, or process memory in a local run.
+pub enum SealLedgerBackend {
+    /// DynamoDB (deployments).
+    DynamoDb(DynamoReplayCache),
+    /// Process memory (`presign.seal_ledger_in_memory`, local runs only).
+    InMemory(InMemorySealLedger),
+}
+
+impl SealLedger for SealLedgerBackend {
+    async fn spend(
+        &self,
+        key: &str,
+        keep_until: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<bool, AwsError> {
+        match self {
+            SealLedgerBackend::DynamoDb(table) => table.spend(key, keep_until, now).await,
+            SealLedgerBackend::InMemory(memory) => memory.spend(key, keep_until, now).await,
+        }
+    }
+}
 
 /// presign's ports on the SDK.
 pub struct SdkPresignPorts {
     seal_verifier: KmsMacKey,
+    seal_ledger: SealLedgerBackend,
     identity: SdkSts,
     sagemaker: SdkSageMaker,
     emr: SdkEmr,
@@ -38,10 +64,14 @@ impl KindPorts for SdkPresignPorts {
 
 impl PresignPorts for SdkPresignPorts {
     type SealVerifier = KmsMacKey;
+    type SealLedger = SealLedgerBackend;
     type Identity = SdkSts;
     type Clock = SystemClock;
     fn seal_verifier(&self) -> &KmsMacKey {
         &self.seal_verifier
+    }
+    fn seal_ledger(&self) -> &SealLedgerBackend {
+        &self.seal_ledger
     }
     fn identity(&self) -> &SdkSts {
         &self.identity
@@ -59,8 +89,20 @@ pub fn build(
     config: &BrokerConfig,
     aws: &aws_config::SdkConfig,
 ) -> Result<SdkPresigner, studiogate::config::ConfigError> {
+    let seal_ledger = match config.presign.seal_ledger()? {
+        SealLedgerSetting::Table(table) => {
+            SealLedgerBackend::DynamoDb(DynamoReplayCache::new(aws, table, SEAL_TIMEOUT))
+        }
+        SealLedgerSetting::InMemory => {
+            tracing::warn!(
+                "seal ledger: in memory, for local runs only (each instance has its own)"
+            );
+            SealLedgerBackend::InMemory(InMemorySealLedger::default())
+        }
+    };
     let ports = SdkPresignPorts {
         seal_verifier: KmsMacKey::new(aws, config.presign.seal_key()?, SEAL_TIMEOUT),
+        seal_ledger,
         identity: SdkSts::new(aws),
         sagemaker: SdkSageMaker::new(aws, config.presign.sagemaker_endpoint_url.clone()),
         emr: SdkEmr::new(

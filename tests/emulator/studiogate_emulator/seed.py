@@ -48,7 +48,7 @@ VPC = {"VpcId": "vpc-0studiogate0local", "SubnetIds": ["subnet-0studiogate0a"], 
 FUNCTION_CREDENTIALS_SECONDS = 7 * 24 * 3600
 # Endpoint service -> the name of its listener and the signing name of the API it serves (None: browser only).
 _ENDPOINT_OUTPUTS = {"SageMakerApiEndpointId": "sagemaker.api", "StsEndpointId": "sts", "SsmEndpointId": "ssm",
-                     "KmsEndpointId": "kms", "SageMakerStudioEndpointId": "studio"}
+                     "KmsEndpointId": "kms", "SageMakerStudioEndpointId": "studio", "DynamoDbEndpointId": "dynamodb"}
 
 
 class SeedError(ValueError):

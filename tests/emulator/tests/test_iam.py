@@ -68,7 +68,8 @@ def test_the_world_is_the_rendered_stack_with_its_principals_and_networks(emulat
         assert creds["access_key_id"].startswith("ASIA") and creds["session_token"]
         identity = emulator.client("sts", creds).get_caller_identity()
         assert identity["Arn"] == creds["arn"]
-    assert set(world["endpoints"]) == {"sagemaker.api", "studio", "sts", "ssm", "kms"}  # StudioNetworkMode vpc
+    # StudioNetworkMode vpc; dynamodb is the gateway endpoint presign spends seals through.
+    assert set(world["endpoints"]) == {"sagemaker.api", "studio", "sts", "ssm", "kms", "dynamodb"}
     assert set(world["networks"]) == {"internet", "corporate"}
     assert world["stack"]["endpoints"]["sagemaker.api"]["id"] == world["stack"]["outputs"]["SageMakerApiEndpointId"]
     assert world["operator"]["access_key_id"] == "AKIAEMULATOROPERATOR"
@@ -406,6 +407,7 @@ def test_the_endpoints_follow_the_rendering(emulator, world):
     assert other["endpoints"] == world["endpoints"]
     assert {k: v["id"] for k, v in other["stack"]["endpoints"].items()} == {
         "sagemaker.api": "vpce-0a1b2c3d4e5f60718", "sts": "vpce-0b1c2d3e4f5a60718",
-        "ssm": "vpce-0c1d2e3f4a5b60718", "kms": "vpce-0d1e2f3a4b5c60718", "studio": "vpce-0e1f2a3b4c5d60718"}
+        "ssm": "vpce-0c1d2e3f4a5b60718", "kms": "vpce-0d1e2f3a4b5c60718", "studio": "vpce-0e1f2a3b4c5d60718",
+        "dynamodb": "vpce-0f1a2b3c4d5e60718"}
     emulator.client("sagemaker", url=other["endpoints"]["sagemaker.api"]).list_domains()
     assert last_call(emulator, "ListDomains")["authorization"]["context_keys"]["aws:SourceVpce"] == "vpce-0a1b2c3d4e5f60718"

@@ -63,6 +63,9 @@ LOCAL = ParameterSet(
         "VpcId": "vpc-0studiogate0local",
         "VpcCidrs": ["10.0.0.0/16"],
         "SubnetIds": ["subnet-0studiogate0a", "subnet-0studiogate0b"],
+        "PresignRouteTableIds": ["rtb-0studiogate0a"],
+        # DynamoDB's prefix list in us-east-1 (describe-managed-prefix-lists); a placeholder here.
+        "DynamoDbPrefixListId": "pl-02cd2c6b",
     },
     overrides={
         "SamlProvider": {"Ref": f"arn:aws:iam::{ACCOUNT_ID}:saml-provider/studiogate-test-idp"},
@@ -78,6 +81,7 @@ EXISTING_ENDPOINTS = {
     "ExistingSsmEndpointId": "vpce-0c1d2e3f4a5b60718",
     "ExistingKmsEndpointId": "vpce-0d1e2f3a4b5c60718",
     "ExistingSageMakerStudioEndpointId": "vpce-0e1f2a3b4c5d60718",
+    "ExistingDynamoDbEndpointId": "vpce-0f1a2b3c4d5e60718",
 }
 # A custom domain in front of the ACS (AdditionalSamlAudiences).
 CUSTOM_DOMAIN_ACS_URL = "https://sso.example.com/saml/acs"

@@ -195,6 +195,33 @@ def presign_lists_apps(stack: RenderedStack, sim: Simulator) -> None:
            "Allowed", "presign lists apps before a role change", sid="ListUsersApps", kind="identity")
 
 
+def _spends_seal(stack: RenderedStack, sim: Simulator, key: str, source_vpce: str | None) -> Decision:
+    """presign's conditional PutItem of `key` in the replay table, from its VPC through `source_vpce`
+    (None: from outside any endpoint)."""
+    session = _function_session(stack, "PresignFunction")
+    network = {"source_vpce": source_vpce, "source_vpc": stack.parameters["VpcId"], "vpc_source_ip": VPC_CLIENT_IP} \
+        if source_vpce else {"source_ip": "203.0.113.7"}
+    context = session.context(region=stack.place.region, **network)
+    context["dynamodb:LeadingKeys"] = [key]
+    table = stack.resources["ReplayTable"]["Physical"]["Arn"]
+    return sim.evaluate(session.arn, "dynamodb:PutItem", table, context, stack.identity_policies("PresignRole"))
+
+
+def presign_spends_seals_only_through_its_gateway_endpoint(stack: RenderedStack, sim: Simulator) -> None:
+    """presign spends each sealed request once (a `seal#` key in the replay table), only through the
+    DynamoDB gateway endpoint in its VPC, and may write no other key (an assertion's replay entry)."""
+    endpoint = stack.outputs["DynamoDbEndpointId"]
+    seal = "seal#" + "ab" * 32
+    expect(_spends_seal(stack, sim, seal, endpoint), "Allowed", "a seal, through the gateway endpoint",
+           sid="SpendEachSealOnce", kind="identity")
+    expect_condition_fails(_spends_seal(stack, sim, seal, None), "a seal, from outside the VPC",
+                           sid="SpendEachSealOnce", key="aws:SourceVpce")
+    expect_condition_fails(_spends_seal(stack, sim, seal, "vpce-0another0endpoint0"), "a seal, through another endpoint",
+                           sid="SpendEachSealOnce", key="aws:SourceVpce")
+    expect_condition_fails(_spends_seal(stack, sim, "cd" * 32, endpoint), "an assertion's replay key",
+                           sid="SpendEachSealOnce", key="dynamodb:LeadingKeys")
+
+
 def _reads_secret(stack: RenderedStack, sim: Simulator, action: str, resource: str) -> Decision:
     session = _function_session(stack, "SamlValidatorFunction")
     context = session.context(region=stack.place.region)
@@ -478,6 +505,7 @@ SCENARIOS = [
     Scenario("presign manages only its VPC's interfaces", presign_manages_only_its_vpcs_interfaces),
     Scenario("presign never re-owns a profile", presign_never_reowns_a_profile),
     Scenario("presign lists apps", presign_lists_apps),
+    Scenario("presign spends seals only through its gateway endpoint", presign_spends_seals_only_through_its_gateway_endpoint),
     Scenario("saml-validator reads only its SP key's secret", saml_validator_reads_only_its_sp_key_secret,
              applies=lambda s: s.conditions["HasSpDecryptionKey"]),
     Scenario("presign looks users up only in its Identity Store", presign_looks_users_up_only_in_its_identity_store,

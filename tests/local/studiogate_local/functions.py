@@ -7,8 +7,9 @@ Each function runs as its own role, with the credentials the emulator issued for
 - saml-validator is outside any VPC: every service, Lambda included, through the emulator's main
   ("internet") listener. Its Invoke of presign is authorized there (`lambda:InvokeFunction`, the
   stack's policies) and then forwarded to the Lambda service (`--lambda-runtime`).
-- presign is in the VPC: STS, SSM, KMS and the SageMaker API through their interface endpoints (one
-  emulator listener each, which stamp `aws:SourceVpce`); EMR and the console federation endpoint,
+- presign is in the VPC: STS, SSM, KMS and the SageMaker API through their interface endpoints, and
+  DynamoDB (where it spends each request's seal) through the gateway endpoint (one emulator listener
+  each, which stamp `aws:SourceVpce`); EMR and the console federation endpoint,
   which have no endpoint in the stack, through the main listener (the NAT).
 
 Timeout and memory are read from template.yaml, as deployed.
@@ -128,7 +129,7 @@ def deployed_settings(template: pathlib.Path = ROOT / "template.yaml") -> dict:
 def lambda_spec(world: dict, emulator: str, config_file: pathlib.Path, binaries: pathlib.Path, log_dir: pathlib.Path) -> dict:
     """studiogate_lambda's spec of both functions (see the module docstring for why each reaches what)."""
     endpoints = world["endpoints"]
-    missing = [key for key in ("sagemaker.api", "sts", "ssm", "kms") if key not in endpoints]
+    missing = [key for key in ("sagemaker.api", "sts", "ssm", "kms", "dynamodb") if key not in endpoints]
     if missing:
         raise StackError(f"the seeded stack has no interface endpoint for {', '.join(missing)}: presign could not reach it")
     common = {"STUDIOGATE_CONFIG_FILE": str(config_file), "RUST_LOG": os.environ.get("RUST_LOG", "info")}
@@ -141,6 +142,7 @@ def lambda_spec(world: dict, emulator: str, config_file: pathlib.Path, binaries:
             "AWS_ENDPOINT_URL_SSM": endpoints["ssm"],
             "AWS_ENDPOINT_URL_KMS": endpoints["kms"],
             "AWS_ENDPOINT_URL_SAGEMAKER": endpoints["sagemaker.api"],
+            "AWS_ENDPOINT_URL_DYNAMODB": endpoints["dynamodb"],   # the gateway endpoint (seal ledger)
         },
     }
     settings = deployed_settings()

@@ -59,14 +59,15 @@ def test_sagemaker_login_creates_a_new_users_profile_and_reuses_it_when_they_ret
 
 def test_each_function_calls_aws_as_its_own_role_and_from_its_own_network(stack, world):
     """As deployed: saml-validator from the internet, presign in the VPC through the interface
-    endpoints (so IAM sees aws:SourceVpce), each signed by a session of its own role; every call of
-    the login allowed by the stack's policies."""
+    endpoints and the DynamoDB gateway endpoint (so IAM sees aws:SourceVpce), each signed by a session
+    of its own role; every call of the login allowed by the stack's policies."""
     assert stack.login("alice", "sagemaker-user")[0] == 302
     validator = world["function_credentials"]["saml-validator"]["arn"]
     presign = world["function_credentials"]["presign"]["arn"]
     calls = stack.calls()
     seen = {(c["service"], c["operation"]): ((c["signer"] or {}).get("arn"), c["network"]) for c in calls}
-    assert seen[("dynamodb", "PutItem")] == (validator, "internet")
+    puts = {((c["signer"] or {}).get("arn"), c["network"]) for c in calls if c["operation"] == "PutItem"}
+    assert puts == {(validator, "internet"), (presign, "dynamodb")}, "the assertion, then the seal (gateway endpoint)"
     assert seen[("kms", "GenerateMac")] == (validator, "internet")
     assert seen[("sts", "AssumeRoleWithSAML")] == (None, "internet"), "unsigned, from saml-validator"
     assert seen[("lambda", "Invoke")] == (validator, "internet")
@@ -304,10 +305,20 @@ def test_presign_invoked_directly_acts_only_on_requests_saml_validator_sealed(st
 
     # The same request sealed with the stack's key, as saml-validator seals it, is served: the
     # refusals above were about the seal, not the request.
-    answer = invoke_presign(stack, seal(wanted))
+    genuine = seal(wanted)
+    answer = invoke_presign(stack, genuine)
     assert answer["outcome"] == "redirect", answer
     stack.locations.append(answer["url"])
     assert len(stack.calls("sagemaker:CreateUserProfile")) == 1
+
+    # Captured and sent again within its lifetime: the seal was spent, through the gateway endpoint.
+    replayed = invoke_presign(stack, genuine)
+    assert (replayed["outcome"], replayed["error"]["code"]) == ("error", "bad-request"), replayed
+    assert '"reason":"seal-replayed"' in "\n".join(stack.log_lines())
+    spends = [c for c in stack.calls("dynamodb:PutItem") if "presign" in json.dumps(c["signer"])]
+    assert len(spends) == 2 and {c["network"] for c in spends} == {"dynamodb"}, "through the gateway endpoint only"
+    items = stack.client("dynamodb").scan(TableName="studiogate-replay")["Items"]
+    assert len([i for i in items if i["pk"]["S"].startswith("seal#")]) == 1, "one seal, spent once"
 
 
 def test_the_functions_run_with_the_templates_settings_and_stay_warm(stack, world):

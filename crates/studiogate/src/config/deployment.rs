@@ -23,7 +23,8 @@ pub const ENV_SP_KEY_PARAMETER: &str = "STUDIOGATE_SP_KEY_PARAMETER";
 /// `sp.acs_urls`, and so, by default, the accepted Recipient): the function cannot be given its
 /// own URL directly, which exists only once the function does.
 pub const ENV_ACS_URL_PARAMETER: &str = "STUDIOGATE_ACS_URL_PARAMETER";
-/// The replay table the stack created (becomes `login.replay_table`).
+/// The replay table the stack created (becomes `login.replay_table` for saml-validator and
+/// `presign.seal_ledger_table` for presign).
 pub const ENV_REPLAY_TABLE: &str = "STUDIOGATE_REPLAY_TABLE";
 /// The presign function the stack created (becomes `login.presign_function`).
 pub const ENV_PRESIGN_FUNCTION: &str = "STUDIOGATE_PRESIGN_FUNCTION";
@@ -69,6 +70,7 @@ impl Function {
                 ENV_SAGEMAKER_ENDPOINT_URL,
                 ENV_DEFAULT_IDLE_SHUTDOWN_MINUTES,
                 ENV_PRESIGN_SEAL_KEY,
+                ENV_REPLAY_TABLE,
                 ENV_DEPLOYMENT_REVISION,
             ],
         }
@@ -221,7 +223,11 @@ pub async fn load<P: ParameterStore>(
             config.sp.acs_urls.push(url);
         }
     }
-    let replay_table = own(ENV_REPLAY_TABLE);
+    let replay_table = own(ENV_REPLAY_TABLE).filter(|_| function == Function::SamlValidator);
+    if let Some(table) = own(ENV_REPLAY_TABLE).filter(|_| function == Function::Presign) {
+        config.presign.seal_ledger_table = Some(table.to_owned());
+        config.presign.seal_ledger_in_memory = false;
+    }
     let presign_function = own(ENV_PRESIGN_FUNCTION);
     if replay_table.is_some() || presign_function.is_some() {
         let login = config.login.as_mut().ok_or_else(|| {
@@ -333,7 +339,8 @@ default = { execution_role = "arn:aws:iam::123456789012:role/Exec" }
                     ENV_SAGEMAKER_ENDPOINT_URL,
                     "https://vpce-1.api.sagemaker.us-east-1.vpce.amazonaws.com",
                 )
-                .with(ENV_DEFAULT_IDLE_SHUTDOWN_MINUTES, "90"),
+                .with(ENV_DEFAULT_IDLE_SHUTDOWN_MINUTES, "90")
+                .with(ENV_REPLAY_TABLE, "stack-replay"),
         }
     }
 
@@ -411,6 +418,11 @@ default = { execution_role = "arn:aws:iam::123456789012:role/Exec" }
             panic!()
         };
         assert_eq!(ml.default.idle_shutdown_minutes, Some(90));
+        assert_eq!(
+            config.presign.seal_ledger().unwrap(),
+            crate::config::SealLedgerSetting::Table("stack-replay"),
+            "presign spends seals in the stack's replay table"
+        );
         let not_a_number =
             deployed(Function::Presign).with(ENV_DEFAULT_IDLE_SHUTDOWN_MINUTES, "1h");
         assert_eq!(

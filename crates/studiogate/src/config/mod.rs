@@ -26,7 +26,7 @@ mod presign;
 pub mod stored;
 
 pub use login::{LoginConfig, ACS_DEADLINE_SECONDS, PRESIGN_MARGIN_SECONDS};
-pub use presign::PresignConfig;
+pub use presign::{PresignConfig, SealLedgerSetting};
 
 use crate::targets::{self, Target};
 use checks::{check_policy, require_non_empty};

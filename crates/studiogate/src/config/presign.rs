@@ -25,9 +25,45 @@ pub struct PresignConfig {
     /// MAC, presign checks it (`studiogate_kernel::seal`). A deployment sets it through
     /// `STUDIOGATE_PRESIGN_SEAL_KEY`; both functions refuse to start without it.
     pub seal_key: Option<String>,
+    /// The DynamoDB table where presign spends each seal once (the stack's replay table, keys
+    /// `seal#…`; a deployment sets it through `STUDIOGATE_REPLAY_TABLE`). presign refuses to start
+    /// without it, or `seal_ledger_in_memory`.
+    pub seal_ledger_table: Option<String>,
+    /// Spend seals in process memory instead: tests and single-process local runs only.
+    pub seal_ledger_in_memory: bool,
+}
+
+/// Where presign spends seals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SealLedgerSetting<'a> {
+    /// A DynamoDB table.
+    Table(&'a str),
+    /// Process memory (local runs only).
+    InMemory,
 }
 
 impl PresignConfig {
+    /// `seal_ledger_table` or `seal_ledger_in_memory`, or the error that names them.
+    pub fn seal_ledger(&self) -> Result<SealLedgerSetting<'_>, ConfigError> {
+        let table = self
+            .seal_ledger_table
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        match (table, self.seal_ledger_in_memory) {
+            (Some(table), false) => Ok(SealLedgerSetting::Table(table)),
+            (None, true) => Ok(SealLedgerSetting::InMemory),
+            (Some(_), true) => Err(ConfigError::field(
+                "presign.seal_ledger_table",
+                "set seal_ledger_table or seal_ledger_in_memory, not both",
+            )),
+            (None, false) => Err(ConfigError::field(
+                "presign.seal_ledger_table",
+                "name the DynamoDB table where presign spends each seal once (a deployment sets STUDIOGATE_REPLAY_TABLE), or set seal_ledger_in_memory = true for a local run",
+            )),
+        }
+    }
+
     /// `seal_key`, or the error that names it.
     pub fn seal_key(&self) -> Result<&str, ConfigError> {
         self.seal_key
@@ -53,6 +89,8 @@ impl Default for PresignConfig {
             profile_ready_seconds: 15,
             update_existing_profiles: true,
             seal_key: None,
+            seal_ledger_table: None,
+            seal_ledger_in_memory: false,
         }
     }
 }

@@ -53,11 +53,17 @@ pub struct AuditRecord {
 
 impl<P: PresignPorts> Presigner<P> {
     /// One Lambda invocation: a sealed request in, JSON out, one log line. Nothing in the event is
-    /// trusted before its seal is checked ([`seal::open`]); a malformed, unsealed, forged or expired
-    /// event is a typed `bad-request`, never a panic.
+    /// trusted before its seal is checked and spent ([`seal::open`]); a malformed, unsealed, forged,
+    /// expired or replayed event is a typed `bad-request`, never a panic.
     pub async fn handle_event(&self, event: Value, lambda_request_id: &str) -> Value {
         let started = Instant::now();
-        let opened = seal::open(self.ports.seal_verifier(), event, self.ports.clock().now()).await;
+        let opened = seal::open(
+            self.ports.seal_verifier(),
+            self.ports.seal_ledger(),
+            event,
+            self.ports.clock().now(),
+        )
+        .await;
         let response = match opened {
             Ok(request) => {
                 // Checking the seal spent part of the budget: the Lambda timeout assumes one budget.
@@ -68,7 +74,9 @@ impl<P: PresignPorts> Presigner<P> {
             Err(e) => {
                 tracing::warn!(reason = e.reason_code(), error = %e, lambda_request_id, "presign request refused");
                 let error = match e {
-                    SealError::Unverifiable(_) => fail(ErrorCode::TryAgain, copy::AWS_BUSY),
+                    SealError::Unverifiable(_) | SealError::LedgerUnavailable(_) => {
+                        fail(ErrorCode::TryAgain, copy::AWS_BUSY)
+                    }
                     _ => fail(ErrorCode::BadRequest, copy::REQUEST_NOT_UNDERSTOOD),
                 };
                 PresignResponse::Error { error }

@@ -4,7 +4,7 @@
 use crate::targets::KindPorts;
 use std::future::Future;
 use studiogate_kernel::clock::Clock;
-use studiogate_kernel::seal::MacVerifier;
+use studiogate_kernel::seal::{MacVerifier, SealLedger};
 use studiogate_kernel::wire::FederatedCredentials;
 use studiogate_kernel::AwsError;
 
@@ -12,8 +12,9 @@ use studiogate_kernel::AwsError;
 /// (GetCallerIdentity needs no permission).
 pub const IDENTITY_OPERATIONS: &[&str] = &["sts:GetCallerIdentity"];
 
-/// The operation presign calls with its own role to check a request's seal.
-pub const SEAL_OPERATIONS: &[&str] = &["kms:VerifyMac"];
+/// The operations presign calls with its own role to check a request's seal and spend it (a
+/// conditional PutItem of a `seal#` key in the replay table).
+pub const SEAL_OPERATIONS: &[&str] = &["kms:VerifyMac", "dynamodb:PutItem"];
 
 /// STS, with the user's credentials.
 pub trait CallerIdentity: Send + Sync {
@@ -28,12 +29,16 @@ pub trait CallerIdentity: Send + Sync {
 pub trait PresignPorts: KindPorts {
     /// KMS VerifyMac with the seal key.
     type SealVerifier: MacVerifier;
+    /// Where seals are spent.
+    type SealLedger: SealLedger;
     /// STS GetCallerIdentity.
     type Identity: CallerIdentity;
     /// "Now" (seal ages, credential lifetimes).
     type Clock: Clock;
     /// The seal checker.
     fn seal_verifier(&self) -> &Self::SealVerifier;
+    /// The seal ledger.
+    fn seal_ledger(&self) -> &Self::SealLedger;
     /// STS.
     fn identity(&self) -> &Self::Identity;
     /// The clock.
