@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
 # Installs what studiogate's commands need, idempotently: the Debian packages the local IdP and the
-# browser test use (xmlsec1, chromium, chromium-driver), Node.js and npm when node is missing, a
+# browser test use (xmlsec1, chromium, chromium-driver), the independent IdPs of the local tests
+# (python3-lasso, simplesamlphp, php-xml, php-cli), Node.js and npm when node is missing, a
 # Python virtualenv in ./.venv with the pinned tools of requirements.txt, the SAM CLI in ./.venv-sam
-# (requirements-sam.txt), the IAM simulator's npm packages (tests/iam/simulator/package-lock.json),
-# and the rustup components/targets. Safe to run repeatedly.
+# (requirements-sam.txt), the npm packages of the IAM simulator and of the samlify IdP (each
+# package-lock.json), and the rustup components/targets. Safe to run repeatedly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: xmlsec1 (pysaml2 signs with it), chromium + chromium-driver (the browser test),
+# python3-lasso, simplesamlphp, php-xml and php-cli (IdPs other than pysaml2 mint responses in
+# tests/local/tests/test_independent_idps.py; python3-lasso is for Debian's /usr/bin/python3),
 # nodejs + npm (the IAM simulator, tests/iam/simulator) unless a node is installed already.
 missing=()
 command -v xmlsec1 >/dev/null 2>&1 || missing+=(xmlsec1)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+for package in python3-lasso simplesamlphp php-xml; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+command -v php >/dev/null 2>&1 || missing+=(php-cli)
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then apt=(apt-get); elif command -v sudo >/dev/null 2>&1; then apt=(sudo apt-get); else apt=(); fi
@@ -67,6 +74,15 @@ sim_want=$(sha256sum "$sim_dir/package-lock.json" | cut -d' ' -f1)
 if [ "$(cat "$sim_stamp" 2>/dev/null)" != "$sim_want" ]; then
   (cd "$sim_dir" && npm ci --no-audit --no-fund --loglevel=error)
   echo "$sim_want" > "$sim_stamp"
+fi
+
+# The samlify IdP of the local tests (tests/local/idps/samlify), exactly as its lock pins it.
+samlify_dir=tests/local/idps/samlify
+samlify_stamp=$samlify_dir/node_modules/.package-lock.sha256
+samlify_want=$(sha256sum "$samlify_dir/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$samlify_stamp" 2>/dev/null)" != "$samlify_want" ]; then
+  (cd "$samlify_dir" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$samlify_want" > "$samlify_stamp"
 fi
 
 if command -v rustup >/dev/null 2>&1; then

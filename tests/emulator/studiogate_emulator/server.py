@@ -48,6 +48,7 @@ class Emulator:
     def __init__(self) -> None:
         self.account_id = ACCOUNT_ID
         self.moto = DomainDispatcherApplication(create_backend_app)
+        self._dynamodb_lock = threading.Lock()
         self.credentials = CredentialStore()
         self.faults = FaultBook()
         self.sagemaker = SageMaker(ACCOUNT_ID)
@@ -166,6 +167,11 @@ class Emulator:
         if response is None:
             environ["wsgi.input"] = _Replay(request.get_data(cache=True))
             environ["CONTENT_LENGTH"] = str(len(request.get_data(cache=True)))
+            if request.headers.get("X-Amz-Target", "").startswith("DynamoDB_"):
+                # moto reads an item and writes it with nothing around the pair; DynamoDB's
+                # conditional writes are atomic, and the replay cache and the seal ledger rely on it.
+                with self._dynamodb_lock:
+                    return list(self.moto(environ, start_response))
             return self.moto(environ, start_response)
         return response(environ, start_response)
 

@@ -11,7 +11,9 @@ the auto-submitting form, or JSON with `format=json`), `GET /metadata`.
 
 Test knobs on `POST /sso` (a local IdP can be told to misbehave): `audience`, `recipient`,
 `lifetime_minutes` (negative: already expired), `sign` (`assertion`, `response`, `both`, `none`),
-`session_duration`.
+`session_duration`, `subject` (tests only: sign for someone the world does not list, with `user`'s
+groups and roles; `subject=user042` gives RoleSessionName and `PrincipalTag:studiouserid` `user042`
+and NameID `user042@` the domain of `user`'s NameID: the concurrency tests' distinct new users).
 """
 
 from __future__ import annotations
@@ -112,8 +114,8 @@ class LocalIdp:
         return str(entity_descriptor(self._config(None)))
 
     # ----- the assertion
-    def attributes(self, user_id: str, roles: list[str], session_duration: int) -> dict:
-        user = self.world["users"][user_id]
+    def attributes(self, user_id: str, roles: list[str], session_duration: int, user: dict | None = None) -> dict:
+        user = user or self.world["users"][user_id]
         account, provider = self.world["account_id"], self.world["saml_provider"]
         provider_arn = f"arn:aws:iam::{account}:saml-provider/{provider}"
         return {
@@ -133,12 +135,16 @@ class LocalIdp:
         roles = [role for role in tile["roles"] if role in user["roles"]]
         if not roles:
             raise KeyError(f"{user_id} has none of the roles of tile {tile_id}")
+        subject = knobs.get("subject")
+        if subject:   # test knob: someone the world does not list, with `user`'s groups and roles
+            domain = user["name_id"].partition("@")[2]
+            user_id, user = subject, {**user, "name": subject, "name_id": f"{subject}@{domain}"}
         server = self.server()
         sign_assertion, sign_response = SIGNINGS[knobs.get("sign") or "assertion"]
         lifetime = float(knobs.get("lifetime_minutes") or 5)
         # The Recipient is the broker's ACS URL (from its metadata), as the IdP guides set it up.
         recipient = knobs.get("recipient") or self.world.get("recipient") or self._acs_url
-        identity = self.attributes(user_id, roles, int(knobs.get("session_duration") or self.world["session_duration"]))
+        identity = self.attributes(user_id, roles, int(knobs.get("session_duration") or self.world["session_duration"]), user)
         name_id = NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=user["name_id"])
         policy = {"default": {"lifetime": {"minutes": lifetime}, "attribute_restrictions": None, "name_form": NAME_FORMAT_URI}}
         response = server.create_authn_response(
