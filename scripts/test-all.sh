@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Every test studiogate has: unit tests, the SAML conformance corpus, the CLI, the Lambda handlers
-# in-process, the local AWS emulator (its own pytest suite and the Rust harness), the local Lambda
+# in-process, the differential oracle (xmlsec1 + lxml against the validator), the local AWS
+# emulator (its own pytest suite and the Rust harness), the local Lambda
 # service (tests/lambda), the full stack over HTTP and in headless Chromium (tests/local), the main
 # command's --once login, the SAM template
 # (cfn-lint, sam validate --lint, the policy and contract checks), the template's IAM policies
-# rendered and evaluated by a simulator (tests/iam) and `sam build` of both arm64 functions. Sets up
+# rendered and evaluated by a simulator (tests/iam), every fuzz target briefly (nightly, its own
+# target directory) and `sam build` of both arm64 functions. Sets up
 # what it needs first (scripts/setup.sh). Ends with one line: `studiogate: N passed, M failed, K skipped`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +26,9 @@ cargo test --workspace --no-fail-fast 2>&1 | tee "$log" || failed_steps=$((faile
 
 echo "== local AWS emulator (pytest)"
 (cd tests/emulator && ../../.venv/bin/python -m pytest -q -p no:cacheprovider tests) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
+
+echo "== differential oracle: xmlsec1 and lxml read every accepted response as the validator does (pytest, tests/oracle)"
+(cd tests/oracle && ../../.venv/bin/python -m pytest -q -p no:cacheprovider tests) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
 
 echo "== local Lambda service: Runtime API, scaling, timeouts, Invoke and function URLs (pytest, tests/lambda)"
 (cd tests/lambda && ../../.venv/bin/python -m pytest -q -p no:cacheprovider tests) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
@@ -50,6 +55,11 @@ fi
 
 echo "== IAM: template policies rendered and evaluated by iam-simulate (pytest, tests/iam)"
 (cd tests/iam && ../../.venv/bin/python -m pytest -q -p no:cacheprovider tests) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
+
+echo "== fuzz targets, briefly, so they cannot rot (scripts/fuzz.sh --smoke; campaigns: RELIABILITY.md)"
+if fuzz_out=$(./scripts/fuzz.sh --smoke 2>&1); then fuzz_ok=true; else fuzz_ok=false; failed_steps=$((failed_steps + 1)); fi
+echo "$fuzz_out" | grep '^fuzz ' || echo "$fuzz_out" | tail -20
+echo "$fuzz_out" | grep '^fuzz ' | awk -v ok="$fuzz_ok" '{ if ($0 ~ /: ok$/) print "test result: ok. 1 passed; 0 failed"; else print "test result: FAILED. 0 passed; 1 failed" }' >> "$log"
 
 echo "== sam build: both arm64 bootstraps, their dynamic dependencies and zipped sizes"
 if ./scripts/check-lambda-build.sh; then echo "test result: ok. 1 passed; 0 failed" >> "$log"; else echo "test result: FAILED. 0 passed; 1 failed" >> "$log"; failed_steps=$((failed_steps + 1)); fi

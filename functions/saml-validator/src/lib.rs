@@ -5,8 +5,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "sdk")]
 pub mod build;
 
+#[cfg(feature = "sdk")]
 pub use build::{build, SdkBroker};
 
 use lambda_http::request::RequestContext;
