@@ -65,6 +65,15 @@ impl HttpFederation {
                 format!("HTTP {status}"),
             ));
         }
+        // 429 is throttling, not a refusal: retried within the budget like any other.
+        if status == 429 {
+            return Err(AwsError::new(
+                OPERATION,
+                ErrorKind::Throttled,
+                "TooManyRequests",
+                format!("HTTP {status}"),
+            ));
+        }
         if status != 200 {
             return Err(AwsError::new(
                 OPERATION,

@@ -3,6 +3,7 @@
 
 use aws_sdk_kms::types::MacAlgorithmSpec;
 use aws_smithy_types::Blob;
+use studiogate_kernel::retry::{with_retry, Budget};
 use studiogate_kernel::seal::{MacGenerator, MacVerifier};
 use studiogate_kernel::{AwsError, ErrorKind};
 
@@ -14,6 +15,7 @@ const ALGORITHM: MacAlgorithmSpec = MacAlgorithmSpec::HmacSha256;
 pub struct KmsMacKey {
     client: aws_sdk_kms::Client,
     key: String,
+    timeout: std::time::Duration,
 }
 
 impl KmsMacKey {
@@ -29,6 +31,7 @@ impl KmsMacKey {
         KmsMacKey {
             client: aws_sdk_kms::Client::from_conf(config),
             key: key.into(),
+            timeout,
         }
     }
 }
@@ -53,7 +56,18 @@ impl MacGenerator for KmsMacKey {
 }
 
 impl MacVerifier for KmsMacKey {
+    /// Throttling, a 5xx or a dropped connection is retried within `timeout` (saml-validator
+    /// retries its side, sealing and invoking, the same way); a MAC that does not match is not.
     async fn verify_mac(&self, message: &[u8], mac: &[u8]) -> Result<bool, AwsError> {
+        let budget = Budget::new(self.timeout);
+        with_retry(&budget, || self.verify_once(message, mac))
+            .await
+            .0
+    }
+}
+
+impl KmsMacKey {
+    async fn verify_once(&self, message: &[u8], mac: &[u8]) -> Result<bool, AwsError> {
         const OPERATION: &str = "kms:VerifyMac";
         let result = self
             .client

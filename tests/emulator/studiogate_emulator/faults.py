@@ -17,7 +17,22 @@ THROTTLE_CODES = {
     "ssm": ("ThrottlingException", 400),
     "iam": ("Throttling", 400),
     "lambda": ("TooManyRequestsException", 429),
+    # The console federation endpoint (not an API: plain HTTP); AWS documents no throttling answer.
+    "signin": ("TooManyRequests", 429),
 }
+
+KINDS = ("throttle", "error500", "error503", "latency", "reset", "timeout", "none")
+# "timeout" without latency_ms: long enough for any client in the local stack to give up first.
+DEFAULT_TIMEOUT_MS = 30_000
+
+
+class Dropped(Exception):
+    """The connection is to be closed without an answer ("reset", or "timeout" after its wait).
+    The server records the call and closes the socket; the client sees a connection error."""
+
+    def __init__(self, outcome: str) -> None:
+        super().__init__(outcome)
+        self.outcome = outcome
 
 # Parameters worth logging per operation: names and identifiers, never secrets or assertions.
 LOGGED_PARAMS = {
@@ -32,14 +47,32 @@ LOGGED_PARAMS = {
 
 @dataclass
 class Fault:
-    """What to do to calls of one operation (or `*` for every operation of a service)."""
+    """What to do to calls of one operation (or `*` for every operation of a service).
 
-    kind: str  # "throttle", "error500", "error503", "latency", "none"
+    "reset" closes the connection without an answer (after `latency_ms`, if any); "timeout" gives
+    no answer for `latency_ms` (default 30 s), then closes the connection without one. Both are
+    recorded in the call log with outcome "ConnectionReset" / "Timeout" and never reach the service.
+    `network` (a listener name: "internet", "dynamodb"...) and `principal` (a substring of the
+    signer's ARN or access key id) limit the fault to the calls they match; the others pass."""
+
+    kind: str  # one of KINDS
     count: int | None = None  # fail the next N calls, then stop (None: until cleared)
     latency_ms: int = 0
+    network: str | None = None
+    principal: str | None = None
+
+    def matches(self, signer: dict | None, network: str | None) -> bool:
+        if self.network is not None and self.network != network:
+            return False
+        if self.principal is not None:
+            signer = signer or {}
+            return any(self.principal in (signer.get(k) or "") for k in ("arn", "access_key_id"))
+        return True
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "count": self.count, "latency_ms": self.latency_ms}
+        shown = {"kind": self.kind, "count": self.count, "latency_ms": self.latency_ms}
+        shown.update({k: v for k, v in (("network", self.network), ("principal", self.principal)) if v is not None})
+        return shown
 
 
 class FaultBook:
@@ -88,10 +121,11 @@ class FaultBook:
         with self._lock:
             self._calls.append(entry)
 
-    def apply(self, call: AwsCall) -> None:
-        """Sleeps and/or raises as the fault for this call says."""
+    def apply(self, call: AwsCall, signer: dict | None = None, network: str | None = None) -> None:
+        """Sleeps and/or raises as the fault for this call says (AwsError, or Dropped: no answer)."""
         with self._lock:
-            key = next((k for k in (f"{call.service}:{call.operation}", f"{call.service}:*") if k in self._faults), None)
+            key = next((k for k in (f"{call.service}:{call.operation}", f"{call.service}:*")
+                        if k in self._faults and self._faults[k].matches(signer, network)), None)
             if key is None:
                 return
             fault = self._faults[key]
@@ -99,8 +133,13 @@ class FaultBook:
                 fault.count -= 1
                 if fault.count <= 0:
                     del self._faults[key]
+        if fault.kind == "timeout":
+            time.sleep((fault.latency_ms or DEFAULT_TIMEOUT_MS) / 1000)
+            raise Dropped("Timeout")
         if fault.latency_ms:
             time.sleep(fault.latency_ms / 1000)
+        if fault.kind == "reset":
+            raise Dropped("ConnectionReset")
         if fault.kind == "throttle":
             code, status = THROTTLE_CODES.get(call.service, ("ThrottlingException", 400))
             raise AwsError(code, "Rate exceeded", status)

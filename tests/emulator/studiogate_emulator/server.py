@@ -17,6 +17,8 @@ in the call log with its authorization.
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import threading
 import time
 import urllib.error
@@ -27,7 +29,7 @@ from werkzeug.wrappers import Request, Response
 
 from . import browser, seed
 from .emr import Emr
-from .faults import Fault, FaultBook
+from .faults import KINDS, Dropped, Fault, FaultBook
 from .federation import Federation, FederationError
 from .iam import (ACCOUNT_ID, OPERATOR, OPERATOR_ACCESS_KEY, OPERATOR_SECRET, OPERATOR_USER_ID, AuthorizationFailed, Authorizer,
                   Denied, Network, Session, backend, clear_backends, host_in)
@@ -163,7 +165,12 @@ class Emulator:
     # ----- WSGI
     def __call__(self, environ, start_response):
         request = Request(environ)
-        response = self.route(request, environ.get("studiogate.listener", "internet"))
+        try:
+            response = self.route(request, environ.get("studiogate.listener", "internet"))
+        except Dropped as dropped:
+            _drop_connection(environ)
+            # werkzeug's server takes a ConnectionError for a dropped connection: no answer is written.
+            raise ConnectionResetError(f"studiogate emulator fault: {dropped.outcome}") from None
         if response is None:
             environ["wsgi.input"] = _Replay(request.get_data(cache=True))
             environ["CONTENT_LENGTH"] = str(len(request.get_data(cache=True)))
@@ -231,7 +238,7 @@ class Emulator:
             if not unsigned:
                 principal = self.authenticate(call)
                 signer = principal.describe()
-            self.faults.apply(call)
+            self.faults.apply(call, signer, network.name)
             if principal is not None:
                 started = time.perf_counter()
                 try:
@@ -244,6 +251,9 @@ class Emulator:
         except AwsError as error:
             self.faults.record(call, signer, error.code, authorization, network.name)
             return error_response(call, error)
+        except Dropped as dropped:
+            self.faults.record(call, signer, dropped.outcome, authorization, network.name)
+            raise
         except Denied as denied:
             error = auth_error(call, "denied", denied.message)
             if principal is not None:
@@ -322,7 +332,22 @@ class Emulator:
         action = request.args.get("Action")
         try:
             if action == "getSigninToken":
-                body = self.federation.get_signin_token(request.args)
+                # In the call log and the fault book as `signin:GetSigninToken` (plain HTTP, not an API).
+                call = self._signin_call(request)
+                signer = self._signin_signer(call)
+                try:
+                    self.faults.apply(call, signer, network.name)
+                    body = self.federation.get_signin_token(request.args)
+                except AwsError as error:
+                    self.faults.record(call, signer, error.code, None, network.name)
+                    return Response(error.message, status=error.status, headers={"Content-Type": "text/plain"})
+                except Dropped as dropped:
+                    self.faults.record(call, signer, dropped.outcome, None, network.name)
+                    raise
+                except FederationError as error:
+                    self.faults.record(call, signer, f"HTTP{error.status}", None, network.name)
+                    raise
+                self.faults.record(call, signer, "ok", None, network.name)
                 return Response(json.dumps(body), headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
             if action == "login":
                 login = self.federation.login(request.args)
@@ -333,6 +358,20 @@ class Emulator:
         except FederationError as error:
             return Response(error.message, status=error.status)
         return Response("Unsupported Action", status=400)
+
+    def _signin_call(self, request: Request) -> AwsCall:
+        try:
+            session = json.loads(request.args.get("Session", "")) or {}
+        except ValueError:
+            session = {}
+        key = session.get("sessionId") if isinstance(session, dict) else None
+        return AwsCall("signin", "GetSigninToken", "federation", {}, key if isinstance(key, str) else None, "us-east-1")
+
+    def _signin_signer(self, call: AwsCall) -> dict | None:
+        creds = self.credentials.get(call.access_key_id) if call.access_key_id else None
+        if creds is None:
+            return {"kind": "unknown", "access_key_id": call.access_key_id} if call.access_key_id else None
+        return Session(creds).describe()
 
     def _browser_call(self, operation: str, params: dict, network: Network) -> AwsCall:
         """A call log entry for a browser request (not an API call): service `browser`."""
@@ -431,9 +470,10 @@ class Emulator:
         if route == ("GET", "/faults"):
             return _json(self.faults.faults())
         if route == ("POST", "/faults"):
-            fault = Fault(body.get("kind", "none"), body.get("count"), int(body.get("latency_ms", 0)))
-            if fault.kind not in ("throttle", "error500", "error503", "latency", "none"):
-                return _json({"error": "kind must be throttle, error500, error503, latency or none"}, 400)
+            fault = Fault(body.get("kind", "none"), body.get("count"), int(body.get("latency_ms", 0)),
+                          body.get("network"), body.get("principal"))
+            if fault.kind not in KINDS:
+                return _json({"error": f"kind must be one of {', '.join(KINDS)}"}, 400)
             self.faults.set(body["operation"], fault)
             return _json({"ok": True})
         if route == ("DELETE", "/faults"):
@@ -528,6 +568,19 @@ def _loud(message: str, call: AwsCall | None = None) -> Response:
         return Response(body, status=500, headers={"Content-Type": "text/xml"})
     return Response(text + "\n", status=500, headers={"Content-Type": "text/plain; charset=utf-8",
                                                       "x-amzn-ErrorType": "EmulatorAuthorizationFailure"})
+
+
+def _drop_connection(environ) -> None:
+    """Closes the client's connection without an answer (werkzeug's server puts the socket in the
+    environ); with SO_LINGER 0, the final close is a reset rather than an orderly end."""
+    connection = environ.get("werkzeug.socket")
+    if connection is None:
+        return
+    try:
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        connection.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 def _xml(text: str) -> str:

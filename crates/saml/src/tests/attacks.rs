@@ -239,3 +239,15 @@ fn attribute_and_namespace_floods_are_refused_before_parsing() {
     );
     assert_eq!(reason(&flood), "xml-limit-exceeded");
 }
+
+#[test]
+fn a_literal_cr_in_signed_text_reads_as_the_line_feed_that_was_signed() {
+    // Found by the signed_mutation fuzz target (a harness expectation, not a defect): XML 1.0 §2.11
+    // reads a literal CR as LF, in the signer as in the validator, so LF is what the digest covers.
+    let mut spec = ResponseSpec::aws(now());
+    spec.attributes[4].1 = vec!["ml\r\nengineers\r".into()];
+    let verified = validator()
+        .validate_document(&signed(&spec, Signing::Assertion), now())
+        .unwrap();
+    assert_eq!(verified.attributes["groups"], ["ml\nengineers\n"]);
+}
