@@ -40,7 +40,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(request) = lambda_http::request::from_str(text) else {
+    // lambda_http's event parser (aws_lambda_events 1.2.1) panics on `isBase64Encoded: true` with a
+    // body that is not base64 (RELIABILITY.md, finding F3): upstream, and not ours to fuzz, so such
+    // events are set aside here. Function URLs and API Gateway encode the body themselves.
+    let Ok(Ok(request)) = std::panic::catch_unwind(|| lambda_http::request::from_str(text)) else {
         return;
     };
     let (response, _) = studiogate_fuzz::block_on(saml_validator::respond(&BROKER, &request));
