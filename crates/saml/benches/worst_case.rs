@@ -21,7 +21,6 @@ fn validator() -> SamlValidator {
     testkit::validator()
 }
 
-
 /// Repeats `unit` up to the decoded-size limit, inside an otherwise valid, unsigned Response.
 fn fill(head: &str, unit: &str, tail: &str) -> String {
     let room = Limits::default().max_decoded_bytes - head.len() - tail.len() - 64;
