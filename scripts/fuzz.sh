@@ -14,7 +14,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_FUZZ_VERSION=0.13.1
-TARGETS=(binding xml validator signed_mutation decryption config sealed_request http_adapter)
+TARGETS=(binding xml validator signed_mutation decryption config sealed_request)
+# http_adapter runs only when named: lambda_http's event parser panics on malformed events within
+# seconds (RELIABILITY.md, F3 and F4), which stops libFuzzer before it reaches our adapter.
 export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-$HOME/.cache/studiogate/fuzz-target}"
 WORK="${FUZZ_WORK_DIR:-$HOME/.cache/studiogate/fuzz-corpus}"
 

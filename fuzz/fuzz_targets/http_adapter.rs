@@ -36,14 +36,34 @@ default = { execution_role = "arn:aws:iam::111122223333:role/Exec" }
     )
 });
 
+/// An event F3 would crash in the parser: flagged base64, with a string body that is not.
+fn base64_flag_with_invalid_body(text: &str) -> bool {
+    use base64::Engine as _;
+    let Ok(event) = serde_json::from_str::<serde_json::Value>(text) else {
+        return false;
+    };
+    let flagged = event.get("isBase64Encoded").and_then(|v| v.as_bool()) == Some(true);
+    let body = event.get("body").and_then(|b| b.as_str());
+    flagged
+        && body.is_some_and(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b)
+                .is_err()
+        })
+}
+
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
     // lambda_http's event parser (aws_lambda_events 1.2.1) panics on `isBase64Encoded: true` with a
     // body that is not base64 (RELIABILITY.md, finding F3): upstream, and not ours to fuzz, so such
-    // events are set aside here. Function URLs and API Gateway encode the body themselves.
-    let Ok(Ok(request)) = std::panic::catch_unwind(|| lambda_http::request::from_str(text)) else {
+    // events are set aside here (a fuzz build aborts on any panic, caught or not). Function URLs and
+    // API Gateway encode the body themselves.
+    if base64_flag_with_invalid_body(text) {
+        return;
+    }
+    let Ok(request) = lambda_http::request::from_str(text) else {
         return;
     };
     let (response, _) = studiogate_fuzz::block_on(saml_validator::respond(&BROKER, &request));
