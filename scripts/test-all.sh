@@ -57,9 +57,9 @@ echo "== IAM: template policies rendered and evaluated by iam-simulate (pytest, 
 (cd tests/iam && ../../.venv/bin/python -m pytest -q -p no:cacheprovider tests) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
 
 echo "== fuzz targets, briefly, so they cannot rot (scripts/fuzz.sh --smoke; campaigns: RELIABILITY.md)"
-if fuzz_out=$(./scripts/fuzz.sh --smoke 2>&1); then fuzz_ok=true; else fuzz_ok=false; failed_steps=$((failed_steps + 1)); fi
+fuzz_out=$(./scripts/fuzz.sh --smoke 2>&1) || failed_steps=$((failed_steps + 1))
 echo "$fuzz_out" | grep '^fuzz ' || echo "$fuzz_out" | tail -20
-echo "$fuzz_out" | grep '^fuzz ' | awk -v ok="$fuzz_ok" '{ if ($0 ~ /: ok$/) print "test result: ok. 1 passed; 0 failed"; else print "test result: FAILED. 0 passed; 1 failed" }' >> "$log"
+echo "$fuzz_out" | grep '^fuzz ' | awk '{ if ($0 ~ /: ok$/) print "test result: ok. 1 passed; 0 failed"; else print "test result: FAILED. 0 passed; 1 failed" }' >> "$log"
 
 echo "== sam build: both arm64 bootstraps, their dynamic dependencies and zipped sizes"
 if ./scripts/check-lambda-build.sh; then echo "test result: ok. 1 passed; 0 failed" >> "$log"; else echo "test result: FAILED. 0 passed; 1 failed" >> "$log"; failed_steps=$((failed_steps + 1)); fi

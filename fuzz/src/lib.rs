@@ -32,18 +32,12 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
     }
 }
 
-/// An EncryptedAssertion with the given ciphertext and wrapped key (base64 in the document).
+/// An EncryptedAssertion with the given ciphertext and wrapped key, AES-128-CBC or AES-256-GCM.
 pub fn raw_encrypted_assertion(ciphertext: &[u8], wrapped_key: &[u8], cbc: bool) -> String {
-    use base64::Engine as _;
-    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
     let content = if cbc {
         "http://www.w3.org/2001/04/xmlenc#aes128-cbc"
     } else {
         "http://www.w3.org/2009/xmlenc11#aes256-gcm"
     };
-    format!(
-        "<saml:EncryptedAssertion><xenc:EncryptedData xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\"><xenc:EncryptionMethod Algorithm=\"{content}\"/><xenc:CipherData><xenc:CipherValue>{}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData><xenc:EncryptedKey xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\"><xenc:EncryptionMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p\"/><xenc:CipherData><xenc:CipherValue>{}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></saml:EncryptedAssertion>",
-        b64(ciphertext),
-        b64(wrapped_key)
-    )
+    testkit::encrypted_assertion_xml(content, ciphertext, wrapped_key)
 }

@@ -70,6 +70,25 @@ impl DynamoReplayCache {
     }
 }
 
+impl DynamoReplayCache {
+    /// [`Self::put`], retried within the budget; a failure is logged with `refusal` (both callers
+    /// fail closed).
+    async fn put_within_budget(
+        &self,
+        key: &str,
+        keep_until: OffsetDateTime,
+        now: OffsetDateTime,
+        refusal: &'static str,
+    ) -> Result<Consumed, AwsError> {
+        let budget = Budget::new(self.budget);
+        let (result, attempts) = with_retry(&budget, || self.put(key, keep_until, now)).await;
+        if let Err(error) = &result {
+            tracing::error!(operation = error.operation, code = %error.code, kind = ?error.kind, attempts, "{refusal}");
+        }
+        result
+    }
+}
+
 impl ReplayCache for DynamoReplayCache {
     async fn consume(
         &self,
@@ -79,12 +98,19 @@ impl ReplayCache for DynamoReplayCache {
         now: OffsetDateTime,
     ) -> Result<Consumed, ReplayUnavailable> {
         let key = replay_key(issuer, assertion_id);
-        let budget = Budget::new(self.budget);
-        let (result, attempts) = with_retry(&budget, || self.put(&key, keep_until, now)).await;
+        let result = self
+            .put_within_budget(
+                &key,
+                keep_until,
+                now,
+                "replay cache unavailable: refusing the login",
+            )
+            .await;
         result.map_err(|error| {
-            tracing::error!(operation = error.operation, code = %error.code, kind = ?error.kind, attempts, "replay cache unavailable: refusing the login");
             ReplayUnavailable(match error.kind {
-                ErrorKind::Throttled | ErrorKind::ServerError | ErrorKind::Network => "DynamoDB is not answering".into(),
+                ErrorKind::Throttled | ErrorKind::ServerError | ErrorKind::Network => {
+                    "DynamoDB is not answering".into()
+                }
                 _ => format!("{}: {}", error.code, error.message),
             })
         })
@@ -98,14 +124,14 @@ impl SealLedger for DynamoReplayCache {
         keep_until: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<bool, AwsError> {
-        let budget = Budget::new(self.budget);
-        let (result, attempts) = with_retry(&budget, || self.put(key, keep_until, now)).await;
-        match result {
-            Ok(consumed) => Ok(consumed == Consumed::First),
-            Err(error) => {
-                tracing::error!(operation = error.operation, code = %error.code, kind = ?error.kind, attempts, "seal ledger unavailable: refusing the request");
-                Err(error)
-            }
-        }
+        let consumed = self
+            .put_within_budget(
+                key,
+                keep_until,
+                now,
+                "seal ledger unavailable: refusing the request",
+            )
+            .await?;
+        Ok(consumed == Consumed::First)
     }
 }

@@ -118,10 +118,7 @@ pub(crate) fn decrypt_container(
             .decrypt(&session_key, &ciphertext)
             .map_err(|_| failed())?;
         let plaintext = String::from_utf8(plaintext).map_err(|_| failed())?;
-        let wrapped = wrap_plaintext(doc, container, &plaintext, limits);
-        return document::prepare(&wrapped, limits)
-            .map(Prepared::into_owned)
-            .map_err(|_| failed());
+        return wrap_plaintext(doc, container, &plaintext, limits).map_err(|_| failed());
     }
     Err(failed())
 }
@@ -170,20 +167,19 @@ fn decode_b64(text: &str) -> Result<Vec<u8>, Rejection> {
 
 /// Wraps plaintext for parsing. Without namespace declarations when it parses that way, so
 /// inclusive canonicalization of a signed decrypted Assertion sees exactly the namespaces the IdP
-/// signed; with those in scope at `container` when the plaintext relies on them.
+/// signed; with those in scope at `container` when the plaintext relies on them. Prepared with
+/// the document limits: plaintext is as hostile as the document it came in.
 fn wrap_plaintext(
     doc: &Document<'_>,
     container: NodeId,
     plaintext: &str,
     limits: &Limits,
-) -> String {
+) -> Result<Prepared<'static>, Rejection> {
     let body = strip_xml_declaration(plaintext);
     let bare = format!("<{WRAPPER}>{body}</{WRAPPER}>");
-    // With the limits: plaintext is as hostile as the document it came in.
-    let parses = document::prepare(&bare, limits)
-        .and_then(|prepared| document::parse(&prepared, limits).map(|_| ()));
-    if parses.is_ok() {
-        return bare;
+    let prepared = document::prepare(&bare, limits)?.into_owned();
+    if document::parse(&prepared, limits).is_ok() {
+        return Ok(prepared);
     }
     let mut out = String::with_capacity(body.len() + 256);
     out.push('<');
@@ -202,7 +198,7 @@ fn wrap_plaintext(
     out.push_str("</");
     out.push_str(WRAPPER);
     out.push('>');
-    out
+    document::prepare(&out, limits).map(Prepared::into_owned)
 }
 
 fn strip_xml_declaration(text: &str) -> &str {

@@ -332,7 +332,6 @@ pub fn encrypt_assertion(
     recipient: &TestKey,
     cipher: ContentCipher,
 ) -> String {
-    use base64::Engine as _;
     let (uri, key_len) = match cipher {
         ContentCipher::Aes256Gcm => ("http://www.w3.org/2009/xmlenc11#aes256-gcm", 32),
         ContentCipher::Aes128Cbc => ("http://www.w3.org/2001/04/xmlenc#aes128-cbc", 16),
@@ -354,11 +353,18 @@ pub fn encrypt_assertion(
     )
     .and_then(|t| t.encrypt(&public, &session_key))
     .expect("key wraps");
+    encrypted_assertion_xml(uri, &ciphertext, &wrapped)
+}
+
+/// An EncryptedAssertion with the content algorithm `content_uri`, `ciphertext` and the RSA-OAEP
+/// `wrapped_key` (EncryptedKey beside EncryptedData), whatever the bytes are.
+pub fn encrypted_assertion_xml(content_uri: &str, ciphertext: &[u8], wrapped_key: &[u8]) -> String {
+    use base64::Engine as _;
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
     format!(
-        "<saml:EncryptedAssertion><xenc:EncryptedData xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\" Type=\"http://www.w3.org/2001/04/xmlenc#Element\"><xenc:EncryptionMethod Algorithm=\"{uri}\"/><xenc:CipherData><xenc:CipherValue>{}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData><xenc:EncryptedKey xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\"><xenc:EncryptionMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p\"><ds:DigestMethod xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" Algorithm=\"http://www.w3.org/2000/09/xmldsig#sha1\"/></xenc:EncryptionMethod><xenc:CipherData><xenc:CipherValue>{}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></saml:EncryptedAssertion>",
-        b64(&ciphertext),
-        b64(&wrapped)
+        "<saml:EncryptedAssertion><xenc:EncryptedData xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\" Type=\"http://www.w3.org/2001/04/xmlenc#Element\"><xenc:EncryptionMethod Algorithm=\"{content_uri}\"/><xenc:CipherData><xenc:CipherValue>{}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData><xenc:EncryptedKey xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\"><xenc:EncryptionMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p\"><ds:DigestMethod xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" Algorithm=\"http://www.w3.org/2000/09/xmldsig#sha1\"/></xenc:EncryptionMethod><xenc:CipherData><xenc:CipherValue>{}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></saml:EncryptedAssertion>",
+        b64(ciphertext),
+        b64(wrapped_key)
     )
 }
 
