@@ -15,36 +15,39 @@ export PATH="$PWD/.venv/bin:$PATH"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 failed_steps=0
+started=$SECONDS
+# Each step's header carries the minutes:seconds since the start, so a CI log shows where time goes.
+step() { printf '== [%d:%02d] %s\n' $(((SECONDS - started) / 60)) $(((SECONDS - started) % 60)) "$*"; }
 
-echo "== cargo build --workspace --bins (the functions and the CLI the Python suites run)"
+step "cargo build --workspace --bins (the functions and the CLI the Python suites run)"
 # Once, with the one package selection every later step uses (run-local.sh runs the same command),
 # so no second feature set is compiled; before the emulator's suite, which calls the studiogate CLI.
 cargo build --quiet --workspace --bins || failed_steps=$((failed_steps + 1))
 
-echo "== cargo test (unit, conformance corpus, CLI, emulator harness)"
+step "cargo test (unit, conformance corpus, CLI, emulator harness)"
 cargo test --workspace --no-fail-fast 2>&1 | tee "$log" || failed_steps=$((failed_steps + 1))
 
-echo "== local AWS emulator (pytest)"
+step "local AWS emulator (pytest)"
 (cd tests/emulator && ../../.venv/bin/python -m pytest -q -p no:cacheprovider tests) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
 
-echo "== differential oracle: xmlsec1 and lxml read every accepted response as the validator does (pytest, tests/oracle)"
+step "differential oracle: xmlsec1 and lxml read every accepted response as the validator does (pytest, tests/oracle)"
 (cd tests/oracle && ../../.venv/bin/python -m pytest -q -p no:cacheprovider tests) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
 
-echo "== local Lambda service: Runtime API, scaling, timeouts, Invoke and function URLs (pytest, tests/lambda)"
+step "local Lambda service: Runtime API, scaling, timeouts, Invoke and function URLs (pytest, tests/lambda)"
 (cd tests/lambda && ../../.venv/bin/python -m pytest -q -p no:cacheprovider tests) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
 
-echo "== local stack: the whole login over HTTP and in Chromium, IAM enforced (pytest, tests/local)"
+step "local stack: the whole login over HTTP and in Chromium, IAM enforced (pytest, tests/local)"
 # The binaries of the build step above; the stack builds nothing.
 (cd tests/local && ../../.venv/bin/python -m pytest -q -p no:cacheprovider tests) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
 
-echo "== the main command's proof: ./scripts/run-local.sh --once"
+step "the main command's proof: ./scripts/run-local.sh --once"
 if ./scripts/run-local.sh --once --ports auto --quiet 2>&1 | grep -v '^STACK_READY='; then
   echo "test result: ok. 1 passed; 0 failed" >> "$log"
 else
   echo "test result: FAILED. 0 passed; 1 failed" >> "$log"; failed_steps=$((failed_steps + 1))
 fi
 
-echo "== template.yaml: cfn-lint, sam validate --lint, policy and contract checks (pytest, tests/template)"
+step "template.yaml: cfn-lint, sam validate --lint, policy and contract checks (pytest, tests/template)"
 if cfn-lint template.yaml; then echo "test result: ok. 1 passed; 0 failed" >> "$log"; else echo "test result: FAILED. 0 passed; 1 failed" >> "$log"; failed_steps=$((failed_steps + 1)); fi
 if SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam validate --region us-east-1; then   # samconfig.toml: --lint
   echo "test result: ok. 1 passed; 0 failed" >> "$log"
@@ -53,15 +56,15 @@ else
 fi
 (cd tests/template && ../../.venv/bin/python -m pytest -q -p no:cacheprovider .) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
 
-echo "== IAM: template policies rendered and evaluated by iam-simulate (pytest, tests/iam)"
+step "IAM: template policies rendered and evaluated by iam-simulate (pytest, tests/iam)"
 (cd tests/iam && ../../.venv/bin/python -m pytest -q -p no:cacheprovider tests) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
 
-echo "== fuzz targets, briefly, so they cannot rot (scripts/fuzz.sh --smoke; campaigns: RELIABILITY.md)"
+step "fuzz targets, briefly, so they cannot rot (scripts/fuzz.sh --smoke; campaigns: RELIABILITY.md)"
 fuzz_out=$(./scripts/fuzz.sh --smoke 2>&1) || failed_steps=$((failed_steps + 1))
 echo "$fuzz_out" | grep '^fuzz ' || echo "$fuzz_out" | tail -20
 echo "$fuzz_out" | grep '^fuzz ' | awk '{ if ($0 ~ /: ok$/) print "test result: ok. 1 passed; 0 failed"; else print "test result: FAILED. 0 passed; 1 failed" }' >> "$log"
 
-echo "== sam build: both arm64 bootstraps, their dynamic dependencies and zipped sizes"
+step "sam build: both arm64 bootstraps, their dynamic dependencies and zipped sizes"
 if ./scripts/check-lambda-build.sh; then echo "test result: ok. 1 passed; 0 failed" >> "$log"; else echo "test result: FAILED. 0 passed; 1 failed" >> "$log"; failed_steps=$((failed_steps + 1)); fi
 
 # Sum cargo's `test result:` lines and the corpus line into one closing line.
@@ -70,5 +73,6 @@ read -r passed failed skipped < <(awk '
   /^conformance: / { p += $2; f += $4; s += $6 }
   /^[0-9]+ [a-z]+.* in [0-9.]+s/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^skipped/) s += $i; if ($(i+1) ~ /^error/) f += $i } }
   END { print p + 0, f + 0, s + 0 }' "$log")
+step "done"
 echo "studiogate: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$failed_steps" -eq 0 ]
