@@ -32,6 +32,19 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
     }
 }
 
+static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a current-thread runtime")
+});
+
+/// Runs a future on a current-thread Tokio runtime with timers (built once): for code that bounds
+/// its calls with `tokio::time::timeout`, as the login flow does.
+pub fn block_on_runtime<F: Future>(future: F) -> F::Output {
+    RUNTIME.block_on(future)
+}
+
 /// An EncryptedAssertion with the given ciphertext and wrapped key, AES-128-CBC or AES-256-GCM.
 pub fn raw_encrypted_assertion(ciphertext: &[u8], wrapped_key: &[u8], cbc: bool) -> String {
     let content = if cbc {

@@ -80,7 +80,10 @@ def test_the_command_refuses_a_bad_spec(tmp_path, fake_binary):
     assert answer.returncode == 2 and "is not an executable file" in answer.stderr
 
 
-def test_the_real_saml_validator_answers_healthz_through_its_function_url(lambda_service, tmp_path):
+@pytest.fixture
+def real_saml_validator(lambda_service, tmp_path):
+    """The service running studiogate's own saml-validator binary with the local example
+    configuration (skipped when the workspace is not built)."""
     binary = BINARIES / "saml-validator"
     if not binary.exists():
         pytest.skip(f"{binary} is not built: cargo build --workspace --bins (CARGO_TARGET_DIR picks the target directory)")
@@ -89,6 +92,11 @@ def test_the_real_saml_validator_answers_healthz_through_its_function_url(lambda
     running = lambda_service({"name": "saml-validator", "binary": str(binary), "timeout": 29, "memory": 256,
                               "env": {"STUDIOGATE_CONFIG_FILE": str(tmp_path / "studiogate.toml"), "RUST_LOG": "info"},
                               "credentials": {"access_key_id": "AKIAEXAMPLE", "secret_access_key": "example"}})
+    return running
+
+
+def test_the_real_saml_validator_answers_healthz_through_its_function_url(real_saml_validator):
+    running = real_saml_validator
     answer = requests.get(f"{running.url}/lambda-url/saml-validator/healthz", timeout=60)
     assert (answer.status_code, answer.text) == (200, "ok")
     metadata = requests.get(f"{running.url}/lambda-url/saml-validator/saml/metadata", timeout=60)
@@ -97,3 +105,23 @@ def test_the_real_saml_validator_answers_healthz_through_its_function_url(lambda
     assert [r["cold"] for r in environment["invocations"]] == [True, False]
     assert environment["init_ms"] > 0 and environment["peak_rss_kib"] > 1000
     assert "saml-validator ready" in running.log("saml-validator"), "its JSON log lines land in its log"
+
+
+@pytest.mark.parametrize("finding", ["http_adapter-base64-flag-with-invalid-body", "http_adapter-host-idna-error"])
+def test_an_event_lambda_http_cannot_parse_is_one_failed_invocation_and_the_function_serves_on(
+        real_saml_validator, finding):
+    """RELIABILITY.md F3 and F4: events no front door sends (a base64-flagged body that is not base64,
+    a host that is not a domain name) make lambda_http's parser panic. Only a direct invoker (who holds
+    lambda:InvokeFunction) can send them. lambda_runtime catches the panic: the invoker gets one
+    Unhandled function error, and the same environment answers the next request."""
+    running = real_saml_validator
+    event = (REPO / "fuzz" / "regressions" / f"{finding}.json").read_bytes()
+    answer = running.invoke("saml-validator", event)
+    assert answer.status_code == 200 and answer.headers.get("X-Amz-Function-Error") == "Unhandled", answer.text
+    assert json.loads(event)["body"][:40] not in answer.text, "the error does not echo the body"
+    assert answer.json()["errorMessage"].startswith("Lambda panicked: "), "lambda_runtime caught the panic"
+    health = requests.get(f"{running.url}/lambda-url/saml-validator/healthz", timeout=60)
+    assert (health.status_code, health.text) == (200, "ok")
+    stats = running.stats("saml-validator")
+    assert (stats["cold_starts"], stats["errors"], stats["invocations"]) == (1, 1, 2), "the same environment served on"
+    assert stats["environments"][0].get("exit") is None
