@@ -3,7 +3,7 @@
 # browser test use (xmlsec1, chromium, chromium-driver), the independent IdPs of the local tests
 # (python3-lasso, simplesamlphp, php-xml, php-cli), Node.js and npm when node is missing, a
 # Python virtualenv in ./.venv with the pinned tools of requirements.txt, the SAM CLI in ./.venv-sam
-# (requirements-sam.txt), the npm packages of the IAM simulator and of the samlify IdP (each
+# (requirements-sam.txt; both built once per machine and linked), the npm packages of the IAM simulator and of the samlify IdP (each
 # package-lock.json), and the rustup components/targets. Safe to run repeatedly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,15 +32,32 @@ if [ ${#missing[@]} -gt 0 ]; then
     || { "${apt[@]}" update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y --no-install-recommends "${missing[@]}" >/dev/null; }
 fi
 
-if [ ! -x .venv/bin/python ]; then
-  python3 -m venv .venv
-fi
-stamp=.venv/.requirements.sha256
-want=$(sha256sum requirements.txt | cut -d' ' -f1)
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
-  echo "$want" > "$stamp"
-fi
+# The virtualenvs: one per requirements file and content, built once per machine under
+# ~/.cache/studiogate/venvs (STUDIOGATE_VENV_CACHE) and linked from the clone (.venv, .venv-sam), so a
+# fresh clone does not reinstall the same pinned packages. A venv records its own path, so it is built
+# at its final place (under a lock) and marked complete last; a half-built one is rebuilt.
+venv_cache="${STUDIOGATE_VENV_CACHE:-$HOME/.cache/studiogate/venvs}"
+linked_venv() {  # linked_venv LINK REQUIREMENTS
+  local link=$1 requirements=$2 python_version want dir
+  python_version=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  want=$(cat "$requirements" | sha256sum | cut -c1-16)
+  dir="$venv_cache/${link#.}-py$python_version-$want"
+  mkdir -p "$venv_cache"
+  (
+    flock 9
+    if [ ! -f "$dir/.complete" ]; then
+      rm -rf "$dir"
+      python3 -m venv "$dir"
+      "$dir/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+      touch "$dir/.complete"
+    fi
+  ) 9>"$venv_cache/.lock"
+  if [ "$(readlink "$link" 2>/dev/null)" != "$dir" ]; then
+    rm -rf "$link"   # an older clone's own virtualenv, or a link to the previous requirements
+    ln -s "$dir" "$link"
+  fi
+}
+linked_venv .venv requirements.txt
 
 # cargo-lambda's zig wrappers (cargo-zigbuild, in ~/.cache/cargo-zigbuild) exec cargo-lambda by the
 # path of its running executable, and that path reaches the release arm64 build's linker and CC
@@ -57,15 +74,7 @@ if [ -f .venv/bin/cargo-lambda ] && [ ! -L .venv/bin/cargo-lambda ]; then
 fi
 
 # The SAM CLI pins its own boto3: a virtualenv of its own.
-if [ ! -x .venv-sam/bin/python ]; then
-  python3 -m venv .venv-sam
-fi
-sam_stamp=.venv-sam/.requirements.sha256
-sam_want=$(sha256sum requirements-sam.txt | cut -d' ' -f1)
-if [ "$(cat "$sam_stamp" 2>/dev/null)" != "$sam_want" ]; then
-  .venv-sam/bin/pip install --quiet --disable-pip-version-check -r requirements-sam.txt
-  echo "$sam_want" > "$sam_stamp"
-fi
+linked_venv .venv-sam requirements-sam.txt
 
 # The IAM simulator's packages (@cloud-copilot/iam-simulate, iam-data), exactly as the lock pins them.
 sim_dir=tests/iam/simulator
