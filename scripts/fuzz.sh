@@ -43,30 +43,53 @@ cd fuzz
 cargo +nightly fuzz build --release --debug-assertions >/dev/null 2>&1 || cargo +nightly fuzz build --release --debug-assertions
 [ "$mode" = build ] && exit 0
 
-status=0
-for target in "${TARGETS[@]}"; do
+# One target: runs it, prints its line, returns non-zero if it found something.
+run_target() {
+  local target=$1 log extra=() verdict runs cov features
   mkdir -p "$WORK/$target" "corpus/$target" "artifacts/$target"
-  extra=()
   case "$target" in
     validator|xml) extra=("$seeds/xml") ;;
   esac
-  if [ "$mode" = minimize ]; then
-    # Adds to the committed corpus only the inputs found since that cover something it does not.
-    cargo +nightly fuzz run --release "$target" "corpus/$target" "$WORK/$target" -- -merge=1 >/dev/null 2>&1
-    echo "fuzz $target: corpus/$target holds $(ls "corpus/$target" | wc -l) inputs, $(du -sh "corpus/$target" | cut -f1)"
-    continue
-  fi
   log="$WORK/$target.log"
   if cargo +nightly fuzz run --release --debug-assertions "$target" "$WORK/$target" "corpus/$target" "${extra[@]}" -- \
       -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=262144 -print_final_stats=1 \
       -artifact_prefix="artifacts/$target/" >"$log" 2>&1; then
     verdict=ok
   else
-    verdict="FOUND SOMETHING (see fuzz/artifacts/$target, $log)"; status=1
+    verdict="FOUND SOMETHING (see fuzz/artifacts/$target, $log)"
   fi
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | awk '{print $2}' | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}')
   features=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | awk '{print $2}')
   echo "fuzz $target: ${runs:-0} executions in ${seconds}s, coverage ${cov:-?} edges, ${features:-?} features: $verdict"
-done
+  [ "$verdict" = ok ]
+}
+
+status=0
+if [ "$mode" = minimize ]; then
+  for target in "${TARGETS[@]}"; do
+    mkdir -p "$WORK/$target" "corpus/$target"
+    # Adds to the committed corpus only the inputs found since that cover something it does not.
+    cargo +nightly fuzz run --release "$target" "corpus/$target" "$WORK/$target" -- -merge=1 >/dev/null 2>&1
+    echo "fuzz $target: corpus/$target holds $(ls "corpus/$target" | wc -l) inputs, $(du -sh "corpus/$target" | cut -f1)"
+  done
+elif [ "$mode" = smoke ]; then
+  # Two targets at a time (one per core), lines printed in order.
+  results=$(mktemp -d)
+  for ((i = 0; i < ${#TARGETS[@]}; i += 2)); do
+    for target in "${TARGETS[@]:i:2}"; do
+      ( run_target "$target" >"$results/$target" 2>&1; echo $? >"$results/$target.rc" ) &
+    done
+    wait
+  done
+  for target in "${TARGETS[@]}"; do
+    cat "$results/$target"
+    [ "$(cat "$results/$target.rc")" = 0 ] || status=1
+  done
+  rm -rf "$results"
+else
+  for target in "${TARGETS[@]}"; do
+    run_target "$target" || status=1
+  done
+fi
 exit $status

@@ -235,7 +235,12 @@ impl Event {
             HOSTS[usize::from(self.host) % HOSTS.len()].into(),
         );
         for (name, value) in &self.headers {
-            headers.insert(header_name(name), header_value(value).into());
+            let name = header_name(name);
+            // The host is the front door's own domain (F4, F6: lambda_http panics on one that is not
+            // a domain name or URI authority); it is chosen above, never fuzzed.
+            if name != "host" {
+                headers.insert(name, header_value(value).into());
+            }
         }
         if let Some(content_type) = &self.content_type {
             let value = match content_type {
@@ -355,11 +360,15 @@ fuzz_target!(|event: Event| {
     let Ok(request) = lambda_http::request::from_str(&text) else {
         return;
     };
-    let (response, _) = studiogate_fuzz::block_on_runtime(saml_validator::respond(&BROKER, &request));
+    let (response, _) =
+        studiogate_fuzz::block_on_runtime(saml_validator::respond(&BROKER, &request));
     let status = response.status().as_u16();
     assert!(status < 500 || status == 503, "status {status}");
     assert_eq!(
-        response.headers().get("cache-control").map(|v| v.as_bytes()),
+        response
+            .headers()
+            .get("cache-control")
+            .map(|v| v.as_bytes()),
         Some(&b"no-store"[..])
     );
     if matches!(event.body, Body::Login { .. }) {
