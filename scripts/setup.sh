@@ -61,8 +61,9 @@ linked_venv .venv requirements.txt
 
 # cargo-lambda's zig wrappers (cargo-zigbuild, in ~/.cache/cargo-zigbuild) exec cargo-lambda by the
 # path of its running executable, and that path reaches the release arm64 build's linker and CC
-# flags: run from .venv/bin of each clone, a clone at a new path rebuilt every arm64 dependency.
-# So the executable lives at one path per version on this machine, and .venv/bin links to it.
+# flags: run from a clone's own .venv, a clone at a new path rebuilt every arm64 dependency. The
+# linked virtualenv's path still changes with requirements.txt, so the executable lives at one path
+# per cargo-lambda version on this machine, and .venv/bin links to it.
 if [ -f .venv/bin/cargo-lambda ] && [ ! -L .venv/bin/cargo-lambda ]; then
   lambda_version=$(.venv/bin/cargo-lambda lambda --version | awk '{print $2}')
   lambda_home="$HOME/.cache/studiogate/tools/cargo-lambda-$lambda_version"

@@ -13,16 +13,26 @@ enum Input {
     /// Encrypted for the SP key: the plaintext is the fuzzer's.
     Plaintext(String),
     /// The ciphertext and the wrapped key, both the fuzzer's (base64 of them in the document).
-    Raw { ciphertext: Vec<u8>, wrapped_key: Vec<u8>, cbc: bool },
+    Raw {
+        ciphertext: Vec<u8>,
+        wrapped_key: Vec<u8>,
+        cbc: bool,
+    },
 }
 
 fuzz_target!(|input: Input| {
     let spec = ResponseSpec::aws(now());
     let encrypted = match input {
-        Input::Plaintext(plaintext) => {
-            testkit::encrypt_assertion(&plaintext, &testkit::SP_ENCRYPTION, ContentCipher::Aes256Gcm)
-        }
-        Input::Raw { ciphertext, wrapped_key, cbc } => studiogate_fuzz::raw_encrypted_assertion(&ciphertext, &wrapped_key, cbc),
+        Input::Plaintext(plaintext) => testkit::encrypt_assertion(
+            &plaintext,
+            &testkit::SP_ENCRYPTION,
+            ContentCipher::Aes256Gcm,
+        ),
+        Input::Raw {
+            ciphertext,
+            wrapped_key,
+            cbc,
+        } => studiogate_fuzz::raw_encrypted_assertion(&ciphertext, &wrapped_key, cbc),
     };
     let xml = spec.response_xml(&encrypted);
     if let Ok(verified) = validator().validate_document(&xml, now()) {

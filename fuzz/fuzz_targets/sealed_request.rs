@@ -21,7 +21,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let ledger = InMemorySealLedger::default();
     let now = studiogate_fuzz::now();
-    let first = studiogate_fuzz::block_on(seal::open(&AcceptsEveryMac, &ledger, event.clone(), now));
+    let first =
+        studiogate_fuzz::block_on(seal::open(&AcceptsEveryMac, &ledger, event.clone(), now));
     if first.is_ok() {
         let again = studiogate_fuzz::block_on(seal::open(&AcceptsEveryMac, &ledger, event, now));
         assert_eq!(again, Err(SealError::Replayed));

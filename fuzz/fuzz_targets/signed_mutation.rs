@@ -42,7 +42,8 @@ fn signing(choice: u8) -> Signing {
 }
 
 static SIGNED: LazyLock<[String; 3]> = LazyLock::new(|| {
-    [0u8, 1, 2].map(|c| testkit::signed_response(&ResponseSpec::aws(now()), signing(c), &testkit::IDP))
+    [0u8, 1, 2]
+        .map(|c| testkit::signed_response(&ResponseSpec::aws(now()), signing(c), &testkit::IDP))
 });
 
 fn with_field(field: Field, text: &str) -> ResponseSpec {
@@ -98,7 +99,10 @@ fuzz_target!(|input: Input| {
         let xml = format!("{}{}{}", &signed[..at], input.text, &signed[at..]);
         if let Ok(verified) = validator().validate_document(&xml, now()) {
             let original = ResponseSpec::aws(now());
-            assert_eq!(verified.name_id, original.name_id, "the signed NameID, whatever was spliced in");
+            assert_eq!(
+                verified.name_id, original.name_id,
+                "the signed NameID, whatever was spliced in"
+            );
             assert_eq!(verified.issuer, original.issuer);
             assert_eq!(verified.attributes["groups"], original.attributes[4].1);
             assert_eq!(verified.aws.role_session_name.as_deref(), Some("alice"));

@@ -1,10 +1,9 @@
 //! What the fuzz targets share: the validator as the ACS builds it (`testkit::validator`: the test
-//! kit's pinned IdP key and SP decryption key), a pinned clock, and a way to run the kernel's async functions without a
-//! runtime.
+//! kit's pinned IdP key and SP decryption key), a pinned clock, and a current-thread Tokio runtime
+//! to run the async functions on.
 
 use std::future::Future;
 use std::sync::LazyLock;
-use std::task::{Context, Poll, Waker};
 use studiogate_saml::testkit;
 use studiogate_saml::SamlValidator;
 use time::OffsetDateTime;
@@ -21,17 +20,6 @@ pub fn validator() -> &'static SamlValidator {
     &VALIDATOR
 }
 
-/// Runs a future that never waits on I/O (the kernel's functions over in-memory ports).
-pub fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    let mut context = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(value) = future.as_mut().poll(&mut context) {
-            return value;
-        }
-    }
-}
-
 static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
     tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -39,9 +27,9 @@ static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
         .expect("a current-thread runtime")
 });
 
-/// Runs a future on a current-thread Tokio runtime with timers (built once): for code that bounds
-/// its calls with `tokio::time::timeout`, as the login flow does.
-pub fn block_on_runtime<F: Future>(future: F) -> F::Output {
+/// Runs a future on a current-thread Tokio runtime with timers (built once), as Lambda's is: the
+/// login flow bounds its calls with `tokio::time::timeout`, which needs one.
+pub fn block_on<F: Future>(future: F) -> F::Output {
     RUNTIME.block_on(future)
 }
 

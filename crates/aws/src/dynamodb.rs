@@ -68,9 +68,7 @@ impl DynamoReplayCache {
             }
         }
     }
-}
 
-impl DynamoReplayCache {
     /// [`Self::put`], retried within the budget; a failure is logged with `refusal` (both callers
     /// fail closed).
     async fn put_within_budget(
