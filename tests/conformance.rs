@@ -66,6 +66,9 @@ const MET: [&str; 6] = [
     "edge-case",
 ];
 
+const LEGACY_RSA_1024: &str =
+    "a 1024-bit RSA key (IdP signing or SP decryption): refused when configured, RSA needs 2048 bits";
+
 const AUDIENCE_MANDATORY: &str =
     "audience restriction is mandatory: the broker always checks Audience";
 
@@ -80,7 +83,6 @@ struct Tally {
     failed: usize,
     skipped: BTreeMap<&'static str, usize>,
     legacy_sha1: usize,
-    legacy_rsa1024: usize,
     in_response_to: usize,
     exceptions: usize,
     unusable_certs: usize,
@@ -215,13 +217,6 @@ fn plan(
     // Pinned times sit inside each fixture's validity window, often long after IssueInstant, so the
     // corpus runs with the largest configurable age; `too-old` has its own unit test.
     config.saml.max_assertion_age_seconds = 86_400;
-    // A legacy 1024-bit IdP key needs saml.min_rsa_key_bits = 1024; the default refuses it.
-    if let Err(ConfigError::Field { message, .. }) = config.saml_validator() {
-        if message.contains("1024 bits") {
-            config.saml.min_rsa_key_bits = 1024;
-            tally.legacy_rsa1024 += 1;
-        }
-    }
     Plan::Run(Box::new(config))
 }
 
@@ -280,6 +275,12 @@ fn main() -> ExitCode {
         }
         let validator = match config.saml_validator() {
             Ok(v) => v,
+            // A 1024-bit IdP or SP key is refused when configured (AWS-LC, the crypto backend,
+            // takes RSA of 2048 bits and up; config::tests and keys::tests pin the refusal).
+            Err(ConfigError::Field { message, .. }) if message.contains("is 1024 bits") => {
+                *tally.skipped.entry(LEGACY_RSA_1024).or_default() += 1;
+                continue;
+            }
             Err(e) => {
                 println!("FAIL {}: configuration: {e}", fixture.id);
                 tally.failed += 1;
@@ -372,8 +373,8 @@ fn main() -> ExitCode {
         println!("  skipped {count}: {reason}");
     }
     println!(
-        "  verdicts: {} accepted, {} rejected; {} justified exceptions; legacy policy enabled per fixture: SHA-1 {}, RSA-1024 {}, InResponseTo tolerated {}; unpinnable certificate replaced {}; audience taken from the decrypted assertion {}",
-        tally.accepted, tally.rejected, tally.exceptions, tally.legacy_sha1, tally.legacy_rsa1024, tally.in_response_to, tally.unusable_certs, tally.audience_from_fixture
+        "  verdicts: {} accepted, {} rejected; {} justified exceptions; legacy policy enabled per fixture: SHA-1 {}, InResponseTo tolerated {}; unpinnable certificate replaced {}; audience taken from the decrypted assertion {}",
+        tally.accepted, tally.rejected, tally.exceptions, tally.legacy_sha1, tally.in_response_to, tally.unusable_certs, tally.audience_from_fixture
     );
     println!(
         "conformance: {} passed, {} failed, {} skipped",

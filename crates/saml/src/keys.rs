@@ -2,8 +2,6 @@
 
 use base64::Engine as _;
 use bergshamra::Key;
-use rsa::pkcs8::DecodePublicKey;
-use rsa::traits::PublicKeyParts;
 
 const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
 const END: &str = "-----END CERTIFICATE-----";
@@ -47,12 +45,10 @@ pub fn pinned_key_from_der(der: &[u8], min_rsa_bits: usize) -> Result<Key, Strin
                 .data
                 .to_spki_der()
                 .ok_or("the RSA key has no public part")?;
-            let public = rsa::RsaPublicKey::from_public_key_der(&spki)
-                .map_err(|e| format!("unreadable RSA key: {e}"))?;
-            let bits = public.n().bits();
+            let bits = rsa_modulus_bits(&spki).ok_or("unreadable RSA key")?;
             if bits < min_rsa_bits {
                 return Err(format!(
-                    "RSA key is {bits} bits; at least {min_rsa_bits} are required (ask the IdP for a stronger key, or lower saml.min_rsa_key_bits for a legacy IdP)"
+                    "RSA key is {bits} bits; at least {min_rsa_bits} are required (ask the IdP to sign with a stronger key)"
                 ));
             }
         }
@@ -66,14 +62,156 @@ pub fn pinned_key_from_der(der: &[u8], min_rsa_bits: usize) -> Result<Key, Strin
     Ok(key)
 }
 
-/// Loads the SP's RSA private key (PEM, PKCS#1 or PKCS#8) for decrypting assertions.
+/// The size in bits of an RSA SubjectPublicKeyInfo's modulus (RFC 5280 §4.1, RFC 8017 A.1.1).
+/// Read here rather than through an RSA library: aws-lc-rs (the crypto backend) only parses keys of
+/// 2048 bits and up, and the check must be able to name a 1024-bit key to refuse it.
+fn rsa_modulus_bits(spki: &[u8]) -> Option<usize> {
+    // SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }
+    let (info, _) = der_element(spki, 0x30)?;
+    let (_algorithm, rest) = der_element(info, 0x30)?;
+    let (bits, _) = der_element(rest, 0x03)?;
+    // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }, after the unused-bits byte.
+    let (&0, public_key) = bits.split_first()? else {
+        return None;
+    };
+    let (sequence, _) = der_element(public_key, 0x30)?;
+    let (modulus, _) = der_element(sequence, 0x02)?;
+    integer_bits(modulus)
+}
+
+/// The significant bits of a DER INTEGER's (unsigned) content.
+fn integer_bits(integer: &[u8]) -> Option<usize> {
+    let first = integer.iter().position(|b| *b != 0)?;
+    let significant = &integer[first..];
+    Some(significant.len() * 8 - significant[0].leading_zeros() as usize)
+}
+
+/// One DER element with the expected tag: its contents and what follows it (definite lengths only).
+fn der_element(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
+    let (&found, rest) = input.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    if found != tag {
+        return None;
+    }
+    let (length, rest) = match first {
+        0..=0x7f => (usize::from(first), rest),
+        0x81..=0x84 => {
+            let count = usize::from(first & 0x7f);
+            let (bytes, rest) = (rest.get(..count)?, &rest[count..]);
+            (bytes.iter().fold(0usize, |n, b| (n << 8) | usize::from(*b)), rest)
+        }
+        _ => return None,
+    };
+    Some((rest.get(..length)?, &rest[length..]))
+}
+
+/// Loads the SP's RSA private key (PEM, PKCS#1 or PKCS#8, 2048 bits or more) for decrypting
+/// assertions.
 pub fn decryption_key(pem: &str) -> Result<Key, String> {
-    let key = bergshamra::keys::loader::load_pem_auto(pem.as_bytes(), None)
-        .map_err(|e| format!("not a PEM private key: {e}"))?;
+    // `openssl genrsa` before OpenSSL 3 writes PKCS#1 ("RSA PRIVATE KEY"); the AWS-LC loader reads
+    // PKCS#8 only and refuses short keys with a bare "TooSmall", so both forms are read down to the
+    // PKCS#1 key here, measured, and handed over as PKCS#8.
+    let pkcs1 = match pem_body(pem, "RSA PRIVATE KEY") {
+        Some(der) => der?,
+        None => {
+            let der = pem_body(pem, "PRIVATE KEY")
+                .ok_or("not a PEM private key (expected a PRIVATE KEY or RSA PRIVATE KEY block)")??;
+            rsa_key_of_pkcs8(&der).ok_or("must be an RSA private key")?
+        }
+    };
+    let bits = rsa_private_modulus_bits(&pkcs1).ok_or("unreadable RSA private key")?;
+    if bits < 2048 {
+        return Err(format!(
+            "the RSA key is {bits} bits; at least 2048 are required (generate a new SP key and give the IdP its certificate)"
+        ));
+    }
+    let key = bergshamra::keys::loader::load_pem_auto(pkcs8_pem_of_pkcs1(&pkcs1).as_bytes(), None)
+        .map_err(|e| format!("not a usable RSA private key: {e}"))?;
     if !key.data.has_private_key() || key.data.algorithm_name() != "RSA" {
         return Err("must be an RSA private key".into());
     }
     Ok(key)
+}
+
+/// AlgorithmIdentifier { rsaEncryption (1.2.840.113549.1.1.1), NULL } (RFC 8017 A.1).
+const RSA_ENCRYPTION: [u8; 15] = [
+    0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
+];
+
+/// The PKCS#1 key inside a PKCS#8 PrivateKeyInfo (RFC 5208 §5), if it is an RSA key.
+fn rsa_key_of_pkcs8(der: &[u8]) -> Option<Vec<u8>> {
+    let (info, _) = der_element(der, 0x30)?;
+    let (_version, rest) = der_element(info, 0x02)?;
+    let (algorithm, rest) = der_element(rest, 0x30)?;
+    if algorithm != &RSA_ENCRYPTION[2..] {
+        return None;
+    }
+    let (key, _) = der_element(rest, 0x04)?;
+    Some(key.to_vec())
+}
+
+/// The modulus size of a PKCS#1 RSAPrivateKey (RFC 8017 A.1.2: version, then the modulus).
+fn rsa_private_modulus_bits(pkcs1: &[u8]) -> Option<usize> {
+    let (key, _) = der_element(pkcs1, 0x30)?;
+    let (_version, rest) = der_element(key, 0x02)?;
+    let (modulus, _) = der_element(rest, 0x02)?;
+    integer_bits(modulus)
+}
+
+/// The DER inside the first PEM block labelled `label`, if there is one.
+fn pem_body(pem: &str, label: &str) -> Option<Result<Vec<u8>, String>> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let start = pem.find(&begin)? + begin.len();
+    let Some(stop) = pem[start..].find(&end) else {
+        return Some(Err(format!("a {label} PEM block has no END line")));
+    };
+    let body: String = pem[start..start + stop]
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    Some(
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .map_err(|_| format!("a {label} PEM block is not valid base64")),
+    )
+}
+
+/// A PKCS#1 RSAPrivateKey as a PKCS#8 PrivateKeyInfo, PEM-encoded.
+fn pkcs8_pem_of_pkcs1(pkcs1: &[u8]) -> String {
+    let mut content = vec![0x02, 0x01, 0x00];
+    content.extend_from_slice(&RSA_ENCRYPTION);
+    content.extend(der_header(0x04, pkcs1.len()));
+    content.extend_from_slice(pkcs1);
+    let mut der = der_header(0x30, content.len());
+    der.extend(content);
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).expect("base64 is ASCII"))
+        .collect();
+    format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        lines.join("\n")
+    )
+}
+
+/// A DER tag and definite length.
+fn der_header(tag: u8, length: usize) -> Vec<u8> {
+    match length {
+        0..=0x7f => vec![tag, length as u8],
+        _ => {
+            let bytes: Vec<u8> = length
+                .to_be_bytes()
+                .into_iter()
+                .skip_while(|b| *b == 0)
+                .collect();
+            let mut header = vec![tag, 0x80 | bytes.len() as u8];
+            header.extend(bytes);
+            header
+        }
+    }
 }
 
 #[cfg(test)]
@@ -99,6 +237,40 @@ mod tests {
         assert!(pinned_key_from_der(weak, 1024).is_ok());
         let ec = &pem_certificates(testkit::IDP_EC.cert_pem).unwrap()[0];
         assert!(pinned_key_from_der(ec, 2048).is_ok());
+    }
+
+    #[test]
+    fn reads_the_modulus_size_of_each_test_key_and_refuses_truncated_der() {
+        let spki = |pem: &str| {
+            let der = &pem_certificates(pem).unwrap()[0];
+            let key = bergshamra::keys::loader::load_x509_cert_der(der).unwrap();
+            key.data.to_spki_der().unwrap()
+        };
+        assert_eq!(rsa_modulus_bits(&spki(testkit::IDP.cert_pem)), Some(2048));
+        assert_eq!(rsa_modulus_bits(&spki(testkit::WEAK.cert_pem)), Some(1024));
+        let whole = spki(testkit::IDP.cert_pem);
+        for cut in [0, 1, 10, whole.len() - 1] {
+            assert_eq!(rsa_modulus_bits(&whole[..cut]), None, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn loads_a_pkcs1_decryption_key_as_its_pkcs8_twin() {
+        let pkcs1 = include_str!("../../../testdata/keys/sp-encryption-pkcs1-key.pem");
+        assert!(pkcs1.starts_with("-----BEGIN RSA PRIVATE KEY-----"));
+        let spki = |key: Key| key.data.to_spki_der().unwrap();
+        assert_eq!(
+            spki(decryption_key(pkcs1).unwrap()),
+            spki(decryption_key(testkit::SP_ENCRYPTION.key_pem).unwrap())
+        );
+        let truncated = &pkcs1[..pkcs1.len() / 2];
+        assert!(decryption_key(truncated).unwrap_err().contains("no END line"));
+    }
+
+    #[test]
+    fn refuses_a_decryption_key_under_2048_bits() {
+        let weak = decryption_key(testkit::WEAK.key_pem).unwrap_err();
+        assert!(weak.contains("1024 bits"), "{weak}");
     }
 
     #[test]

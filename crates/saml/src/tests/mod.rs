@@ -255,15 +255,12 @@ fn rejects_signed_assertion_wrapped_inside_an_unsigned_one() {
 
 #[test]
 fn rejects_sha1_unless_configured() {
+    // aws-lc-rs verifies RSA-SHA1 but will not sign with it, so this assertion was signed by an
+    // independent implementation: `xmlsec1 --sign --privkey-pem testdata/keys/idp-key.pem
+    // --id-attr:ID urn:oasis:names:tc:SAML:2.0:assertion:Assertion` over the test kit's template
+    // (`signature_template_with(RsaSha1, Sha1)` in `ResponseSpec::aws(now())`'s assertion).
     let spec = ResponseSpec::aws(now());
-    let assertion = testkit::sign_assertion_with(
-        &spec.assertion_xml(),
-        &spec.assertion_id,
-        &testkit::IDP,
-        SignatureAlgorithm::RsaSha1.uri(),
-        DigestAlgorithm::Sha1.uri(),
-    );
-    let xml = spec.response_xml(&assertion);
+    let xml = spec.response_xml(include_str!("rsa-sha1-assertion.xml"));
     assert_eq!(reason(&xml), "signature-policy");
     let mut legacy = settings();
     legacy.policy = legacy.policy.with_sha1();
@@ -559,3 +556,4 @@ fn rejects_a_response_or_assertion_that_is_not_saml_2_0() {
         "missing-element"
     );
 }
+

@@ -22,10 +22,12 @@ pub(super) fn check_policy(policy: &SamlPolicy) -> Result<(), ConfigError> {
     if !(30..=86_400).contains(&policy.max_assertion_age_seconds) {
         return field("max_assertion_age_seconds", "must be between 30 and 86400");
     }
-    if !(1024..=16_384).contains(&policy.min_rsa_key_bits) {
+    // AWS-LC, the crypto backend, verifies RSA keys of 2048 bits and up only (NIST SP 800-131A
+    // disallows shorter ones for signatures), so a lower floor would promise what cannot be kept.
+    if !(2048..=16_384).contains(&policy.min_rsa_key_bits) {
         return field(
             "min_rsa_key_bits",
-            "must be between 1024 and 16384 (default 2048)",
+            "must be between 2048 and 16384 (default 2048); RSA keys under 2048 bits are not supported",
         );
     }
     if policy.signature_algorithms.is_empty() {

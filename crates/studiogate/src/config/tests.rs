@@ -153,7 +153,7 @@ fn names_the_field_that_is_missing_or_wrong() {
 }
 
 #[test]
-fn refuses_a_1024_bit_idp_certificate_unless_the_floor_is_lowered() {
+fn refuses_a_1024_bit_idp_certificate_and_a_floor_under_2048() {
     let weak = toml_with("", "").replace(testkit::IDP.cert_pem, testkit::WEAK.cert_pem);
     let err = BrokerConfig::from_toml(&weak, None).unwrap_err();
     assert!(
@@ -161,7 +161,10 @@ fn refuses_a_1024_bit_idp_certificate_unless_the_floor_is_lowered() {
         "{err}"
     );
     let legacy = format!("{weak}\n[saml]\nmin_rsa_key_bits = 1024");
-    assert!(BrokerConfig::from_toml(&legacy, None).is_ok());
+    assert_eq!(
+        field_of(BrokerConfig::from_toml(&legacy, None)),
+        "saml.min_rsa_key_bits"
+    );
 }
 
 #[test]
