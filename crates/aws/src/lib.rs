@@ -8,6 +8,7 @@
 pub mod dynamodb;
 pub mod emr;
 pub mod federation;
+mod http_client;
 pub mod identitystore;
 pub mod kms;
 pub mod lambda;
@@ -22,10 +23,12 @@ use studiogate_kernel::wire::FederatedCredentials;
 use studiogate_kernel::{AwsError, ErrorKind};
 
 /// Loads the AWS configuration from the environment (credentials, region, `AWS_ENDPOINT_URL`) with
-/// the SDK's own retries off: the broker retries within its own time budgets.
+/// the SDK's own retries off: the broker retries within its own time budgets, and one HTTPS client
+/// for every SDK client of the process.
 pub async fn sdk_config() -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .retry_config(aws_config::retry::RetryConfig::disabled())
+        .http_client(http_client::shared_https_client())
         .load()
         .await
 }

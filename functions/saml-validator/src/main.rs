@@ -5,7 +5,9 @@ use lambda_http::{run, service_fn, Error, Request};
 use studiogate::config::deployment::{load, Environment, Function};
 use studiogate_aws::ssm::SdkParameterStore;
 
-#[tokio::main]
+// One invocation at a time per environment: a single-threaded runtime does the same work without
+// waking worker threads (measured: BENCHMARKS.md, "Login: studiogate against the Python way").
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     studiogate::telemetry::init_json_logs();
     let aws = studiogate_aws::sdk_config().await;
