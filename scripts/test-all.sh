@@ -69,6 +69,14 @@ step "local stack: the whole login over HTTP and in Chromium, IAM enforced (pyte
 # The binaries of the build step above; the stack builds nothing.
 (cd tests/local && ../../.venv/bin/python -m pytest -q -p no:cacheprovider tests) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
 
+step "performance harness, short mode, so it cannot rot: studiogate and the Python reference side by side (numbers: BENCHMARKS.md)"
+# A few logins of each kind on the debug build; it fails when a login or a burst does, never on time.
+if (cd tests/local && ../../.venv/bin/python -m studiogate_local perf --short) 2>&1 | tee -a "$log" | tail -4; then
+  echo "test result: ok. 1 passed; 0 failed" >> "$log"
+else
+  echo "test result: FAILED. 0 passed; 1 failed" >> "$log"; failed_steps=$((failed_steps + 1))
+fi
+
 step "IAM: template policies rendered and evaluated by iam-simulate (pytest, tests/iam)"
 (cd tests/iam && ../../.venv/bin/python -m pytest -q -p no:cacheprovider tests) 2>&1 | tee -a "$log" || failed_steps=$((failed_steps + 1))
 

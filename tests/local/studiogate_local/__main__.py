@@ -1,5 +1,6 @@
 """`python -m studiogate_local stack [--once] [--ports auto] ...`: the local stack (see stack.py).
-`python -m studiogate_local bench [--logins N]`: login latency on a stack of its own (see bench.py).
+`python -m studiogate_local perf [--rust DIR] [--short] ...`: studiogate against the Python way, side by side
+(see perf.py).
 `python -m studiogate_local mint-acs-event --front-door function-url|http-api [--tile T] [--user U]`:
 a saml-validator event for `cargo lambda invoke`, with a fresh signed form body from the local IdP.
 """
@@ -33,13 +34,19 @@ def main() -> int:
     mint.add_argument("--idp-world", default="examples/local/idp.json")
     mint.add_argument("--user", default="alice")
     mint.add_argument("--tile", default="sagemaker-user")
-    bench = sub.add_parser("bench", help="measure login latency on a local stack of its own")
-    bench.add_argument("--logins", type=int, default=20, help="logins per kind")
+    perf = sub.add_parser("perf", help="measure studiogate and the Python reference side by side, each on a stack of its own")
+    perf.add_argument("--rust", help="the folder of studiogate's binaries (default: the target directory's release)")
+    perf.add_argument("--logins", type=int, default=200, help="a returning user's warm logins")
+    perf.add_argument("--burst", type=int, default=100, help="new users logging in at once")
+    perf.add_argument("--same-user", type=int, default=20, help="logins of one new user at once")
+    perf.add_argument("--no-python", action="store_true", help="measure studiogate only")
+    perf.add_argument("--short", action="store_true",
+                      help="the test command's smoke run: a few logins of each kind, default binaries the debug build")
     args = parser.parse_args()
-    if args.command == "bench":
-        from .bench import main as run_bench
+    if args.command == "perf":
+        from .perf import main as run_perf
 
-        return run_bench(args)
+        return run_perf(args)
     if args.command == "stack":
         from .stack import main as run_stack
 
