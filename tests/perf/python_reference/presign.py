@@ -26,12 +26,19 @@ def _settings(target: dict, groups: list[str]) -> dict:
 
 
 def _profile_status(domain: str, user: str) -> str | None:
+    """The profile's status (None: no such profile). For a profile in service, its tags too
+    (ListTags), as the Rust function reads them to keep the profile in line with the rules."""
     try:
-        return SAGEMAKER.describe_user_profile(DomainId=domain, UserProfileName=user)["Status"]
+        profile = SAGEMAKER.describe_user_profile(DomainId=domain, UserProfileName=user)
     except ClientError as error:
         if error.response["Error"]["Code"] != "ResourceNotFound":
             raise
         return None
+    if profile["Status"] == "InService":
+        tags = {t["Key"]: t["Value"] for t in SAGEMAKER.list_tags(ResourceArn=profile["UserProfileArn"])["Tags"]}
+        if tags.get("studiouserid") != user:
+            raise RuntimeError("a profile studiogate did not create")
+    return profile["Status"]
 
 
 def handler(event, context):
