@@ -142,7 +142,10 @@ mod tests {
         let first = aws_sdk_sts::config::Builder::from(&config).build();
         let second = aws_sdk_sts::config::Builder::from(&config).build();
         for built in [first, second] {
-            let client = format!("{:?}", built.http_client().expect("the configuration's client"));
+            let client = format!(
+                "{:?}",
+                built.http_client().expect("the configuration's client")
+            );
             assert!(client.contains("ValidatedOnce"), "{client}");
         }
     }

@@ -46,7 +46,11 @@ fn cases() -> Vec<Case> {
             out.push(Case {
                 name: format!("{label}/{}B", xml.len()),
                 xml,
-                signatures: if matches!(signing, Signing::Both) { 2 } else { 1 },
+                signatures: if matches!(signing, Signing::Both) {
+                    2
+                } else {
+                    1
+                },
             });
         }
     }
@@ -90,7 +94,8 @@ impl Floor {
             &self.public,
         );
         for _ in 0..verifies {
-            key.verify(black_box(&self.message), &self.signature).unwrap();
+            key.verify(black_box(&self.message), &self.signature)
+                .unwrap();
         }
     }
 }
@@ -98,7 +103,9 @@ impl Floor {
 fn pem_der(pem: &str) -> Vec<u8> {
     use base64::Engine as _;
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    base64::engine::general_purpose::STANDARD.decode(body).unwrap()
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap()
 }
 
 /// OpenSSL's RSA-2048 verify time in µs on this machine (`openssl speed`), if the program is there.

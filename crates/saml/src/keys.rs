@@ -98,7 +98,10 @@ fn der_element(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
         0x81..=0x84 => {
             let count = usize::from(first & 0x7f);
             let (bytes, rest) = (rest.get(..count)?, &rest[count..]);
-            (bytes.iter().fold(0usize, |n, b| (n << 8) | usize::from(*b)), rest)
+            (
+                bytes.iter().fold(0usize, |n, b| (n << 8) | usize::from(*b)),
+                rest,
+            )
         }
         _ => return None,
     };
@@ -114,8 +117,9 @@ pub fn decryption_key(pem: &str) -> Result<Key, String> {
     let pkcs1 = match pem_body(pem, "RSA PRIVATE KEY") {
         Some(der) => der?,
         None => {
-            let der = pem_body(pem, "PRIVATE KEY")
-                .ok_or("not a PEM private key (expected a PRIVATE KEY or RSA PRIVATE KEY block)")??;
+            let der = pem_body(pem, "PRIVATE KEY").ok_or(
+                "not a PEM private key (expected a PRIVATE KEY or RSA PRIVATE KEY block)",
+            )??;
             rsa_key_of_pkcs8(&der).ok_or("must be an RSA private key")?
         }
     };
@@ -264,7 +268,9 @@ mod tests {
             spki(decryption_key(testkit::SP_ENCRYPTION.key_pem).unwrap())
         );
         let truncated = &pkcs1[..pkcs1.len() / 2];
-        assert!(decryption_key(truncated).unwrap_err().contains("no END line"));
+        assert!(decryption_key(truncated)
+            .unwrap_err()
+            .contains("no END line"));
     }
 
     #[test]

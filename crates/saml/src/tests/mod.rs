@@ -556,4 +556,3 @@ fn rejects_a_response_or_assertion_that_is_not_saml_2_0() {
         "missing-element"
     );
 }
-
