@@ -68,8 +68,9 @@ struct Floor {
 impl Floor {
     fn new() -> Self {
         use aws_lc_rs::{rand::SystemRandom, signature::KeyPair as _};
-        let pkcs8 = pem_der(testkit::IDP.key_pem);
-        let pair = aws_lc_rs::signature::RsaKeyPair::from_pkcs8(&pkcs8).unwrap();
+        let pkcs8 =
+            &studiogate_saml::keys::pem_blocks(testkit::IDP.key_pem, "PRIVATE KEY").unwrap()[0];
+        let pair = aws_lc_rs::signature::RsaKeyPair::from_pkcs8(pkcs8).unwrap();
         let message = b"<ds:SignedInfo>canonical bytes of a typical SignedInfo, about two hundred bytes long, stand in here for the real thing</ds:SignedInfo>".to_vec();
         let mut signature = vec![0; pair.public_modulus_len()];
         pair.sign(
@@ -98,14 +99,6 @@ impl Floor {
                 .unwrap();
         }
     }
-}
-
-fn pem_der(pem: &str) -> Vec<u8> {
-    use base64::Engine as _;
-    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .unwrap()
 }
 
 /// OpenSSL's RSA-2048 verify time in µs on this machine (`openssl speed`), if the program is there.

@@ -3,33 +3,38 @@
 use base64::Engine as _;
 use bergshamra::Key;
 
-const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
-const END: &str = "-----END CERTIFICATE-----";
-
-/// Every certificate in a PEM text, as DER.
-pub fn pem_certificates(pem: &str) -> Result<Vec<Vec<u8>>, String> {
+/// Every block labelled `label` in a PEM text (RFC 7468), as DER, in order.
+pub fn pem_blocks(pem: &str, label: &str) -> Result<Vec<Vec<u8>>, String> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
     let mut ders = Vec::new();
     let mut rest = pem;
-    while let Some(start) = rest.find(BEGIN) {
-        let body_start = start + BEGIN.len();
-        let end = rest[body_start..]
-            .find(END)
-            .ok_or("a PEM certificate has no END line")?
+    while let Some(start) = rest.find(&begin) {
+        let body_start = start + begin.len();
+        let body_end = rest[body_start..]
+            .find(&end)
+            .ok_or_else(|| format!("a {label} PEM block has no END line"))?
             + body_start;
-        let body: String = rest[body_start..end]
+        let body: String = rest[body_start..body_end]
             .chars()
             .filter(|c| !c.is_ascii_whitespace())
             .collect();
         let der = base64::engine::general_purpose::STANDARD
             .decode(body)
-            .map_err(|_| "a PEM certificate is not valid base64".to_owned())?;
+            .map_err(|_| format!("a {label} PEM block is not valid base64"))?;
         ders.push(der);
-        rest = &rest[end + END.len()..];
+        rest = &rest[body_end + end.len()..];
     }
+    Ok(ders)
+}
+
+/// Every certificate in a PEM text, as DER.
+pub fn pem_certificates(pem: &str) -> Result<Vec<Vec<u8>>, String> {
+    let ders = pem_blocks(pem, "CERTIFICATE")?;
     if ders.is_empty() {
-        return Err(format!(
-            "no PEM certificate found (expected a {BEGIN} block)"
-        ));
+        return Err(
+            "no PEM certificate found (expected a -----BEGIN CERTIFICATE----- block)".to_owned(),
+        );
     }
     Ok(ders)
 }
@@ -114,12 +119,13 @@ pub fn decryption_key(pem: &str) -> Result<Key, String> {
     // `openssl genrsa` before OpenSSL 3 writes PKCS#1 ("RSA PRIVATE KEY"); the AWS-LC loader reads
     // PKCS#8 only and refuses short keys with a bare "TooSmall", so both forms are read down to the
     // PKCS#1 key here, measured, and handed over as PKCS#8.
-    let pkcs1 = match pem_body(pem, "RSA PRIVATE KEY") {
-        Some(der) => der?,
+    let pkcs1 = match pem_blocks(pem, "RSA PRIVATE KEY")?.into_iter().next() {
+        Some(der) => der,
         None => {
-            let der = pem_body(pem, "PRIVATE KEY").ok_or(
-                "not a PEM private key (expected a PRIVATE KEY or RSA PRIVATE KEY block)",
-            )??;
+            let der = pem_blocks(pem, "PRIVATE KEY")?
+                .into_iter()
+                .next()
+                .ok_or("not a PEM private key (expected a PRIVATE KEY or RSA PRIVATE KEY block)")?;
             rsa_key_of_pkcs8(&der).ok_or("must be an RSA private key")?
         }
     };
@@ -160,25 +166,6 @@ fn rsa_private_modulus_bits(pkcs1: &[u8]) -> Option<usize> {
     let (_version, rest) = der_element(key, 0x02)?;
     let (modulus, _) = der_element(rest, 0x02)?;
     integer_bits(modulus)
-}
-
-/// The DER inside the first PEM block labelled `label`, if there is one.
-fn pem_body(pem: &str, label: &str) -> Option<Result<Vec<u8>, String>> {
-    let begin = format!("-----BEGIN {label}-----");
-    let end = format!("-----END {label}-----");
-    let start = pem.find(&begin)? + begin.len();
-    let Some(stop) = pem[start..].find(&end) else {
-        return Some(Err(format!("a {label} PEM block has no END line")));
-    };
-    let body: String = pem[start..start + stop]
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .collect();
-    Some(
-        base64::engine::general_purpose::STANDARD
-            .decode(body)
-            .map_err(|_| format!("a {label} PEM block is not valid base64")),
-    )
 }
 
 /// A PKCS#1 RSAPrivateKey as a PKCS#8 PrivateKeyInfo, PEM-encoded.
