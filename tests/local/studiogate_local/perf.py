@@ -27,6 +27,7 @@ must succeed, and the burst must leave exactly the profiles it should.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import math
@@ -34,14 +35,17 @@ import os
 import pathlib
 import platform
 import statistics
+import sys
 import threading
 import time
+import tomllib
 import types
 import urllib.parse
 import urllib.request
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
+from typing import Callable, TypeVar
 
 from .events import acs_event
 from .functions import NAMES, ROOT, binaries_dir
@@ -49,6 +53,7 @@ from .idp import LocalIdp, load_world
 from .once import request
 from .stack import Stack
 
+T = TypeVar("T")
 PYTHON_REFERENCE = ROOT / "tests/perf/python_reference"
 OUTPUT = ROOT / "test-output/perf.json"
 # AWS Lambda, arm64, US East (N. Virginia), first pricing tier, read from
@@ -61,10 +66,11 @@ HEADROOM = 1.5
 # What the Python reference deploys beside its handlers (Lambda's Python runtime has boto3 and the
 # runtime interface client already).
 PYTHON_PACKAGES = ("signxml", "lxml", "cryptography", "cffi", "pycparser", "certifi")
-DOMAIN = "d-7ac2bcf8fc16"   # the default world's SageMaker domain
+TARGET = "sagemaker-ml"   # the SageMaker target of examples/local/studiogate.toml (the tile sagemaker-user)
 
 
-def _percentile(values: list[float], share: float) -> float:
+def percentile(values: list[float], share: float) -> float:
+    """Nearest rank (the smallest value with at least `share` of them at or below it)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)] if ordered else 0.0
 
@@ -72,6 +78,23 @@ def _percentile(values: list[float], share: float) -> float:
 def _get(url: str, data: bytes | None = None) -> dict:
     with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=60) as answer:
         return json.loads(answer.read() or b"{}")
+
+
+def released_together(calls: list[Callable[[], T]]) -> tuple[list[T], float]:
+    """Runs every call on a thread of its own, all released at once by a barrier. Returns their
+    results in order, and the wall time in ms from the release to the last answer."""
+    barrier = threading.Barrier(len(calls) + 1)
+
+    def run(call: Callable[[], T]) -> T:
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        futures = [pool.submit(run, call) for call in calls]
+        barrier.wait()   # every thread is at the barrier: go
+        released = time.perf_counter()
+        results = [f.result(timeout=300) for f in futures]
+    return results, (time.perf_counter() - released) * 1000
 
 
 def cpu_ms(pid: int) -> float:
@@ -182,10 +205,8 @@ class Run:
         for user in set(users):
             self.add_user(user)
         forms = [self.form(user) for user in users]
-        barrier = threading.Barrier(len(forms) + 1)
 
         def post(body: str) -> tuple[int | None, float]:
-            barrier.wait()
             started = time.perf_counter()
             try:
                 status, _, _ = request("POST", self.ready["acs"], dict(urllib.parse.parse_qsl(body)))
@@ -193,17 +214,16 @@ class Run:
                 status = None
             return status, (time.perf_counter() - started) * 1000
 
-        with ThreadPoolExecutor(max_workers=len(forms)) as pool:
-            futures = [pool.submit(post, body) for body in forms]
-            barrier.wait()
-            answers = [f.result(timeout=300) for f in futures]
+        answers, _ = released_together([functools.partial(post, body) for body in forms])
         profiles = self.profiles(set(users))
         return {"logins": len(users), "users": len(set(users)), "client_ms": [ms for _, ms in answers],
                 "errors": sum(1 for status, _ in answers if status != 302), "profiles": profiles}
 
     def profiles(self, users: set[str]) -> int:
         """How many of `users` have a SageMaker profile now (as the emulator's administrator sees it)."""
-        listed = _emulator_profiles(self.ready["emulator"])
+        with open(self.ready["config"], "rb") as config:
+            domain = tomllib.load(config)["targets"][TARGET]["domain_id"]
+        listed = _emulator_profiles(self.ready["emulator"], domain)
         return len(users & listed)
 
     def peak_rss_mib(self) -> dict[str, float]:
@@ -214,16 +234,19 @@ class Run:
         self.stack.stop()   # the logs stay, for a person to read (their folder is in the report)
 
 
-def _emulator_profiles(emulator: str) -> set[str]:
+def _emulator_profiles(emulator: str, domain: str) -> set[str]:
     import boto3   # the tests' dependency; imported here so `perf --help` needs nothing
     from botocore.config import Config
 
-    client = boto3.session.Session(aws_access_key_id="AKIAEMULATOROPERATOR", aws_secret_access_key="emulator-operator-secret",
+    sys.path.insert(0, str(ROOT / "tests/emulator"))
+    from studiogate_emulator.iam import OPERATOR_ACCESS_KEY, OPERATOR_SECRET
+
+    client = boto3.session.Session(aws_access_key_id=OPERATOR_ACCESS_KEY, aws_secret_access_key=OPERATOR_SECRET,
                                    region_name="us-east-1").client("sagemaker", endpoint_url=emulator,
                                                                     config=Config(retries={"total_max_attempts": 1}))
     names, token = set(), None
     while True:
-        page = client.list_user_profiles(DomainIdEquals=DOMAIN, MaxResults=100, **({"NextToken": token} if token else {}))
+        page = client.list_user_profiles(DomainIdEquals=domain, MaxResults=100, **({"NextToken": token} if token else {}))
         names |= {p["UserProfileName"] for p in page["UserProfiles"]}
         token = page.get("NextToken")
         if not token:
@@ -326,11 +349,11 @@ def report(results: list[dict]) -> list[str]:
     add("cold: first invocation ms (validator, presign)", lambda r: f"{r['cold']['saml-validator']['first_ms']:.0f}, {r['cold']['presign']['first_ms']:.0f}")
     add("cold: login, client ms", lambda r: f"{r['cold']['client_ms']:.0f}")
     add("cold: our CPU to the first 302, ms", lambda r: f"{r['cold']['cpu_ms']:.1f}")
-    add("warm login, client ms p50", lambda r: f"{_percentile(r['warm']['client_ms'], .5):.1f}")
-    add("warm login, client ms p99", lambda r: f"{_percentile(r['warm']['client_ms'], .99):.1f}")
+    add("warm login, client ms p50", lambda r: f"{percentile(r['warm']['client_ms'], .5):.1f}")
+    add("warm login, client ms p99", lambda r: f"{percentile(r['warm']['client_ms'], .99):.1f}")
     for name in NAMES:
         add(f"warm {name} duration ms p50 / p99",
-            lambda r, n=name: f"{_percentile(r['warm'][n]['durations_ms'], .5):.1f}/{_percentile(r['warm'][n]['durations_ms'], .99):.1f}")
+            lambda r, n=name: f"{percentile(r['warm'][n]['durations_ms'], .5):.1f}/{percentile(r['warm'][n]['durations_ms'], .99):.1f}")
         add(f"warm {name} CPU ms per login (user space)",
             lambda r, n=name: f"{r['warm'][n]['cpu_ms_per_login']:.2f} ({r['warm'][n]['user_cpu_ms_per_login']:.2f})")
     add("warm: our CPU per login (both), ms", lambda r: f"{r['warm']['cpu_ms_per_login']:.2f}")
@@ -348,7 +371,7 @@ def report(results: list[dict]) -> list[str]:
     for kind in ("burst", "same_user"):
         add(f"{kind}: logins / errors / profiles", lambda r, k=kind: f"{r[k]['logins']}/{r[k]['errors']}/{r[k]['profiles']}")
         add(f"{kind}: client ms p50 / p99",
-            lambda r, k=kind: f"{_percentile(r[k]['client_ms'], .5):.0f}/{_percentile(r[k]['client_ms'], .99):.0f}")
+            lambda r, k=kind: f"{percentile(r[k]['client_ms'], .5):.0f}/{percentile(r[k]['client_ms'], .99):.0f}")
     return lines
 
 

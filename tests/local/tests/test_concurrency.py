@@ -14,17 +14,17 @@ for BENCHMARKS.md; nothing here asserts on timing.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import re
 import statistics
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from conftest import OUTPUT
+from studiogate_local.perf import percentile, released_together
 
 DOMAIN = "d-7ac2bcf8fc16"                  # the default world's SageMaker domain
 ISSUER = "https://idp.example.test/saml"   # examples/local/idp.json
@@ -45,10 +45,8 @@ def burst(stack, forms: list[dict]) -> tuple[list[dict], float]:
     """POSTs every form to the ACS at once (one thread each, released together by a barrier).
     Returns each answer (status, heading, location, client ms) in the order of `forms`, and the
     burst's wall time in ms."""
-    barrier = threading.Barrier(len(forms) + 1)
 
     def post(posted: dict) -> dict:
-        barrier.wait()
         started = time.perf_counter()
         try:
             status, headers, page = stack.post_acs(posted)
@@ -59,12 +57,7 @@ def burst(stack, forms: list[dict]) -> tuple[list[dict], float]:
                 "page": page[:500],
                 "ms": (time.perf_counter() - started) * 1000}
 
-    with ThreadPoolExecutor(max_workers=len(forms)) as pool:
-        futures = [pool.submit(post, posted) for posted in forms]
-        barrier.wait()   # every thread is at the barrier: go
-        released = time.perf_counter()
-        answers = [f.result(timeout=300) for f in futures]
-    return answers, (time.perf_counter() - released) * 1000
+    return released_together([functools.partial(post, posted) for posted in forms])
 
 
 def outcome(answer: dict) -> str:
@@ -128,12 +121,6 @@ def creates_by_profile(stack) -> dict[str, list[str]]:
     for call in stack.calls("sagemaker:CreateUserProfile"):
         found.setdefault(call["params"]["UserProfileName"], []).append(call["outcome"])
     return found
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Nearest rank, as studiogate_local.bench reports."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def distribution(values: list[float]) -> dict:
