@@ -77,3 +77,53 @@ async fn a_missing_table_or_persistent_throttling_fails_closed_and_brief_throttl
     );
     world.aws.control("DELETE", "/faults", None).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_authn_request_is_answered_once_within_its_lifetime_with_put_item_alone() {
+    use studiogate::login::replay::{OutstandingRequest, RequestId};
+    let world = emulator::exclusive_world();
+    // saml-validator's role may only PutItem on the table: both steps must work with it.
+    world.act_as(Function::SamlValidator);
+    let replay = cache("studiogate-replay").await;
+    let now = OffsetDateTime::now_utc();
+    let until = now + time::Duration::minutes(10);
+    let request = OutstandingRequest {
+        target: Some("sagemaker-ml".into()),
+    };
+    let id = RequestId::random().unwrap();
+    assert_eq!(replay.take_request(&id, now).await, Ok(None), "never sent");
+    replay
+        .remember_request(&id, &request, until, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        replay.take_request(&id, now).await,
+        Ok(Some(request.clone()))
+    );
+    assert_eq!(replay.take_request(&id, now).await, Ok(None), "answered");
+
+    let no_target = RequestId::random().unwrap();
+    let untargeted = OutstandingRequest { target: None };
+    replay
+        .remember_request(&no_target, &untargeted, until, now)
+        .await
+        .unwrap();
+    // TTL deletes lazily: a request past its lifetime must not be answerable.
+    assert_eq!(
+        replay
+            .take_request(&no_target, until + time::Duration::seconds(1))
+            .await,
+        Ok(None)
+    );
+    assert_eq!(
+        replay.take_request(&no_target, until).await,
+        Ok(Some(untargeted))
+    );
+
+    world.aws.fault("dynamodb:PutItem", "throttle", None);
+    assert!(replay
+        .remember_request(&RequestId::random().unwrap(), &request, until, now)
+        .await
+        .is_err());
+    world.aws.control("DELETE", "/faults", None).unwrap();
+}

@@ -1,8 +1,14 @@
 //! The replay cache on DynamoDB: one conditional PutItem per login (saml-validator), and the seal
-//! ledger in the same table (presign: one per sealed request, keys `seal#…`).
+//! ledger in the same table (presign: one per sealed request, keys `seal#…`). SP-initiated
+//! sign-in keeps its outstanding AuthnRequests there too (keys `authn#…`), with PutItem alone: one
+//! to remember a request, one conditional overwrite that marks it answered and returns what it
+//! held, so saml-validator's role needs no other action on the table.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use studiogate::login::replay::{replay_key, Consumed, ReplayCache, ReplayUnavailable};
+use studiogate::login::replay::{
+    replay_key, request_key, Consumed, OutstandingRequest, ReplayCache, ReplayUnavailable,
+    RequestId,
+};
 use studiogate_kernel::retry::{with_retry, Budget};
 use studiogate_kernel::seal::SealLedger;
 use studiogate_kernel::{AwsError, ErrorKind};
@@ -30,42 +36,65 @@ impl DynamoReplayCache {
         }
     }
 
+    /// Writes `key`, kept until `keep_until`, unless a live item has it; `extra` is one more
+    /// attribute to store. `Replayed` when the key was live.
     async fn put(
         &self,
         key: &str,
         keep_until: OffsetDateTime,
         now: OffsetDateTime,
+        extra: Option<(&str, &str)>,
     ) -> Result<Consumed, AwsError> {
+        let mut put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", AttributeValue::S(key.to_owned()))
+            .item("expires_at", epoch(keep_until))
+            // TTL deletes lazily, so an expired item may still be there: it does not count.
+            .condition_expression("attribute_not_exists(pk) OR expires_at < :now")
+            .expression_attribute_values(":now", epoch(now));
+        if let Some((name, value)) = extra {
+            put = put.item(name, AttributeValue::S(value.to_owned()));
+        }
+        match put.send().await {
+            Ok(_) => Ok(Consumed::First),
+            Err(e) => condition_failed(e).map(|()| Consumed::Replayed),
+        }
+    }
+
+    /// Marks an outstanding request answered and returns what it held; `None` when there was no
+    /// such request, it had expired (TTL deletes lazily) or it was answered before.
+    async fn answer_request(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<OutstandingRequest>, AwsError> {
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
             .item("pk", AttributeValue::S(key.to_owned()))
-            .item(
-                "expires_at",
-                AttributeValue::N(keep_until.unix_timestamp().to_string()),
+            // Kept an hour more, longer than any assertion that could still answer it.
+            .item("expires_at", epoch(now + time::Duration::hours(1)))
+            .item("answered_at", epoch(now))
+            .condition_expression(
+                "attribute_exists(pk) AND expires_at >= :now AND attribute_not_exists(answered_at)",
             )
-            // TTL deletes lazily, so an expired item may still be there: it does not count.
-            .condition_expression("attribute_not_exists(pk) OR expires_at < :now")
-            .expression_attribute_values(
-                ":now",
-                AttributeValue::N(now.unix_timestamp().to_string()),
-            )
+            .expression_attribute_values(":now", epoch(now))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
             .send()
             .await;
         match result {
-            Ok(_) => Ok(Consumed::First),
-            Err(e) => {
-                let modeled = e
-                    .as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception());
-                let error = crate::sdk_error("dynamodb:PutItem", e);
-                if modeled || error.code == "ConditionalCheckFailedException" {
-                    Ok(Consumed::Replayed)
-                } else {
-                    Err(error)
-                }
+            Ok(output) => {
+                let target = output
+                    .attributes()
+                    .and_then(|item| item.get(TARGET))
+                    .and_then(|value| value.as_s().ok())
+                    .cloned();
+                Ok(Some(OutstandingRequest { target }))
             }
+            Err(e) => condition_failed(e).map(|()| None),
         }
     }
 
@@ -79,7 +108,7 @@ impl DynamoReplayCache {
         refusal: &'static str,
     ) -> Result<Consumed, AwsError> {
         let budget = Budget::new(self.budget);
-        let (result, attempts) = with_retry(&budget, || self.put(key, keep_until, now)).await;
+        let (result, attempts) = with_retry(&budget, || self.put(key, keep_until, now, None)).await;
         if let Err(error) = &result {
             tracing::error!(operation = error.operation, code = %error.code, kind = ?error.kind, attempts, "{refusal}");
         }
@@ -104,15 +133,82 @@ impl ReplayCache for DynamoReplayCache {
                 "replay cache unavailable: refusing the login",
             )
             .await;
-        result.map_err(|error| {
-            ReplayUnavailable(match error.kind {
-                ErrorKind::Throttled | ErrorKind::ServerError | ErrorKind::Network => {
-                    "DynamoDB is not answering".into()
-                }
-                _ => format!("{}: {}", error.code, error.message),
-            })
-        })
+        result.map_err(as_unavailable)
     }
+
+    async fn remember_request(
+        &self,
+        id: &RequestId,
+        request: &OutstandingRequest,
+        until: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(), ReplayUnavailable> {
+        let key = request_key(id);
+        let target = request.target.as_deref().map(|target| (TARGET, target));
+        let budget = Budget::new(self.budget);
+        let (result, attempts) = with_retry(&budget, || self.put(&key, until, now, target)).await;
+        match result {
+            Ok(Consumed::First) => Ok(()),
+            // 128 random bits: a live request of the same ID means the random source is broken.
+            Ok(Consumed::Replayed) => Err(ReplayUnavailable("AuthnRequest ID collision".into())),
+            Err(error) => Err(unavailable(
+                error,
+                attempts,
+                "cannot remember the AuthnRequest",
+            )),
+        }
+    }
+
+    async fn take_request(
+        &self,
+        id: &RequestId,
+        now: OffsetDateTime,
+    ) -> Result<Option<OutstandingRequest>, ReplayUnavailable> {
+        let key = request_key(id);
+        let budget = Budget::new(self.budget);
+        let (result, attempts) = with_retry(&budget, || self.answer_request(&key, now)).await;
+        result.map_err(|error| unavailable(error, attempts, "cannot check the AuthnRequest"))
+    }
+}
+
+/// The attribute of an outstanding request that holds its target.
+const TARGET: &str = "target";
+
+fn epoch(at: OffsetDateTime) -> AttributeValue {
+    AttributeValue::N(at.unix_timestamp().to_string())
+}
+
+/// A PutItem failure that is its condition not holding (`Ok`), or the call's failure.
+fn condition_failed(
+    e: aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::put_item::PutItemError,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+) -> Result<(), AwsError> {
+    let modeled = e
+        .as_service_error()
+        .is_some_and(|se| se.is_conditional_check_failed_exception());
+    let error = crate::sdk_error("dynamodb:PutItem", e);
+    if modeled || error.code == "ConditionalCheckFailedException" {
+        Ok(())
+    } else {
+        Err(error)
+    }
+}
+
+/// A failure of the table, logged with `refusal`, as the flow reports it (it fails closed).
+fn unavailable(error: AwsError, attempts: u32, refusal: &'static str) -> ReplayUnavailable {
+    tracing::error!(operation = error.operation, code = %error.code, kind = ?error.kind, attempts, "{refusal}");
+    as_unavailable(error)
+}
+
+fn as_unavailable(error: AwsError) -> ReplayUnavailable {
+    ReplayUnavailable(match error.kind {
+        ErrorKind::Throttled | ErrorKind::ServerError | ErrorKind::Network => {
+            "DynamoDB is not answering".into()
+        }
+        _ => format!("{}: {}", error.code, error.message),
+    })
 }
 
 impl SealLedger for DynamoReplayCache {

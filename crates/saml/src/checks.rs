@@ -21,6 +21,8 @@ pub(crate) struct Window {
     pub session_not_on_or_after: Option<OffsetDateTime>,
     /// The Recipient of the bearer confirmation that passed (STS answers it as `Audience`).
     pub recipient: String,
+    /// That confirmation's InResponseTo, if not empty (inside the Assertion, so signed).
+    pub confirmation_in_response_to: Option<String>,
 }
 
 struct Clock<'a> {
@@ -117,12 +119,9 @@ pub(crate) fn check_conditions(
         report.record(
             "in-response-to",
             check_in_response_to(envelope, assertion, settings),
-            |_| {
-                if settings.policy.allow_in_response_to {
-                    "InResponseTo tolerated (saml.allow_in_response_to)".into()
-                } else {
-                    "no InResponseTo (IdP-initiated)".into()
-                }
+            |_| match envelope.in_response_to.as_deref() {
+                Some(id) if !id.is_empty() => format!("answers the request {id:?}"),
+                _ => "no InResponseTo (IdP-initiated)".into(),
             },
         ),
     ];
@@ -160,6 +159,10 @@ pub(crate) fn check_conditions(
         not_on_or_after: conditions_end.map_or(confirmation_end, |c| c.min(confirmation_end)),
         session_not_on_or_after: session_end,
         recipient: confirmation.recipient.clone().unwrap_or_default(),
+        confirmation_in_response_to: confirmation
+            .in_response_to
+            .clone()
+            .filter(|id| !id.is_empty()),
     })
 }
 
@@ -222,12 +225,9 @@ fn check_in_response_to(
     assertion: &AssertionContent,
     settings: &Settings,
 ) -> Result<(), Rejection> {
-    if settings.policy.allow_in_response_to {
-        return Ok(());
-    }
     // An empty InResponseTo answers no request (samlify's IdP-initiated responses carry one), so
     // it counts as absent; it is not an NCName either, so nothing could ever match it.
-    let found = envelope
+    let mut found = envelope
         .in_response_to
         .iter()
         .chain(
@@ -236,9 +236,20 @@ fn check_in_response_to(
                 .iter()
                 .filter_map(|c| c.in_response_to.as_ref()),
         )
-        .find(|id| !id.is_empty());
-    match found {
-        Some(id) => Err(Rejection::InResponseToPresent(super::xml::clip(id))),
+        .filter(|id| !id.is_empty());
+    let Some(first) = found.next() else {
+        return Ok(());
+    };
+    if !settings.policy.allow_in_response_to {
+        return Err(Rejection::InResponseToPresent(super::xml::clip(first)));
+    }
+    // SAML profiles §4.1.4.2: a Response to an AuthnRequest names it in InResponseTo, and so does
+    // each bearer SubjectConfirmationData; they must name the same one.
+    match found.find(|id| *id != first) {
+        Some(other) => Err(Rejection::InResponseToMismatch {
+            first: super::xml::clip(first),
+            other: super::xml::clip(other),
+        }),
         None => Ok(()),
     }
 }

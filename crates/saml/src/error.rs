@@ -134,9 +134,12 @@ pub enum Rejection {
         now: String,
         max_age_seconds: i64,
     },
-    /// InResponseTo is present but the broker is IdP-initiated.
-    #[error("InResponseTo {0:?} is present, but the broker only accepts IdP-initiated responses (set saml.allow_in_response_to to tolerate it)")]
+    /// InResponseTo is present but the broker sends no AuthnRequests.
+    #[error("InResponseTo {0:?} is present, but this broker sends no AuthnRequests (SP-initiated sign-in needs the IdP's SSO URL: idp.sso_url, or a SingleSignOnService in its metadata)")]
     InResponseToPresent(String),
+    /// The Response and a SubjectConfirmationData answer different requests.
+    #[error("InResponseTo names two requests: {first:?} and {other:?}")]
+    InResponseToMismatch { first: String, other: String },
     /// An AWS SAML attribute has a value AWS would refuse.
     #[error("attribute {attribute}: {detail}")]
     InvalidAwsAttribute { attribute: String, detail: String },
@@ -180,6 +183,7 @@ impl Rejection {
             Rejection::Expired { .. } => "expired",
             Rejection::TooOld { .. } => "too-old",
             Rejection::InResponseToPresent(_) => "in-response-to-present",
+            Rejection::InResponseToMismatch { .. } => "in-response-to-mismatch",
             Rejection::InvalidAwsAttribute { .. } => "invalid-aws-attribute",
         }
     }

@@ -1,5 +1,6 @@
-//! Pinned IdP certificates and the SP decryption key.
+//! Pinned IdP certificates and the SP key (decrypting assertions, signing AuthnRequests).
 
+use crate::authn_request::RequestSigner;
 use base64::Engine as _;
 use bergshamra::Key;
 
@@ -71,17 +72,24 @@ pub fn pinned_key_from_der(der: &[u8], min_rsa_bits: usize) -> Result<Key, Strin
 /// Read here rather than through an RSA library: aws-lc-rs (the crypto backend) only parses keys of
 /// 2048 bits and up, and the check must be able to name a 1024-bit key to refuse it.
 fn rsa_modulus_bits(spki: &[u8]) -> Option<usize> {
+    let public_key = rsa_public_key_of_spki(spki)?;
+    // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }.
+    let (sequence, _) = der_element(public_key, 0x30)?;
+    let (modulus, _) = der_element(sequence, 0x02)?;
+    integer_bits(modulus)
+}
+
+/// The PKCS#1 RSAPublicKey inside a SubjectPublicKeyInfo (RFC 5280 §4.1): the BIT STRING's
+/// content after its unused-bits byte.
+fn rsa_public_key_of_spki(spki: &[u8]) -> Option<&[u8]> {
     // SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }
     let (info, _) = der_element(spki, 0x30)?;
     let (_algorithm, rest) = der_element(info, 0x30)?;
     let (bits, _) = der_element(rest, 0x03)?;
-    // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }, after the unused-bits byte.
-    let (&0, public_key) = bits.split_first()? else {
-        return None;
-    };
-    let (sequence, _) = der_element(public_key, 0x30)?;
-    let (modulus, _) = der_element(sequence, 0x02)?;
-    integer_bits(modulus)
+    match bits.split_first()? {
+        (&0, public_key) => Some(public_key),
+        _ => None,
+    }
 }
 
 /// The significant bits of a DER INTEGER's (unsigned) content.
@@ -116,6 +124,36 @@ fn der_element(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
 /// Loads the SP's RSA private key (PEM, PKCS#1 or PKCS#8, 2048 bits or more) for decrypting
 /// assertions.
 pub fn decryption_key(pem: &str) -> Result<Key, String> {
+    let pkcs8 = sp_private_key_pkcs8(pem)?;
+    let key =
+        bergshamra::keys::loader::load_pem_auto(pem_of("PRIVATE KEY", &pkcs8).as_bytes(), None)
+            .map_err(|e| format!("not a usable RSA private key: {e}"))?;
+    if !key.data.has_private_key() || key.data.algorithm_name() != "RSA" {
+        return Err("must be an RSA private key".into());
+    }
+    Ok(key)
+}
+
+/// Loads the SP's RSA private key (the same PEM forms as [`decryption_key`]) for signing
+/// AuthnRequests.
+pub fn request_signer(pem: &str) -> Result<RequestSigner, String> {
+    RequestSigner::from_pkcs8(&sp_private_key_pkcs8(pem)?)
+}
+
+/// Whether an X.509 certificate (DER) holds the public half of `signer`'s key: the SP metadata
+/// publishes the certificate, and the IdP checks request signatures with it.
+pub fn certificate_matches(certificate: &[u8], signer: &RequestSigner) -> Result<bool, String> {
+    let key = bergshamra::keys::loader::load_x509_cert_der(certificate)
+        .map_err(|e| format!("not a usable X.509 certificate: {e}"))?;
+    let spki = key
+        .data
+        .to_spki_der()
+        .ok_or("the certificate has no public key")?;
+    Ok(rsa_public_key_of_spki(&spki).is_some_and(|public| public == signer.public_key_der()))
+}
+
+/// The SP's RSA private key as PKCS#8 DER, measured (2048 bits or more).
+fn sp_private_key_pkcs8(pem: &str) -> Result<Vec<u8>, String> {
     // `openssl genrsa` before OpenSSL 3 writes PKCS#1 ("RSA PRIVATE KEY"); the AWS-LC loader reads
     // PKCS#8 only and refuses short keys with a bare "TooSmall", so both forms are read down to the
     // PKCS#1 key here, measured, and handed over as PKCS#8.
@@ -135,12 +173,7 @@ pub fn decryption_key(pem: &str) -> Result<Key, String> {
             "the RSA key is {bits} bits; at least 2048 are required (generate a new SP key and give the IdP its certificate)"
         ));
     }
-    let key = bergshamra::keys::loader::load_pem_auto(pkcs8_pem_of_pkcs1(&pkcs1).as_bytes(), None)
-        .map_err(|e| format!("not a usable RSA private key: {e}"))?;
-    if !key.data.has_private_key() || key.data.algorithm_name() != "RSA" {
-        return Err("must be an RSA private key".into());
-    }
-    Ok(key)
+    Ok(pkcs8_of_pkcs1(&pkcs1))
 }
 
 /// AlgorithmIdentifier { rsaEncryption (1.2.840.113549.1.1.1), NULL } (RFC 8017 A.1).
@@ -168,14 +201,19 @@ fn rsa_private_modulus_bits(pkcs1: &[u8]) -> Option<usize> {
     integer_bits(modulus)
 }
 
-/// A PKCS#1 RSAPrivateKey as a PKCS#8 PrivateKeyInfo, PEM-encoded.
-fn pkcs8_pem_of_pkcs1(pkcs1: &[u8]) -> String {
+/// A PKCS#1 RSAPrivateKey as a PKCS#8 PrivateKeyInfo (RFC 5208 §5), DER.
+fn pkcs8_of_pkcs1(pkcs1: &[u8]) -> Vec<u8> {
     let mut content = vec![0x02, 0x01, 0x00];
     content.extend_from_slice(&RSA_ENCRYPTION);
     content.extend(der_header(0x04, pkcs1.len()));
     content.extend_from_slice(pkcs1);
     let mut der = der_header(0x30, content.len());
     der.extend(content);
+    der
+}
+
+/// DER as one PEM block labelled `label`.
+fn pem_of(label: &str, der: &[u8]) -> String {
     let body = base64::engine::general_purpose::STANDARD.encode(der);
     let lines: Vec<&str> = body
         .as_bytes()
@@ -183,7 +221,7 @@ fn pkcs8_pem_of_pkcs1(pkcs1: &[u8]) -> String {
         .map(|c| std::str::from_utf8(c).expect("base64 is ASCII"))
         .collect();
     format!(
-        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
         lines.join("\n")
     )
 }
@@ -264,6 +302,24 @@ mod tests {
     fn refuses_a_decryption_key_under_2048_bits() {
         let weak = decryption_key(testkit::WEAK.key_pem).unwrap_err();
         assert!(weak.contains("1024 bits"), "{weak}");
+    }
+
+    #[test]
+    fn the_request_signer_takes_the_same_key_forms_and_matches_only_its_certificate() {
+        let sp_cert = &pem_certificates(testkit::SP_ENCRYPTION.cert_pem).unwrap()[0];
+        let idp_cert = &pem_certificates(testkit::IDP.cert_pem).unwrap()[0];
+        for pem in [
+            testkit::SP_ENCRYPTION.key_pem,
+            include_str!("../../../testdata/keys/sp-encryption-pkcs1-key.pem"),
+        ] {
+            let signer = request_signer(pem).unwrap();
+            assert_eq!(certificate_matches(sp_cert, &signer), Ok(true));
+            assert_eq!(certificate_matches(idp_cert, &signer), Ok(false));
+        }
+        assert!(request_signer(testkit::WEAK.key_pem)
+            .unwrap_err()
+            .contains("1024 bits"));
+        assert!(request_signer(testkit::IDP_EC.key_pem).is_err());
     }
 
     #[test]

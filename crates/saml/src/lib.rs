@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod authn_request;
 pub mod aws;
 pub mod binding;
 mod checks;

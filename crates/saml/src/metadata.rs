@@ -11,6 +11,9 @@ pub struct IdpMetadata {
     pub entity_id: String,
     /// DER certificates of `KeyDescriptor`s with `use="signing"` or no `use`.
     pub signing_certificates: Vec<Vec<u8>>,
+    /// The `SingleSignOnService` with the HTTP-Redirect binding, where SP-initiated sign-in sends
+    /// its AuthnRequest (the first, if several).
+    pub sso_redirect_url: Option<String>,
 }
 
 /// Parses an `EntityDescriptor` (or an `EntitiesDescriptor` holding exactly one IdP).
@@ -69,8 +72,16 @@ pub fn parse_idp_metadata(text: &str) -> Result<IdpMetadata, String> {
     if signing_certificates.is_empty() {
         return Err("IDPSSODescriptor has no signing certificate".into());
     }
+    let sso_redirect_url = xml::children(&doc, descriptor, MD, "SingleSignOnService")
+        .into_iter()
+        .find(|s| {
+            xml::attr(&doc, *s, "Binding") == Some(crate::authn_request::HTTP_REDIRECT_BINDING)
+        })
+        .and_then(|s| xml::attr(&doc, s, "Location"))
+        .map(str::to_owned);
     Ok(IdpMetadata {
         entity_id,
         signing_certificates,
+        sso_redirect_url,
     })
 }

@@ -73,6 +73,10 @@ pub struct VerifiedAssertion {
     pub signed: SignedParts,
     /// Whether the Assertion arrived encrypted.
     pub encrypted: bool,
+    /// The AuthnRequest this answers (SP-initiated sign-in), read from signed content only: the
+    /// bearer confirmation's InResponseTo, or the Response's when the Response was signed. `None`:
+    /// IdP-initiated. The caller must find it among its outstanding requests.
+    pub in_response_to: Option<String>,
 }
 
 /// A verified assertion with the RelayState that came beside it (not yet interpreted). `Debug`
@@ -298,6 +302,7 @@ impl SamlValidator {
             aws: AwsAttributes::default(),
             signed,
             encrypted: matches!(carrier, Carrier::Encrypted(_)),
+            in_response_to: None,
         };
         let aws = report.record("aws-attributes", aws::parse(&content.attributes), |a| {
             format!("{} role pair(s)", a.roles.len())
@@ -312,6 +317,13 @@ impl SamlValidator {
         verified.not_on_or_after = window.not_on_or_after;
         verified.session_not_on_or_after = window.session_not_on_or_after;
         verified.recipient = Some(window.recipient);
+        // An unsigned Response's InResponseTo could be anyone's: it never names the request.
+        verified.in_response_to = window.confirmation_in_response_to.or_else(|| {
+            envelope
+                .in_response_to
+                .clone()
+                .filter(|id| signed.response && !id.is_empty())
+        });
         *read = Some(verified);
         Ok(())
     }

@@ -47,6 +47,12 @@ pub const STS_REFUSED: &str = "AWS did not accept this sign-in, so no session wa
 /// The "Expired" page's explanation when the assertion was used before.
 pub const REPLAYED: &str = "This sign-in was already used. Each sign-in works once: go back to your identity provider and click the tile again.";
 
+/// The "Expired" page's explanation when the AuthnRequest a Response answers is unknown, lapsed or
+/// already answered.
+pub const REQUEST_LAPSED: &str = "This sign-in took too long or was already used. Open your workspace's sign-in link (or bookmark) again.";
+/// The "Rejected" page's explanation when IdP-initiated sign-in is off.
+pub const UNSOLICITED: &str = "This workspace is opened from its sign-in link, not from the identity provider's tile. Use the link (or bookmark) your administrator gave you.";
+
 /// The chooser's heading when the options lead to several workspaces.
 pub const CHOOSE_WORKSPACE: &str = "Choose a workspace";
 /// The chooser's heading when they are roles for one workspace.

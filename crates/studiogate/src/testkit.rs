@@ -7,7 +7,9 @@ use crate::config::BrokerConfig;
 use crate::login::ports::{
     AssumeRoleWithSaml, InvokeError, LoginPorts, PresignInvoker, SamlFederation, StsAnswer,
 };
-use crate::login::replay::{Consumed, InMemoryReplayCache, ReplayCache, ReplayUnavailable};
+use crate::login::replay::{
+    Consumed, InMemoryReplayCache, OutstandingRequest, ReplayCache, ReplayUnavailable,
+};
 use crate::login::LoginFlow;
 use crate::web::Broker;
 use std::sync::Mutex;
@@ -17,6 +19,7 @@ use studiogate_kernel::wire::{
     Action, Change, FederatedCredentials, PresignRequest, PresignResponse,
 };
 use studiogate_kernel::AwsError;
+use studiogate_saml::authn_request::RequestId;
 use time::OffsetDateTime;
 
 /// The credentials every double hands out; leak tests search logs for the secret and token.
@@ -225,6 +228,23 @@ impl ReplayCache for UnreachableReplay {
     ) -> Result<Consumed, ReplayUnavailable> {
         Err(ReplayUnavailable("DynamoDB is not answering".into()))
     }
+    async fn remember_request(
+        &self,
+        _: &RequestId,
+        _: &OutstandingRequest,
+        _: OffsetDateTime,
+        _: OffsetDateTime,
+    ) -> Result<(), ReplayUnavailable> {
+        Err(ReplayUnavailable("DynamoDB is not answering".into()))
+    }
+
+    async fn take_request(
+        &self,
+        _: &RequestId,
+        _: OffsetDateTime,
+    ) -> Result<Option<OutstandingRequest>, ReplayUnavailable> {
+        Err(ReplayUnavailable("DynamoDB is not answering".into()))
+    }
 }
 
 /// A replay cache that never answers.
@@ -238,6 +258,23 @@ impl ReplayCache for HangingReplay {
         _: OffsetDateTime,
         _: OffsetDateTime,
     ) -> Result<Consumed, ReplayUnavailable> {
+        std::future::pending().await
+    }
+    async fn remember_request(
+        &self,
+        _: &RequestId,
+        _: &OutstandingRequest,
+        _: OffsetDateTime,
+        _: OffsetDateTime,
+    ) -> Result<(), ReplayUnavailable> {
+        std::future::pending().await
+    }
+
+    async fn take_request(
+        &self,
+        _: &RequestId,
+        _: OffsetDateTime,
+    ) -> Result<Option<OutstandingRequest>, ReplayUnavailable> {
         std::future::pending().await
     }
 }

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 use studiogate::config::{BrokerConfig, ConfigError};
-use studiogate::login::replay::{Consumed, InMemoryReplayCache, ReplayCache, ReplayUnavailable};
+use studiogate::login::replay::{
+    Consumed, InMemoryReplayCache, OutstandingRequest, ReplayCache, ReplayUnavailable, RequestId,
+};
 use studiogate::login::{LoginFlow, LoginPorts};
 use studiogate::web::Broker;
 use studiogate_aws::dynamodb::DynamoReplayCache;
@@ -38,6 +40,30 @@ impl ReplayCache for ReplayBackend {
             ReplayBackend::InMemory(cache) => {
                 cache.consume(issuer, assertion_id, keep_until, now).await
             }
+        }
+    }
+
+    async fn remember_request(
+        &self,
+        id: &RequestId,
+        request: &OutstandingRequest,
+        until: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(), ReplayUnavailable> {
+        match self {
+            ReplayBackend::DynamoDb(cache) => cache.remember_request(id, request, until, now).await,
+            ReplayBackend::InMemory(cache) => cache.remember_request(id, request, until, now).await,
+        }
+    }
+
+    async fn take_request(
+        &self,
+        id: &RequestId,
+        now: OffsetDateTime,
+    ) -> Result<Option<OutstandingRequest>, ReplayUnavailable> {
+        match self {
+            ReplayBackend::DynamoDb(cache) => cache.take_request(id, now).await,
+            ReplayBackend::InMemory(cache) => cache.take_request(id, now).await,
         }
     }
 }

@@ -56,6 +56,7 @@ pub async fn respond<P: LoginPorts>(
     let web = WebRequest {
         method: request.method().as_str(),
         path,
+        query: request.uri().query().unwrap_or_default(),
         body: request.body().as_ref(),
         request_id: &request_id,
         source_ip: source_ip.as_deref(),

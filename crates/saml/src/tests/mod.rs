@@ -376,6 +376,41 @@ fn accepts_regional_sign_in_recipient_and_tolerates_in_response_to_when_configur
 }
 
 #[test]
+fn names_the_answered_request_from_signed_content_only_and_refuses_two() {
+    let mut solicited = settings();
+    solicited.policy.allow_in_response_to = true;
+    let v = validator_with(solicited, &[testkit::IDP]);
+    let mut spec = ResponseSpec::aws(now());
+    spec.in_response_to = Some("_req1".into());
+    let verified = v
+        .validate_document(&signed(&spec, Signing::Both), now())
+        .unwrap();
+    assert_eq!(verified.in_response_to.as_deref(), Some("_req1"));
+
+    // Only the Assertion signed: the Response's InResponseTo (the first) can be changed, and then
+    // names another request than the signed SubjectConfirmationData.
+    let xml = signed(&spec, Signing::Assertion);
+    let altered = xml.replacen("InResponseTo=\"_req1\"", "InResponseTo=\"_req2\"", 1);
+    assert_eq!(reason_with(&v, &altered, now()), "in-response-to-mismatch");
+
+    // An unsigned Response's InResponseTo alone names no request: the assertion stays unsolicited.
+    let unsolicited = signed(&ResponseSpec::aws(now()), Signing::Assertion);
+    let added = unsolicited.replacen(
+        "<samlp:Response ",
+        "<samlp:Response InResponseTo=\"_req3\" ",
+        1,
+    );
+    assert_eq!(
+        v.validate_document(&added, now()).unwrap().in_response_to,
+        None
+    );
+    let unsolicited = v
+        .validate_document(&signed(&ResponseSpec::aws(now()), Signing::Both), now())
+        .unwrap();
+    assert_eq!(unsolicited.in_response_to, None);
+}
+
+#[test]
 fn enforces_time_window_with_clock_skew() {
     let xml = signed(&ResponseSpec::aws(now()), Signing::Assertion);
     let v = validator();

@@ -10,6 +10,7 @@
 //! # default_target = "sagemaker-ml"                # when the IdP sends no RelayState
 //! # groups_attribute = "https://idp.example.com/claims/groups"
 //! # default_session_seconds = 3600, max_session_seconds = 3600, budget_seconds = 4
+//! # request_lifetime_seconds = 600                # SP-initiated: an AuthnRequest's lifetime
 //! ```
 
 use super::PresignConfig;
@@ -48,6 +49,17 @@ pub struct LoginConfig {
     /// Total time for the replay write and AssumeRoleWithSAML, retries included.
     #[serde(default = "default_budget_seconds")]
     pub budget_seconds: u64,
+    /// How long an SP-initiated AuthnRequest waits for its Response (the user may have to sign in
+    /// at the IdP first), in seconds.
+    #[serde(default = "default_request_lifetime_seconds")]
+    pub request_lifetime_seconds: u64,
+}
+
+/// `login.request_lifetime_seconds` by default: ten minutes to sign in at the IdP.
+pub const DEFAULT_REQUEST_LIFETIME_SECONDS: u64 = 600;
+
+fn default_request_lifetime_seconds() -> u64 {
+    DEFAULT_REQUEST_LIFETIME_SECONDS
 }
 
 fn default_session_seconds() -> u32 {
@@ -154,6 +166,12 @@ pub(crate) fn check(
             ),
         );
     }
+    if !(60..=3600).contains(&login.request_lifetime_seconds) {
+        return field(
+            "request_lifetime_seconds",
+            "must be between 60 and 3600".into(),
+        );
+    }
     if let Some(default) = &login.default_target {
         if !targets.contains_key(default) {
             return field(
@@ -196,6 +214,7 @@ mod tests {
             default_session_seconds: 3600,
             max_session_seconds: 7200,
             budget_seconds: 4,
+            request_lifetime_seconds: DEFAULT_REQUEST_LIFETIME_SECONDS,
         }
     }
 
@@ -222,6 +241,34 @@ mod tests {
         let (field, message) = check(&login, &presign, &targets).unwrap_err();
         assert_eq!(field, "login.budget_seconds");
         assert!(message.contains("now 34 s"), "{message}");
+    }
+
+    #[test]
+    fn an_authn_request_lives_between_a_minute_and_an_hour() {
+        let target: Target = toml::from_str(
+            "kind = \"sagemaker\"\ndisplay_name = \"ML\"\ndomain_id = \"d-1\"\n\
+             default = { execution_role = \"arn:aws:iam::123456789012:role/Exec\" }",
+        )
+        .unwrap();
+        let targets = BTreeMap::from([("ml".to_owned(), target)]);
+        let presign = PresignConfig::default();
+        for (seconds, ok) in [
+            (59, false),
+            (60, true),
+            (600, true),
+            (3600, true),
+            (3601, false),
+        ] {
+            let login = LoginConfig {
+                request_lifetime_seconds: seconds,
+                ..login()
+            };
+            let result = check(&login, &presign, &targets);
+            assert_eq!(result.is_ok(), ok, "{seconds}: {result:?}");
+            if !ok {
+                assert_eq!(result.unwrap_err().0, "login.request_lifetime_seconds");
+            }
+        }
     }
 
     #[test]

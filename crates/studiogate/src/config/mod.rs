@@ -23,10 +23,12 @@ mod checks;
 pub mod deployment;
 mod login;
 mod presign;
+mod sign_in;
 pub mod stored;
 
 pub use login::{LoginConfig, ACS_DEADLINE_SECONDS, PRESIGN_MARGIN_SECONDS};
 pub use presign::{PresignConfig, SealLedgerSetting};
+pub use sign_in::SpInitiated;
 
 use crate::targets::{self, Target};
 use checks::{check_policy, require_non_empty};
@@ -121,6 +123,13 @@ pub struct IdpConfig {
     pub metadata: Option<String>,
     /// IdP metadata XML file (relative to the config file).
     pub metadata_file: Option<PathBuf>,
+    /// The IdP's SingleSignOnService URL for the HTTP-Redirect binding: where SP-initiated sign-in
+    /// (`GET /login`) sends its AuthnRequest. Taken from the metadata when not set; without either,
+    /// SP-initiated sign-in is off.
+    pub sso_url: Option<String>,
+    /// Accept IdP-initiated sign-in (a Response that answers no AuthnRequest, as a tile click
+    /// sends). Default true; false needs SP-initiated sign-in.
+    pub idp_initiated: Option<bool>,
 }
 
 /// `[sp]`: what the broker is.
@@ -142,6 +151,11 @@ pub struct SpConfig {
     pub decryption_key_file: Option<PathBuf>,
     /// SP private key (PEM text) for encrypted assertions.
     pub decryption_key_pem: Option<Secret>,
+    /// The certificate of the SP key (PEM text): the metadata publishes it, and with it
+    /// AuthnRequests are signed with the SP key.
+    pub certificate: Option<String>,
+    /// The same, as a PEM file (relative to the config file).
+    pub certificate_file: Option<PathBuf>,
 }
 
 impl Default for SpConfig {
@@ -153,6 +167,8 @@ impl Default for SpConfig {
             recipients: Vec::new(),
             decryption_key_file: None,
             decryption_key_pem: None,
+            certificate: None,
+            certificate_file: None,
         }
     }
 }
@@ -207,6 +223,7 @@ impl BrokerConfig {
     /// naming the first bad one. `from_toml` calls it (and so `studiogate config check`).
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.saml_validator()?;
+        self.sp_initiated()?;
         self.validate_shared()?;
         if let Some(login) = &self.login {
             login::check(login, &self.presign, &self.targets)
@@ -222,6 +239,7 @@ impl BrokerConfig {
         match function {
             Function::SamlValidator => {
                 self.saml_validator()?;
+                self.sp_initiated()?;
                 self.validate_shared()?;
                 login::check(self.login()?, &self.presign, &self.targets)
                     .map_err(|(field, message)| ConfigError::field(field, message))?;
@@ -288,6 +306,15 @@ impl BrokerConfig {
                 ));
             }
             self.sp.decryption_key_pem = Some(Secret(read_file(&resolve(&path))?));
+        }
+        if let Some(path) = self.sp.certificate_file.take() {
+            if self.sp.certificate.is_some() {
+                return Err(ConfigError::field(
+                    "sp.certificate_file",
+                    "set certificate or certificate_file, not both",
+                ));
+            }
+            self.sp.certificate = Some(read_file(&resolve(&path))?);
         }
         Ok(())
     }
@@ -374,10 +401,14 @@ impl BrokerConfig {
             audiences: self.sp.audiences.clone(),
             acs_urls: self.sp.acs_urls.clone(),
             recipients,
-            policy: if policy.allow_sha1 {
-                policy.clone().with_sha1()
-            } else {
-                policy.clone()
+            policy: SamlPolicy {
+                // The login flow matches it against its outstanding AuthnRequests.
+                allow_in_response_to: policy.allow_in_response_to || self.sso_url()?.is_some(),
+                ..if policy.allow_sha1 {
+                    policy.clone().with_sha1()
+                } else {
+                    policy.clone()
+                }
             },
         };
         Ok(SamlValidator::new(settings, pinned, decryption_key))

@@ -180,6 +180,8 @@ fn imports_entity_id_and_signing_certificates_from_idp_metadata() {
     <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{a}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
     <md:KeyDescriptor><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{b}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
     <md:KeyDescriptor use="encryption"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{c}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://idp.example.test/sso/post"/>
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.test/sso/redirect"/>
   </md:IDPSSODescriptor>
 </md:EntityDescriptor>"#,
         id = testkit::IDP_ENTITY_ID,
@@ -190,6 +192,11 @@ fn imports_entity_id_and_signing_certificates_from_idp_metadata() {
     let parsed = parse_idp_metadata(&metadata).unwrap();
     assert_eq!(parsed.entity_id, testkit::IDP_ENTITY_ID);
     assert_eq!(parsed.signing_certificates.len(), 2);
+    assert_eq!(
+        parsed.sso_redirect_url.as_deref(),
+        Some("https://idp.example.test/sso/redirect"),
+        "the HTTP-Redirect SingleSignOnService, where SP-initiated sign-in sends its request"
+    );
 
     let dir = std::env::temp_dir().join(format!("studiogate-config-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -203,6 +210,24 @@ fn imports_entity_id_and_signing_certificates_from_idp_metadata() {
     assert_eq!(
         config.saml_validator().unwrap().settings().idp_entity_id,
         testkit::IDP_ENTITY_ID
+    );
+    let sign_in = config
+        .sp_initiated()
+        .unwrap()
+        .expect("on: the metadata names the SSO URL");
+    assert_eq!(sign_in.sso_url, "https://idp.example.test/sso/redirect");
+    assert!(
+        sign_in.signer.is_none(),
+        "no SP certificate: requests go unsigned"
+    );
+    assert!(
+        config
+            .saml_validator()
+            .unwrap()
+            .settings()
+            .policy
+            .allow_in_response_to,
+        "responses to requests are read, and matched by the login flow"
     );
 
     let conflicting = format!(
@@ -398,4 +423,61 @@ fn the_reference_in_docs_loads() {
         kinds[..],
         [TargetKind::Emr(_), TargetKind::Sagemaker(_)]
     ));
+}
+
+#[test]
+fn sp_initiated_sign_in_is_checked_field_by_field() {
+    let sso = "sso_url = \"https://idp.example.test/sso\"";
+    let config = BrokerConfig::from_toml(&toml_with(sso, ""), None).unwrap();
+    let sign_in = config.sp_initiated().unwrap().unwrap();
+    assert_eq!(sign_in.acs_url, testkit::ACS_URL);
+    assert_eq!(sign_in.issuer, AWS_AUDIENCE);
+    assert_eq!(sign_in.lifetime, time::Duration::minutes(10));
+    assert!(config.accepts_idp_initiated());
+    let off = BrokerConfig::from_toml(&toml_with("", ""), None).unwrap();
+    assert!(off.sp_initiated().unwrap().is_none());
+    assert!(
+        !off.saml_validator()
+            .unwrap()
+            .settings()
+            .policy
+            .allow_in_response_to
+    );
+
+    let key = format!(
+        "decryption_key_pem = \"\"\"{}\"\"\"",
+        testkit::SP_ENCRYPTION.key_pem
+    );
+    let cert = |pem: &str| format!("certificate = \"\"\"{pem}\"\"\"");
+    let signed = BrokerConfig::from_toml(
+        &toml_with(
+            sso,
+            &format!("{key}\n{}", cert(testkit::SP_ENCRYPTION.cert_pem)),
+        ),
+        None,
+    )
+    .unwrap();
+    assert!(signed.sp_initiated().unwrap().unwrap().signer.is_some());
+
+    for (idp, sp, field) in [
+        ("sso_url = \"ftp://idp\"", String::new(), "idp.sso_url"),
+        ("idp_initiated = false", String::new(), "idp.idp_initiated"),
+        (sso, cert(testkit::SP_ENCRYPTION.cert_pem), "sp.certificate"),
+        (
+            sso,
+            format!("{key}\n{}", cert(testkit::IDP.cert_pem)),
+            "sp.certificate",
+        ),
+        (
+            sso,
+            format!("{key}\n{}", cert("not a certificate")),
+            "sp.certificate",
+        ),
+    ] {
+        assert_eq!(
+            field_of(BrokerConfig::from_toml(&toml_with(idp, &sp), None)),
+            field,
+            "{idp} {sp}"
+        );
+    }
 }

@@ -70,6 +70,28 @@ pub enum LoginError {
     /// The presign function answered with an error.
     #[error("presign answered {0}")]
     Presign(PresignError),
+    /// `GET /login`, but SP-initiated sign-in is not configured (no IdP SSO URL).
+    #[error("SP-initiated sign-in is off: set idp.sso_url (or import IdP metadata with a SingleSignOnService)")]
+    SpInitiatedOff,
+    /// An AuthnRequest could not be made (random source, signature).
+    #[error("the AuthnRequest could not be made: {0}")]
+    SignInUnavailable(String),
+    /// The Response answers no AuthnRequest, and `idp.idp_initiated` is false.
+    #[error("the Response answers no AuthnRequest, and IdP-initiated sign-in is off (idp.idp_initiated = false)")]
+    Unsolicited,
+    /// InResponseTo names no outstanding request: unknown, expired or already answered.
+    #[error(
+        "InResponseTo names no outstanding AuthnRequest (unknown, expired or already answered)"
+    )]
+    UnknownRequest,
+    /// The Response came back with another RelayState than its request was sent with.
+    #[error("the AuthnRequest was sent with RelayState {sent:?} but answered with {returned:?}")]
+    RequestMismatch {
+        /// The target the request was sent for.
+        sent: Option<String>,
+        /// The RelayState posted with the Response.
+        returned: Option<String>,
+    },
 }
 
 impl LoginError {
@@ -92,6 +114,11 @@ impl LoginError {
             LoginError::PresignUnavailable(_) | LoginError::PresignAnswerMalformed(_) => {
                 "presign-unavailable"
             }
+            LoginError::SpInitiatedOff => "sp-initiated-off",
+            LoginError::SignInUnavailable(_) => "sign-in-unavailable",
+            LoginError::Unsolicited => "unsolicited-response",
+            LoginError::UnknownRequest => "unknown-request",
+            LoginError::RequestMismatch { .. } => "request-relay-state-mismatch",
             LoginError::Presign(error) => match error.code {
                 ErrorCode::BadRequest => "presign-bad-request",
                 ErrorCode::UnknownTarget => "presign-unknown-target",

@@ -7,13 +7,14 @@ mod error;
 pub mod ports;
 pub mod replay;
 pub mod select;
+mod solicit;
 
 pub use audit::LoginAudit;
 pub use error::LoginError;
 pub use ports::LoginPorts;
 pub use select::LoginOption;
 
-use crate::config::{BrokerConfig, ConfigError, LoginConfig, PRESIGN_MARGIN_SECONDS};
+use crate::config::{BrokerConfig, ConfigError, LoginConfig, SpInitiated, PRESIGN_MARGIN_SECONDS};
 use crate::targets::sagemaker;
 use crate::targets::Target;
 use ports::{AssumeRoleWithSaml, InvokeError, PresignInvoker, SamlFederation, StsAnswer};
@@ -38,6 +39,10 @@ pub struct LoginFlow<P> {
     pub targets: BTreeMap<String, Target>,
     /// How long sealing and presign's answer may take together: presign's budget plus a margin.
     pub presign_wait: Duration,
+    /// SP-initiated sign-in, when the IdP's SSO URL is configured.
+    pub sp_initiated: Option<SpInitiated>,
+    /// Whether a Response that answers no AuthnRequest is accepted (`idp.idp_initiated`).
+    pub accepts_idp_initiated: bool,
     /// AWS (and the clock).
     pub ports: P,
 }
@@ -125,6 +130,8 @@ impl<P: LoginPorts> LoginFlow<P> {
             presign_wait: Duration::from_secs(
                 config.presign.budget_seconds + PRESIGN_MARGIN_SECONDS,
             ),
+            sp_initiated: config.sp_initiated()?,
+            accepts_idp_initiated: config.accepts_idp_initiated(),
             ports,
         })
     }
@@ -171,6 +178,7 @@ impl<P: LoginPorts> LoginFlow<P> {
             .role_session_name
             .clone()
             .ok_or(LoginError::MissingSessionName)?;
+        let answered = self.answered_request(assertion)?;
 
         let choice = select::parse_choice(request.body)?;
         let options = select::login_options(
@@ -200,6 +208,10 @@ impl<P: LoginPorts> LoginFlow<P> {
         // One deadline for the replay write and STS; presign has its own budget after that.
         let budget = Budget::new(Duration::from_secs(self.login.budget_seconds));
         // Consumed only now that the login goes ahead (a chooser does not use it up).
+        if let Some(id) = &answered {
+            self.take_answered(id, posted.relay_state.as_deref(), now, budget.remaining())
+                .await?;
+        }
         let skew = time::Duration::seconds(self.validator.settings().policy.clock_skew_seconds);
         let consumed = tokio::time::timeout(
             budget.remaining(),

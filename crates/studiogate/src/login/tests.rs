@@ -51,6 +51,21 @@ allowed_roles = ["{ADMIN}"]
     BrokerConfig::from_toml(&text, None).expect("test configuration is valid")
 }
 
+/// The IdP's SSO URL in [`sp_config`].
+pub(crate) const SSO: &str = "https://idp.example.test/sso";
+
+/// [`config`] with SP-initiated sign-in: the IdP's SSO URL, and the SP key and certificate, so
+/// requests are signed.
+pub(crate) fn sp_config(idp_initiated: Option<bool>) -> BrokerConfig {
+    let mut config = config();
+    config.idp.sso_url = Some(SSO.into());
+    config.idp.idp_initiated = idp_initiated;
+    config.sp.decryption_key_pem = Some(testkit::SP_ENCRYPTION.key_pem.to_owned().into());
+    config.sp.certificate = Some(testkit::SP_ENCRYPTION.cert_pem.into());
+    config.validate().expect("SP-initiated test configuration");
+    config
+}
+
 /// A signed response for `roles` (role ARNs, all under [`PROVIDER`]).
 pub(crate) fn spec(roles: &[&str]) -> ResponseSpec {
     let mut spec = ResponseSpec::aws(now());
@@ -86,7 +101,7 @@ pub(crate) fn flow() -> TestFlow {
     flow_with(InMemoryReplayCache::default(), alice_sts())
 }
 
-async fn post<R: ReplayCache>(
+pub(crate) async fn post<R: ReplayCache>(
     flow: &TestFlow<R>,
     body: &[u8],
 ) -> (Result<LoginOutcome, LoginError>, LoginAudit) {

@@ -1,8 +1,11 @@
 //! The broker's SAML SP metadata (`GET /saml/metadata`), for an IdP administrator to import: the
-//! entity ID (the Audience STS expects), the ACS URL(s), and the attributes the broker reads.
+//! entity ID (the Audience STS expects), the ACS URL(s), the attributes the broker reads and, with
+//! `sp.certificate`, the SP certificate (for checking signed AuthnRequests and for encrypting
+//! assertions) and `AuthnRequestsSigned="true"`.
 
 use super::pages::escape;
 use crate::config::BrokerConfig;
+use base64::Engine as _;
 use studiogate_saml::aws;
 
 const PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
@@ -36,15 +39,30 @@ pub fn sp_metadata(config: &BrokerConfig) -> String {
         }
     }
 
+    // The configuration was checked at load: the certificate is one, and matches the SP key.
+    let certificate = config
+        .sp_certificate()
+        .ok()
+        .flatten()
+        .map(|(der, _)| base64::engine::general_purpose::STANDARD.encode(der));
     let mut xml = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
 <md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"{}\">\n\
-  <md:SPSSODescriptor AuthnRequestsSigned=\"false\" WantAssertionsSigned=\"true\" \
-protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\n\
-    <md:NameIDFormat>{PERSISTENT}</md:NameIDFormat>\n\
-    <md:NameIDFormat>{EMAIL}</md:NameIDFormat>\n",
-        escape(config.sp_entity_id())
+  <md:SPSSODescriptor AuthnRequestsSigned=\"{}\" WantAssertionsSigned=\"true\" \
+protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\n",
+        escape(config.sp_entity_id()),
+        certificate.is_some(),
     );
+    if let Some(body) = &certificate {
+        // No `use`: the one SP key signs requests and decrypts assertions (SAML metadata §2.4.1.1).
+        xml.push_str(&format!(
+            "    <md:KeyDescriptor><ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:X509Data>\
+<ds:X509Certificate>{body}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>\n"
+        ));
+    }
+    xml.push_str(&format!(
+        "    <md:NameIDFormat>{PERSISTENT}</md:NameIDFormat>\n    <md:NameIDFormat>{EMAIL}</md:NameIDFormat>\n"
+    ));
     for (index, acs) in config.sp.acs_urls.iter().enumerate() {
         xml.push_str(&format!(
             "    <md:AssertionConsumerService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" \
@@ -95,6 +113,8 @@ default = { execution_role = "arn:aws:iam::123456789012:role/Exec" }
         config.sp.acs_urls = vec!["https://sso.example.test/saml/acs?a=1&b=2".into()];
         let xml = sp_metadata(&config);
         assert!(xml.contains("entityID=\"urn:amazon:webservices\""), "{xml}");
+        assert!(xml.contains("AuthnRequestsSigned=\"false\""), "{xml}");
+        assert!(!xml.contains("KeyDescriptor"), "{xml}");
         assert!(xml.contains(
             "Location=\"https://sso.example.test/saml/acs?a=1&amp;b=2\" index=\"0\" isDefault=\"true\""
         ));
@@ -120,5 +140,26 @@ default = { execution_role = "arn:aws:iam::123456789012:role/Exec" }
         let parsed =
             studiogate_saml::parse_document(&prepared, &Default::default()).expect("well-formed");
         assert!(parsed.document_element().is_some());
+    }
+
+    #[test]
+    fn publishes_the_sp_certificate_and_signed_requests_when_configured() {
+        let text = testkit::broker_toml(&format!(
+            "decryption_key_pem = \"\"\"{}\"\"\"\ncertificate = \"\"\"{}\"\"\"\n",
+            testkit::SP_ENCRYPTION.key_pem,
+            testkit::SP_ENCRYPTION.cert_pem
+        ));
+        let config = BrokerConfig::from_toml(&text, None).unwrap();
+        let xml = sp_metadata(&config);
+        assert!(xml.contains("AuthnRequestsSigned=\"true\""), "{xml}");
+        let body: String = testkit::SP_ENCRYPTION
+            .cert_pem
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        assert!(
+            xml.contains(&format!("<md:KeyDescriptor><ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:X509Data><ds:X509Certificate>{body}</ds:X509Certificate>")),
+            "{xml}"
+        );
     }
 }

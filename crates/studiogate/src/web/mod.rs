@@ -4,6 +4,7 @@
 //! | route | answer |
 //! |---|---|
 //! | `POST /saml/acs` | 302 into Studio, the chooser (200), or an error page (400/403/503) |
+//! | `GET /login?target=KEY` | 302 to the IdP with an AuthnRequest (SP-initiated), or an error page (400/404/503) |
 //! | `GET /saml/metadata` | the SP metadata for the IdP administrator |
 //! | `GET /healthz` | `ok` |
 
@@ -23,6 +24,8 @@ pub const ACS_PATH: &str = "/saml/acs";
 pub const METADATA_PATH: &str = "/saml/metadata";
 /// The health probe path.
 pub const HEALTH_PATH: &str = "/healthz";
+/// The SP-initiated sign-in path (bookmarkable: `?target=KEY`).
+pub const LOGIN_PATH: &str = "/login";
 
 /// An HTTP request, as the front door (function URL or HTTP API) delivered it. `Debug` never
 /// shows the body (an ACS body holds the assertion).
@@ -32,6 +35,8 @@ pub struct WebRequest<'a> {
     pub method: &'a str,
     /// The path without any API Gateway stage.
     pub path: &'a str,
+    /// The raw query string (without `?`), empty when there is none.
+    pub query: &'a str,
     /// The body, base64-decoded if the front door encoded it.
     pub body: &'a [u8],
     /// The Lambda request ID.
@@ -45,6 +50,7 @@ impl std::fmt::Debug for WebRequest<'_> {
         f.debug_struct("WebRequest")
             .field("method", &self.method)
             .field("path", &self.path)
+            .field("query_bytes", &self.query.len())
             .field("body_bytes", &self.body.len())
             .field("request_id", &self.request_id)
             .field("source_ip", &self.source_ip)
@@ -152,6 +158,7 @@ impl<P: LoginPorts> Broker<P> {
                 let (result, audit) = self.flow.acs(&acs).await;
                 (login_response(result, request.request_id), Some(audit))
             }
+            ("GET", LOGIN_PATH) => (self.start(request).await, None),
             ("GET", METADATA_PATH) => (
                 WebResponse::new(200, "application/samlmetadata+xml", self.metadata.clone()),
                 None,
@@ -160,14 +167,8 @@ impl<P: LoginPorts> Broker<P> {
                 WebResponse::new(200, "text/plain; charset=utf-8", "ok".into()),
                 None,
             ),
-            (_, ACS_PATH) => {
-                let mut response = WebResponse::html(
-                    405,
-                    pages::error_page(ErrorPage::MethodNotAllowed, None, request.request_id),
-                );
-                response.headers.push(("allow", "POST".into()));
-                (response, None)
-            }
+            (_, ACS_PATH) => (method_not_allowed("POST", request.request_id), None),
+            (_, LOGIN_PATH) => (method_not_allowed("GET", request.request_id), None),
             _ => (
                 WebResponse::html(
                     404,
@@ -177,6 +178,35 @@ impl<P: LoginPorts> Broker<P> {
             ),
         }
     }
+}
+
+impl<P: LoginPorts> Broker<P> {
+    /// `GET /login?target=KEY`: an SP-initiated sign-in, or the page that says why not.
+    async fn start(&self, request: &WebRequest<'_>) -> WebResponse {
+        let mut targets = form_urlencoded::parse(request.query.as_bytes())
+            .filter(|(name, _)| name == "target")
+            .map(|(_, value)| value.into_owned());
+        let result = match (targets.next(), targets.next()) {
+            (_, Some(_)) => Err(LoginError::MalformedChoice("target is given twice")),
+            (target, None) => self.flow.start(target.as_deref()).await,
+        };
+        if let Err(error) = &result {
+            tracing::warn!(reason = error.reason_code(), detail = %error, "sign-in not started");
+        }
+        login_response(
+            result.map(|url| LoginOutcome::Redirect { url }),
+            request.request_id,
+        )
+    }
+}
+
+fn method_not_allowed(allow: &str, request_id: &str) -> WebResponse {
+    let mut response = WebResponse::html(
+        405,
+        pages::error_page(ErrorPage::MethodNotAllowed, None, request_id),
+    );
+    response.headers.push(("allow", allow.into()));
+    response
 }
 
 /// The answer when nothing better can be built (the front door's adapter could not encode a
@@ -219,7 +249,12 @@ pub fn login_response(result: Result<LoginOutcome, LoginError>, request_id: &str
             (403, ErrorPage::NotEntitled, None)
         }
         LoginError::Replayed => (403, ErrorPage::Expired, Some(copy::REPLAYED)),
+        LoginError::UnknownRequest => (403, ErrorPage::Expired, Some(copy::REQUEST_LAPSED)),
+        LoginError::Unsolicited => (403, ErrorPage::Rejected, Some(copy::UNSOLICITED)),
+        LoginError::RequestMismatch { .. } => (403, ErrorPage::Rejected, None),
+        LoginError::SpInitiatedOff => (404, ErrorPage::NotFound, None),
         LoginError::ReplayUnavailable(_)
+        | LoginError::SignInUnavailable(_)
         | LoginError::StsUnavailable(_)
         | LoginError::SealUnavailable(_)
         | LoginError::PresignUnavailable(_)

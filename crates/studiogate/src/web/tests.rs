@@ -1,7 +1,7 @@
 //! Routes, headers and the outcome-to-page mapping.
 
 use super::*;
-use crate::login::tests::{body, config, flow, spec, USER};
+use crate::login::tests::{body, config, flow, sp_config, spec, SSO, USER};
 use studiogate_kernel::wire::PresignError;
 use studiogate_kernel::{AwsError, ErrorKind};
 use studiogate_saml::Rejection;
@@ -14,6 +14,7 @@ fn get(path: &str) -> WebRequest<'_> {
     WebRequest {
         method: "GET",
         path,
+        query: "",
         body: b"",
         request_id: "req-9",
         source_ip: None,
@@ -71,6 +72,7 @@ async fn every_route_answers_with_the_security_headers() {
         .handle(&WebRequest {
             method: "POST",
             path: ACS_PATH,
+            query: "",
             body: &body(&spec(&[USER]), Some("ml")),
             request_id: "req-9",
             source_ip: Some("203.0.113.1"),
@@ -307,6 +309,7 @@ async fn a_chooser_page_is_a_form_back_to_the_acs() {
         .handle(&WebRequest {
             method: "POST",
             path: ACS_PATH,
+            query: "",
             body: &body(&spec(&[USER, crate::login::tests::ADMIN]), Some("ml")),
             request_id: "req-3",
             source_ip: None,
@@ -316,4 +319,96 @@ async fn a_chooser_page_is_a_form_back_to_the_acs() {
     assert!(response.body.contains("<h1>Choose a role</h1>"));
     assert!(response.body.contains("action=\"acs\""));
     assert_secured(&response);
+}
+
+fn sp_broker() -> Broker<crate::testkit::FakeLoginPorts> {
+    let config = sp_config(None);
+    let ports = crate::testkit::FakeLoginPorts {
+        replay: crate::login::replay::InMemoryReplayCache::default(),
+        sts: crate::testkit::ScriptedSts::alice(crate::login::tests::ACCOUNT),
+        sealer: crate::testkit::TestMac::SHARED,
+        presign: crate::testkit::RecordingPresign::redirecting_to(crate::login::tests::URL),
+        clock: studiogate_kernel::clock::FixedClock(crate::login::tests::now()),
+    };
+    Broker::new(LoginFlow::new(&config, ports).unwrap(), &config)
+}
+
+fn login(query: &str) -> WebRequest<'_> {
+    WebRequest {
+        query,
+        ..get(LOGIN_PATH)
+    }
+}
+
+#[tokio::test]
+async fn get_login_sends_the_browser_to_the_idp_with_a_request_for_the_target() {
+    let (response, audit) = sp_broker().handle(&login("target=ml")).await;
+    assert_eq!(response.status, 302);
+    assert!(audit.is_none());
+    assert_secured(&response);
+    let location = response.header("location").unwrap();
+    assert!(
+        location.starts_with(&format!("{SSO}?SAMLRequest=")),
+        "{location}"
+    );
+    assert!(location.contains("&RelayState=ml&SigAlg="), "{location}");
+}
+
+#[tokio::test]
+async fn get_login_refusals_are_pages_with_the_right_status() {
+    let sp = sp_broker();
+    for (query, status, heading) in [
+        ("target=nope", 400, copy::ErrorPage::BadRequest),
+        ("target=ml&target=emr", 400, copy::ErrorPage::BadRequest),
+    ] {
+        let (response, _) = sp.handle(&login(query)).await;
+        assert_eq!(response.status, status, "{query}");
+        assert!(response.header("location").is_none());
+        assert!(
+            response
+                .body
+                .contains(pages::escape(heading.text().0).as_str()),
+            "{query}"
+        );
+        assert_secured(&response);
+    }
+    // Without an SSO URL, there is no such page.
+    let (off, _) = broker().handle(&login("target=ml")).await;
+    assert_eq!(off.status, 404);
+    let (post, _) = sp
+        .handle(&WebRequest {
+            method: "POST",
+            ..login("target=ml")
+        })
+        .await;
+    assert_eq!(post.status, 405);
+    assert_eq!(post.header("allow"), Some("GET"));
+}
+
+#[test]
+fn solicitation_refusals_map_to_pages() {
+    for (error, status, page_text) in [
+        (LoginError::UnknownRequest, 403, copy::REQUEST_LAPSED),
+        (LoginError::Unsolicited, 403, copy::UNSOLICITED),
+        (
+            LoginError::RequestMismatch {
+                sent: Some("ml".into()),
+                returned: None,
+            },
+            403,
+            copy::ErrorPage::Rejected.text().1,
+        ),
+        (
+            LoginError::SignInUnavailable("x".into()),
+            503,
+            copy::ErrorPage::TryAgain.text().1,
+        ),
+    ] {
+        let response = login_response(Err(error.clone()), "req-9");
+        assert_eq!(response.status, status, "{error:?}");
+        assert!(
+            response.body.contains(pages::escape(page_text).as_str()),
+            "{error:?}"
+        );
+    }
 }
