@@ -222,6 +222,32 @@ def presign_spends_seals_only_through_its_gateway_endpoint(stack: RenderedStack,
                            sid="SpendEachSealOnce", key="dynamodb:LeadingKeys")
 
 
+def _validator_table_call(stack: RenderedStack, sim: Simulator, action: str, key: str,
+                          return_values: str | None = None) -> Decision:
+    """saml-validator's call `action` on item `key` of the replay table, from the internet."""
+    session = _function_session(stack, "SamlValidatorFunction")
+    context = session.context(region=stack.place.region, source_ip="203.0.113.7")
+    context["dynamodb:LeadingKeys"] = [key]
+    if return_values:
+        context["dynamodb:ReturnValues"] = return_values
+    table = stack.resources["ReplayTable"]["Physical"]["Arn"]
+    return sim.evaluate(session.arn, action, table, context, stack.identity_policies("SamlValidatorRole"))
+
+
+def saml_validator_keeps_assertions_and_requests_with_put_item_alone(stack: RenderedStack, sim: Simulator) -> None:
+    """saml-validator consumes assertions, remembers AuthnRequests and answers each once (a
+    conditional PutItem returning the old item) with dynamodb:PutItem; it may not read or delete."""
+    request = "authn#" + "ef" * 32
+    expect(_validator_table_call(stack, sim, "dynamodb:PutItem", "cd" * 32), "Allowed", "an assertion consumed",
+           sid="ReplayCache", kind="identity")
+    expect(_validator_table_call(stack, sim, "dynamodb:PutItem", request), "Allowed", "an AuthnRequest remembered",
+           sid="ReplayCache", kind="identity")
+    expect(_validator_table_call(stack, sim, "dynamodb:PutItem", request, "ALL_OLD"), "Allowed",
+           "an AuthnRequest answered (ReturnValues ALL_OLD)", sid="ReplayCache", kind="identity")
+    for action in ("dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"):
+        expect(_validator_table_call(stack, sim, action, request), "ImplicitlyDenied", f"{action} on the table")
+
+
 def _reads_secret(stack: RenderedStack, sim: Simulator, action: str, resource: str) -> Decision:
     session = _function_session(stack, "SamlValidatorFunction")
     context = session.context(region=stack.place.region)
@@ -506,6 +532,8 @@ SCENARIOS = [
     Scenario("presign never re-owns a profile", presign_never_reowns_a_profile),
     Scenario("presign lists apps", presign_lists_apps),
     Scenario("presign spends seals only through its gateway endpoint", presign_spends_seals_only_through_its_gateway_endpoint),
+    Scenario("saml-validator keeps assertions and AuthnRequests with PutItem alone",
+             saml_validator_keeps_assertions_and_requests_with_put_item_alone),
     Scenario("saml-validator reads only its SP key's secret", saml_validator_reads_only_its_sp_key_secret,
              applies=lambda s: s.conditions["HasSpDecryptionKey"]),
     Scenario("presign looks users up only in its Identity Store", presign_looks_users_up_only_in_its_identity_store,

@@ -30,6 +30,7 @@ NAMES = ("saml-validator", "presign")
 # What the committed configuration names; the stack swaps in the real addresses.
 CONFIG_EMULATOR = "http://127.0.0.1:4566"
 CONFIG_FUNCTIONS = "http://127.0.0.1:9000"
+CONFIG_IDP = "http://127.0.0.1:8000"
 SIGNIN_RECIPIENT = "https://signin.aws.amazon.com/saml"
 WORLD = ROOT / "tests/emulator/worlds/default.json"
 _SAGEMAKER_ENDPOINT = re.compile(r'^sagemaker_endpoint_url = "http://127\.0\.0\.1:4566"$', re.M)
@@ -82,7 +83,7 @@ def _walk(path: pathlib.Path):
 
 
 def broker_config(template: pathlib.Path, emulator: str, functions: str, sagemaker_endpoint: str,
-                  extra_recipient: str | None = None) -> str:
+                  extra_recipient: str | None = None, idp: str = CONFIG_IDP) -> str:
     """The committed configuration with the stack's real addresses and absolute key paths.
     presign presigns through the SageMaker API interface endpoint, as deployed."""
     text = template.read_text(encoding="utf-8")
@@ -92,7 +93,7 @@ def broker_config(template: pathlib.Path, emulator: str, functions: str, sagemak
                          "(the stack points it at the SageMaker API endpoint)")
     # Whole addresses only (not followed by a digit): the endpoint's listener may have a free port
     # such as 45661, which a plain replace of 127.0.0.1:4566 would turn into another port.
-    for placeholder, actual in ((CONFIG_EMULATOR, emulator), (CONFIG_FUNCTIONS, functions)):
+    for placeholder, actual in ((CONFIG_EMULATOR, emulator), (CONFIG_FUNCTIONS, functions), (CONFIG_IDP, idp)):
         text = re.sub(re.escape(placeholder) + r"(?!\d)", lambda _m, a=actual: a, text)
     # Relative paths in the template are relative to its folder; the copy lives elsewhere.
     text = text.replace('"../../', f'"{ROOT}/')

@@ -9,6 +9,13 @@ administrator would, on the first sign-in.
 Routes: `GET /` (tiles; `?user=bob` switches user), `POST /sso` (a tile: `user`, `tile`; returns
 the auto-submitting form, or JSON with `format=json`), `GET /metadata`.
 
+SP-initiated sign-in: `GET /sso?SAMLRequest=...` (the HTTP-Redirect binding) is pysaml2's
+`parse_authn_request`, which refuses a request that is unsigned, signed by a key the broker's
+metadata does not publish, or sent to another Destination. It shows a sign-in page with one button
+per user; `POST /sso/answer` posts the Response, with `InResponseTo` the request's ID and the
+RelayState it came with, to the ACS URL the request named (checked against the SP metadata).
+`GET /sso?...&user=alice` (add `&format=json` for JSON) answers at once, for HTTP tests.
+
 Test knobs on `POST /sso` (a local IdP can be told to misbehave): `audience`, `recipient`,
 `lifetime_minutes` (negative: already expired), `sign` (`assertion`, `response`, `both`, `none`),
 `session_duration`, `subject` (tests only: sign for someone the world does not list, with `user`'s
@@ -22,6 +29,7 @@ import base64
 import html
 import json
 import os
+import secrets
 import shutil
 import tempfile
 import threading
@@ -63,6 +71,7 @@ class LocalIdp:
         self._sp_entity_id = ""
         self._acs_url = ""
         self._lock = threading.Lock()
+        self._pending: dict[str, dict] = {}   # sign-in page token -> the AuthnRequest it answers
         self._workdir = tempfile.mkdtemp(prefix="studiogate-idp-")
 
     def close(self) -> None:
@@ -82,7 +91,8 @@ class LocalIdp:
                     "endpoints": {"single_sign_on_service": [(self.base_url + "/sso", BINDING_HTTP_REDIRECT)]},
                     "policy": {"default": {"lifetime": {"minutes": 5}, "attribute_restrictions": None, "name_form": NAME_FORMAT_URI}},
                     "name_id_format": [NAMEID_FORMAT_EMAILADDRESS],
-                    "want_authn_requests_signed": False,
+                    # The broker signs its AuthnRequests (sp.certificate): refuse any that is not.
+                    "want_authn_requests_signed": True,
                 }
             },
             "key_file": self.world["key_file"],
@@ -135,22 +145,54 @@ class LocalIdp:
         roles = [role for role in tile["roles"] if role in user["roles"]]
         if not roles:
             raise KeyError(f"{user_id} has none of the roles of tile {tile_id}")
+        return self._respond(user_id, roles, knobs, tile["relay_state"], in_response_to=None)
+
+    def read_request(self, args) -> dict:
+        """An AuthnRequest by the HTTP-Redirect binding, checked by pysaml2 (signature against the
+        broker's metadata, Destination, IssueInstant): its ID, RelayState and ACS URL."""
+        server = self.server()
+        parsed = server.parse_authn_request(
+            args["SAMLRequest"], BINDING_HTTP_REDIRECT,
+            relay_state=args.get("RelayState"), sigalg=args.get("SigAlg"), signature=args.get("Signature"),
+        )
+        if parsed is None:
+            raise ValueError("the AuthnRequest did not verify")
+        answer = server.response_args(parsed.message, [BINDING_HTTP_POST])
+        if answer["sp_entity_id"] != self._sp_entity_id:
+            raise ValueError(f"AuthnRequest from an unknown SP {answer['sp_entity_id']!r}")
+        return {"id": answer["in_response_to"], "acs": answer["destination"], "RelayState": args.get("RelayState")}
+
+    def answer(self, user_id: str, request: dict, knobs) -> dict:
+        """The SAMLResponse to an AuthnRequest: the roles of the tile with the request's RelayState,
+        or all of the user's without one."""
+        user = self.world["users"][user_id]
+        relay = request.get("RelayState")
+        tile = next((t for t in self.world["tiles"] if t["relay_state"] == relay), None) if relay else None
+        roles = [role for role in (tile["roles"] if tile else user["roles"]) if role in user["roles"]]
+        if not roles:
+            raise KeyError(f"{user_id} has no role for {relay!r}")
+        return self._respond(user_id, roles, knobs, relay, in_response_to=request["id"], acs=request["acs"])
+
+    def _respond(self, user_id: str, roles: list[str], knobs, relay_state: str | None,
+                 in_response_to: str | None, acs: str | None = None) -> dict:
+        user = self.world["users"][user_id]
         subject = knobs.get("subject")
         if subject:   # test knob: someone the world does not list, with `user`'s groups and roles
             domain = user["name_id"].partition("@")[2]
             user_id, user = subject, {**user, "name": subject, "name_id": f"{subject}@{domain}"}
         server = self.server()
+        acs = acs or self._acs_url
         sign_assertion, sign_response = SIGNINGS[knobs.get("sign") or "assertion"]
         lifetime = float(knobs.get("lifetime_minutes") or 5)
         # The Recipient is the broker's ACS URL (from its metadata), as the IdP guides set it up.
-        recipient = knobs.get("recipient") or self.world.get("recipient") or self._acs_url
+        recipient = knobs.get("recipient") or self.world.get("recipient") or acs
         identity = self.attributes(user_id, roles, int(knobs.get("session_duration") or self.world["session_duration"]), user)
         name_id = NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=user["name_id"])
         policy = {"default": {"lifetime": {"minutes": lifetime}, "attribute_restrictions": None, "name_form": NAME_FORMAT_URI}}
         response = server.create_authn_response(
             identity,
-            in_response_to=None,
-            destination=self._acs_url,
+            in_response_to=in_response_to,
+            destination=acs,
             sp_entity_id=knobs.get("audience") or self._sp_entity_id,
             name_id=name_id,
             authn={"class_ref": saml.AUTHN_PASSWORD_PROTECTED, "authn_auth": self.world["entity_id"]},
@@ -162,11 +204,11 @@ class LocalIdp:
             # The bearer Recipient (STS's SAML:aud) and the Destination: the broker's ACS URL.
             farg={"assertion": {"subject": {"subject_confirmation": {
                 "method": saml.SCM_BEARER,
-                "subject_confirmation_data": {"recipient": recipient, "in_response_to": None},
+                "subject_confirmation_data": {"recipient": recipient, "in_response_to": in_response_to},
             }}}},
         )
         encoded = base64.b64encode(str(response).encode()).decode()
-        return {"acs": self._acs_url, "SAMLResponse": encoded, "RelayState": tile["relay_state"]}
+        return {"acs": acs, "SAMLResponse": encoded, "RelayState": relay_state}
 
     # ----- WSGI
     def __call__(self, environ, start_response):
@@ -182,13 +224,47 @@ class LocalIdp:
             return self.tiles_page(request.args.get("user") or next(iter(self.world["users"])))
         if request.method == "POST" and request.path == "/sso":
             form = request.form
-            posted = self.sign_in(form["user"], form["tile"], form)
-            if form.get("format") == "json":
-                return Response(json.dumps(posted), headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
-            return _auto_post(posted)
+            return self._post(self.sign_in(form["user"], form["tile"], form), form)
+        if request.method == "GET" and request.path == "/sso":
+            try:
+                pending = self.read_request(request.args)
+            except Exception as error:   # pysaml2 refuses with many exception types
+                return _page("AuthnRequest refused", f"<h1>AuthnRequest refused</h1><p id=\"refused\">{html.escape(type(error).__name__)}: {html.escape(str(error))}</p>", 400)
+            if request.args.get("user"):
+                return self._post(self.answer(request.args["user"], pending, request.args), request.args)
+            return self.request_page(pending)
+        if request.method == "POST" and request.path == "/sso/answer":
+            with self._lock:
+                pending = self._pending.pop(request.form["token"])
+            return self._post(self.answer(request.form["user"], pending, request.form), request.form)
         if request.method == "GET" and request.path == "/metadata":
             return Response(self.metadata_xml(), headers={"Content-Type": "application/samlmetadata+xml"})
         return _page("Not found", "<p>Nothing here.</p>", 404)
+
+    @staticmethod
+    def _post(posted: dict, knobs) -> Response:
+        if knobs.get("format") == "json":
+            return Response(json.dumps(posted), headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
+        return _auto_post(posted)
+
+    def request_page(self, pending: dict) -> Response:
+        """The sign-in page an AuthnRequest lands on: one button per user."""
+        token = secrets.token_urlsafe(16)
+        with self._lock:
+            self._pending[token] = pending
+        buttons = "".join(
+            f'<li><form method="post" action="/sso/answer"><input type="hidden" name="token" value="{token}">'
+            f'<input type="hidden" name="user" value="{html.escape(uid)}">'
+            f'<button type="submit" id="answer-{html.escape(uid)}"><strong>{html.escape(u["name"])}</strong>'
+            f'<span>{html.escape(u["name_id"])}</span></button></form></li>'
+            for uid, u in self.world["users"].items()
+        )
+        target = pending.get("RelayState") or "(no target: the broker chooses)"
+        body = (
+            f"<h1>Sign in to studiogate</h1><p>The broker asks who you are, for <strong id=\"target\">{html.escape(target)}</strong>. "
+            f"Choose a user:</p><ul class=\"tiles\">{buttons}</ul>"
+        )
+        return _page("Sign in", body)
 
     def tiles_page(self, user_id: str) -> Response:
         user = self.world["users"][user_id]

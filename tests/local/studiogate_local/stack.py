@@ -72,6 +72,7 @@ class Stack:
         self.processes: list[subprocess.Popen] = []
         self.logs: list = []
         self.idp_server = None
+        self.idp_serving = False   # shutdown() waits for serve_forever: only once it runs
         self.idp_app = None
         # A temporary log folder is removed when --once succeeds; otherwise it stays for a person to read.
         self.temporary_logs = args.log_dir is None
@@ -160,6 +161,12 @@ class Stack:
         emulator_ready = time.monotonic()
         say(f"   {self.emulator} (endpoints: {', '.join(f'{k} {v}' for k, v in world['endpoints'].items())})")
 
+        # The IdP's address goes into the broker's configuration (idp.sso_url): bind it now; it
+        # serves, and imports the broker's metadata, once the functions are up.
+        app = self.idp_app = LocalIdp(load_world(str(ROOT / self.args.idp_world)), "", f"{self.broker}/saml/metadata")
+        self.idp_server = make_server("127.0.0.1", self.ports["idp"], app, threaded=True, request_handler=_QuietHandler)
+        self.idp = app.base_url = f"http://127.0.0.1:{self.idp_server.server_port}"
+
         config_path = self.log_dir / "studiogate.toml"
         config_path.write_text(
             broker_config(
@@ -167,6 +174,7 @@ class Stack:
                 # Tests only: the validator then also accepts the AWS sign-in Recipient, which the stack's
                 # trust policy refuses (AcceptAwsSignInRecipient=false).
                 SIGNIN_RECIPIENT if self.args.accept_signin_recipient else None,
+                idp=self.idp,
             ),
             encoding="utf-8",
         )
@@ -185,11 +193,9 @@ class Stack:
         say(f"   logs {self.log_dir}/saml-validator.log, {self.log_dir}/presign.log")
 
         say(f"== local IdP (pysaml2), importing the broker's metadata from {self.broker}/saml/metadata")
-        app = self.idp_app = LocalIdp(load_world(str(ROOT / self.args.idp_world)), "", f"{self.broker}/saml/metadata")
-        self.idp_server = make_server("127.0.0.1", self.ports["idp"], app, threaded=True, request_handler=_QuietHandler)
-        self.idp = app.base_url = f"http://127.0.0.1:{self.idp_server.server_port}"
         threading.Thread(target=self.idp_server.serve_forever, daemon=True).start()
-        app.server()  # import the SP metadata now, so a bad broker answer fails here
+        self.idp_serving = True
+        self.idp_app.server()  # import the SP metadata now, so a bad broker answer fails here
         say(f"   {self.idp}")
 
         ready = {
@@ -212,7 +218,9 @@ class Stack:
 
     def stop(self, keep_logs: bool = True) -> None:
         if self.idp_server is not None:
-            self.idp_server.shutdown()
+            if self.idp_serving:
+                self.idp_server.shutdown()
+            self.idp_server.server_close()
         if self.idp_app is not None:
             self.idp_app.close()
         for process in reversed(self.processes):

@@ -37,6 +37,7 @@ class LocalStack:
     def __init__(self, ready: dict):
         self.ready = ready
         self.acs = ready["acs"]
+        self.broker = ready["broker"]
         self.idp = ready["idp"]
         self.emulator = ready["emulator"]
         self.logs = {name: pathlib.Path(path) for name, path in ready["logs"].items()}
@@ -68,6 +69,23 @@ class LocalStack:
 
     def login(self, user: str = "alice", tile: str = "sagemaker-user", **knobs) -> tuple[int, dict, str]:
         return self.post_acs(self.sign_in(user, tile, **knobs))
+
+    def start(self, target: str | None = "sagemaker-ml") -> str:
+        """SP-initiated: `GET /login?target=...` on the broker; the IdP URL it redirects to."""
+        query = f"?{urllib.parse.urlencode({'target': target})}" if target is not None else ""
+        status, headers, body = request("GET", f"{self.broker}/login{query}")
+        assert status == 302, body
+        assert headers["location"].startswith(f"{self.idp}/sso?SAMLRequest="), headers["location"]
+        return headers["location"]
+
+    def answer(self, idp_url: str, user: str = "alice", **knobs) -> dict:
+        """What the IdP posts back when `user` signs in for the AuthnRequest in `idp_url`."""
+        query = urllib.parse.urlencode({"user": user, "format": "json", **{k: str(v) for k, v in knobs.items()}})
+        status, _, body = request("GET", f"{idp_url}&{query}")
+        assert status == 200, body
+        posted = json.loads(body)
+        self.posted_responses.append(posted["SAMLResponse"])
+        return posted
 
     # ----- the emulator
     def control(self, method: str, path: str, body=None):

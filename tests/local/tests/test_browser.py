@@ -91,6 +91,20 @@ def test_a_click_on_a_tile_lands_in_the_users_studio_profile(browser, stack, wor
     browser.save_screenshot(str(SHOTS / "studio.png"))
 
 
+def test_a_bookmarked_sign_in_link_goes_through_the_idp_and_lands_in_studio(browser, stack, world):
+    """SP-initiated: the broker's /login sends a signed AuthnRequest to the IdP, the user signs in
+    there, and the IdP's answer opens their profile."""
+    browser.get(f"{stack.broker}/login?target=sagemaker-ml")
+    wait_heading(browser, "Sign in to studiogate")
+    assert browser.find_element(By.ID, "target").text == "sagemaker-ml"
+    browser.save_screenshot(str(SHOTS / "sp-initiated-idp.png"))
+    browser.find_element(By.ID, "answer-bob").click()
+    assert studio_profile(browser) == ("d-7ac2bcf8fc16", "bob")
+    (presigned,) = stack.calls("sagemaker:CreatePresignedDomainUrl")
+    assert presigned["signer"]["arn"] == "arn:aws:sts::123456789012:assumed-role/StudioUser/bob"
+    browser.save_screenshot(str(SHOTS / "sp-initiated-studio.png"))
+
+
 # Each StudioNetworkMode of template.yaml, and the networks a browser may open Studio from: AWS
 # evaluates the user role's policy on every Studio request, so a browser elsewhere is refused by IAM
 # (the role's network guard), not by the broker.
