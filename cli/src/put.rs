@@ -16,6 +16,10 @@ pub struct PutArgs {
     /// The IdP metadata the stack was given (its IdpMetadata): the configuration is checked with it.
     #[arg(long, value_name = "FILE")]
     idp_metadata: PathBuf,
+    /// The SP key the stack was given (SpDecryptionKeySecret), PEM: an sp.certificate is checked
+    /// against it. Read here, never stored.
+    #[arg(long, value_name = "FILE")]
+    sp_key: Option<PathBuf>,
     /// The stack's name: the parameter is /studiogate/STACK_NAME/config.
     #[arg(
         long,
@@ -59,7 +63,14 @@ pub fn run(args: PutArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let config = match check_stored(&text, &metadata) {
+    let sp_key = match args.sp_key.as_deref().map(read).transpose() {
+        Ok(key) => key,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = match check_stored(&text, &metadata, sp_key.as_deref()) {
         Ok(config) => config,
         Err(error) => {
             eprintln!("{file}: {error}");

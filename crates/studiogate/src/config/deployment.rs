@@ -149,6 +149,7 @@ fn refuse_in_stored(config: &BrokerConfig) -> Result<(), ConfigError> {
             "sp.decryption_key_file",
             config.sp.decryption_key_file.is_some(),
         ),
+        ("sp.certificate_file", config.sp.certificate_file.is_some()),
     ];
     if let Some((field, _)) = files.iter().find(|(_, named)| *named) {
         return Err(ConfigError::field(
