@@ -1,7 +1,8 @@
 //! `studiogate`: the administrator's tool. `inspect` shows why an IdP's SAML Response passes or
 //! fails the broker's validator, offline; `config check` validates a configuration file, and
 //! `config put` checks one as a deployment loads it and stores it with the AWS CLI;
-//! `contract` prints what each function needs from its deployment; `presign-request seal-input`
+//! `contract` prints what each function needs from its deployment; `metrics` the metrics a login
+//! emits (the stack's alarms watch them); `presign-request seal-input`
 //! gives tools (the emulator's tests) the exact bytes to MAC. It links no AWS SDK.
 
 mod inspect;
@@ -29,6 +30,9 @@ enum Command {
     /// Print, as JSON, what each function needs from its deployment: the environment variables
     /// it reads and the AWS operations it calls (the template tests check template.yaml against it).
     Contract,
+    /// Print, as JSON, the CloudWatch metrics each login emits (namespace, names, units,
+    /// dimension sets, meaning); the template tests check the stack's alarms against it.
+    Metrics,
     /// Configuration tools.
     Config {
         #[command(subcommand)]
@@ -74,6 +78,17 @@ fn main() -> ExitCode {
             println!(
                 "{}",
                 serde_json::to_string_pretty(&contract).unwrap_or_default()
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Metrics => {
+            let metrics = serde_json::json!({
+                "namespace": studiogate::login::audit::METRICS_NAMESPACE,
+                "metrics": studiogate::login::audit::METRICS,
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&metrics).unwrap_or_default()
             );
             ExitCode::SUCCESS
         }

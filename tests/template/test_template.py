@@ -433,7 +433,88 @@ def test_the_front_door_is_a_public_function_url_or_an_http_api_never_both(templ
     assert (permission["Principal"], permission["FunctionName"]) == ("apigateway.amazonaws.com", {"Ref": "SamlValidatorFunction"})
     assert permission["SourceArn"]["Fn::Sub"].endswith(":${HttpApi}/*"), "only this API may invoke it"
     acs = template["Outputs"]["AcsUrl"]["Value"]["Fn::If"]
-    assert acs[0] == "UseFunctionUrl" and all(branch["Fn::Sub"].endswith("saml/acs") for branch in acs[1:])
+    assert acs[0] == "UseFunctionUrl" and all(branch.endswith("saml/acs") for branch in _branches(acs[1:]))
+    # A custom domain replaces the execute-api address: the IdP and the user role name only it.
+    assert api["Properties"]["DisableExecuteApiEndpoint"] == {"Fn::If": ["HasCustomDomain", True, False]}
+    mapping = everything["AcsApiMapping"]
+    assert mapping["Condition"] == "HasCustomDomain"
+    assert mapping["Properties"] == {"ApiId": {"Ref": "HttpApi"}, "DomainName": {"Ref": "AcsDomainName"}, "Stage": "$default"}
+    assert template["Conditions"]["HasCustomDomain"]["Fn::And"][0] == {"Condition": "UseHttpApi"}
+
+
+def _branches(values: list) -> list[str]:
+    """The Fn::Sub strings of an Fn::If's branches, nested Fn::Ifs flattened."""
+    found = []
+    for value in values:
+        if "Fn::If" in value:
+            found.extend(_branches(value["Fn::If"][1:]))
+        else:
+            found.append(value["Fn::Sub"])
+    return found
+
+
+@pytest.fixture(scope="module")
+def metrics() -> dict:
+    answer = subprocess.run([str(binary()), "metrics"], check=True, capture_output=True, text=True)
+    return json.loads(answer.stdout)
+
+
+def _alarms(template: dict) -> dict:
+    """Every alarm by logical ID, Fn::ForEach expanded for each of its values."""
+    found = {}
+    for key, value in template["Resources"].items():
+        if key.startswith("Fn::ForEach::"):
+            identifier, collection, body = value
+            for item in collection:
+                found.update({name.replace("${" + identifier + "}", item): r for name, r in body.items()})
+        else:
+            found[key] = value
+    return {name: r for name, r in found.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+
+
+def test_every_alarm_watches_a_metric_the_code_emits_with_its_dimensions(template, metrics):
+    """An alarm on a metric no login emits would never fire: each studiogate alarm names a metric of
+    `studiogate metrics` with a dimension set it is published with."""
+    emitted = {m["name"]: [sorted(d) for d in m["dimensions"]] for m in metrics["metrics"]}
+    alarms = _alarms(template)
+    watched = set()
+    for name, alarm in alarms.items():
+        properties = alarm["Properties"]
+        if properties["Namespace"] == "AWS/Lambda":
+            assert properties["MetricName"] in ("Throttles", "Errors"), name
+            continue
+        assert properties["Namespace"] == metrics["namespace"], name
+        metric = properties["MetricName"]
+        assert metric in emitted, f"{name}: {metric} is not emitted"
+        dimensions = sorted(d["Name"] for d in properties.get("Dimensions", []))
+        assert dimensions in emitted[metric], f"{name}: {metric} is not published with {dimensions}"
+        watched.add(metric)
+    failures = {"StsFailures", "PresignFailures", "Unavailable", "Refusals", "LoginLatency"}
+    assert failures <= watched, f"no alarm on {failures - watched}"
+
+
+def test_every_dashboard_widget_names_an_emitted_metric(template, metrics):
+    body = template["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    widgets = json.loads(re.sub(r"\$\{[^}]+\}", "x", body))["widgets"]
+    emitted = {m["name"] for m in metrics["metrics"]}
+    named = [row[1] for w in widgets if w["type"] == "metric" for row in w["properties"]["metrics"]
+             if isinstance(row[0], str) and row[0] == metrics["namespace"]]
+    assert named and set(named) <= emitted, set(named) - emitted
+    searched = [row[0]["expression"] for w in widgets if w["type"] == "metric" for row in w["properties"]["metrics"]
+                if isinstance(row[0], dict)]
+    assert all(f'{{{metrics["namespace"]},Outcome}} MetricName="Logins"' in e for e in searched), searched
+    (alarm_widget,) = [w for w in widgets if w["type"] == "alarm"]
+    listed = set(re.findall(r"\$\{(\w+)\.Arn\}", body))
+    assert listed == set(_alarms(template)), "the dashboard lists every alarm"
+    assert len(alarm_widget["properties"]["alarms"]) == len(listed)
+
+
+def test_every_alarm_has_its_runbook_entry(template):
+    """docs/operations.md says, for each alarm, what it means and what to do."""
+    runbook = (REPO / "docs" / "operations.md").read_text(encoding="utf-8")
+    for name in _alarms(template):
+        entry = re.sub(r"^(SamlValidator|Presign)(?=(Throttles|Errors)Alarm$)", "", name)
+        assert f"### {entry}" in runbook, f"docs/operations.md has no section ### {entry}"
 
 
 def test_every_parameter_is_explained_in_the_deployment_guide(template):
@@ -445,3 +526,19 @@ def test_every_parameter_is_explained_in_the_deployment_guide(template):
     assert parameters - named == set(), "parameters the guide does not explain"
     assert {n for n in named if n not in parameters and not n.isupper()} <= {"FunctionUrl", "HttpApi"}, \
         "the guide names parameters the template does not have"
+
+
+def test_the_front_door_limits_and_alarm_actions_follow_their_parameters(template):
+    everything = resources(template)
+    limit = everything["HttpApiRateLimit"]
+    assert limit["Condition"] == "LimitAcsRate"
+    assert limit["Properties"]["Stage"]["DefaultRouteSettings"] == {
+        "ThrottlingRateLimit": {"Ref": "AcsRateLimit"}, "ThrottlingBurstLimit": {"Ref": "AcsRateLimit"}}
+    assert template["Conditions"]["LimitAcsRate"]["Fn::And"][0] == {"Condition": "UseHttpApi"}
+    reserved = everything["SamlValidatorFunction"]["Properties"]["ReservedConcurrentExecutions"]
+    assert reserved == {"Fn::If": ["HasAcsReservedConcurrency", {"Ref": "AcsReservedConcurrency"}, {"Ref": "AWS::NoValue"}]}
+    notify = {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
+    for name, alarm in _alarms(template).items():
+        assert alarm["Properties"]["AlarmActions"] == notify, name
+        assert alarm["Properties"]["OKActions"] == notify, name
+        assert alarm["Properties"]["TreatMissingData"] == "notBreaching", f"{name}: no logins is no fault"

@@ -89,6 +89,11 @@ CUSTOM_DOMAIN_ACS_URL = "https://sso.example.com/saml/acs"
 _VARIANTS = {
     "existing-endpoints": EXISTING_ENDPOINTS,
     "http-api": {"FrontDoor": "HttpApi"},
+    # The stack's own custom domain: the user role must trust its ACS URL (and only it).
+    "custom-domain": {"FrontDoor": "HttpApi", "CustomDomainName": "login.example.org",
+                      "CustomDomainCertificateArn": f"arn:aws:acm:us-east-1:{ACCOUNT_ID}:certificate/0c0ffee0-0000-4000-8000-000000000001"},
+    "operations": {"FrontDoor": "HttpApi", "AcsRateLimit": 50, "AcsReservedConcurrency": "20",
+                   "AlarmTopicArn": f"arn:aws:sns:us-east-1:{ACCOUNT_ID}:studiogate-alarms"},
     "no-emr-studios": {"EmrStudioIds": ""},
     "sp-decryption-key": {"SpDecryptionKeySecret": "studiogate/sp-key"},
     "additional-audiences": {"AdditionalSamlAudiences": [CUSTOM_DOMAIN_ACS_URL]},

@@ -173,6 +173,25 @@ def _studio_lifecycle_config(ids: Ids, place: Place, prop: Prop, primary: str | 
             "StudioLifecycleConfigArn": _arn(place, "sagemaker", f"studio-lifecycle-config/{name}")}
 
 
+def _alarm(ids: Ids, place: Place, prop: Prop, primary: str | None) -> dict:
+    name = primary or prop("AlarmName") or ids.generated_name(255)
+    return {"Ref": name, "Arn": _arn(place, "cloudwatch", f"alarm:{name}")}
+
+
+def _dashboard(ids: Ids, place: Place, prop: Prop, primary: str | None) -> dict:
+    return {"Ref": primary or prop("DashboardName") or ids.generated_name(255)}
+
+
+def _api_domain_name(ids: Ids, place: Place, prop: Prop, primary: str | None) -> dict:
+    name = primary or prop("DomainName")
+    return {"Ref": name, "RegionalDomainName": f"d-{ids.chars(_ALNUM_LOWER, 10)}.execute-api.{place.region}.{place.url_suffix}",
+            "RegionalHostedZoneId": "Z1UJRXOUMOOFQ8"}
+
+
+def _api_mapping(ids: Ids, place: Place, prop: Prop, primary: str | None) -> dict:
+    return {"Ref": primary or ids.chars(_ALNUM_LOWER, 6)}
+
+
 MODELS: dict[str, Callable[[Ids, Place, Prop, str | None], dict]] = {
     "AWS::IAM::Role": _role,
     "AWS::IAM::ManagedPolicy": _managed_policy,
@@ -189,6 +208,10 @@ MODELS: dict[str, Callable[[Ids, Place, Prop, str | None], dict]] = {
     "AWS::Lambda::Url": _function_url,
     "AWS::Lambda::Permission": _permission,
     "AWS::ApiGatewayV2::Api": _http_api,
+    "AWS::ApiGatewayV2::DomainName": _api_domain_name,
+    "AWS::ApiGatewayV2::ApiMapping": _api_mapping,
+    "AWS::CloudWatch::Alarm": _alarm,
+    "AWS::CloudWatch::Dashboard": _dashboard,
     "AWS::Logs::LogGroup": _log_group,
     "AWS::SageMaker::StudioLifecycleConfig": _studio_lifecycle_config,
     "AWS::Route53Resolver::ResolverEndpoint": _resolver_endpoint,

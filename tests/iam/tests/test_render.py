@@ -383,7 +383,10 @@ def test_every_parameter_set_renders_its_branches(parameter_set):
         assert metadata == "{{resolve:ssm:" + given["ExistingIdpMetadataParameter"] + "}}"
     else:
         assert metadata == given["IdpMetadata"]
-    if given.get("FrontDoor") == "HttpApi":
+    if given.get("CustomDomainName"):
+        assert stack.outputs["AcsUrl"] == f"https://{given['CustomDomainName']}/saml/acs"
+        assert stack.outputs["CustomDomainTarget"] == stack.resources["AcsDomainName"]["Physical"]["RegionalDomainName"]
+    elif given.get("FrontDoor") == "HttpApi":
         api = stack.resources["HttpApi"]["Physical"]["ApiId"]
         assert stack.outputs["AcsUrl"] == f"https://{api}.execute-api.us-east-1.amazonaws.com/saml/acs"
     else:

@@ -94,7 +94,60 @@ pub enum LoginError {
     },
 }
 
+/// What kind of failure a refused login is: each kind is a metric the stack's alarms watch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureKind {
+    /// The user's, the IdP's or an attacker's doing: the assertion, the target, the role, a replay,
+    /// an AuthnRequest; also a profile still being prepared (the user tries again). A page says
+    /// what to do; many at once mean a misconfigured IdP or an attack.
+    Refused,
+    /// STS refused the assertion, did not answer, or read it differently.
+    Sts,
+    /// presign failed, refused for a deployment reason, or could not be reached (sealing included).
+    Presign,
+    /// The replay table did not answer, or an AuthnRequest could not be made: nobody can sign in.
+    Unavailable,
+}
+
 impl LoginError {
+    /// The kind of failure, for the metrics.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            LoginError::Rejected(_)
+            | LoginError::UnknownTarget(_)
+            | LoginError::MalformedChoice(_)
+            | LoginError::NoAllowedRole { .. }
+            | LoginError::ChoiceNotOffered
+            | LoginError::MissingSessionName
+            | LoginError::Replayed
+            | LoginError::SpInitiatedOff
+            | LoginError::Unsolicited
+            | LoginError::UnknownRequest
+            | LoginError::RequestMismatch { .. } => FailureKind::Refused,
+            LoginError::StsUnavailable(_)
+            | LoginError::StsRejected(_)
+            | LoginError::StsExpired(_)
+            | LoginError::StsMismatch { .. } => FailureKind::Sts,
+            LoginError::SealUnavailable(_)
+            | LoginError::PresignUnavailable(_)
+            | LoginError::PresignAnswerMalformed(_) => FailureKind::Presign,
+            LoginError::Presign(error) => match error.code {
+                ErrorCode::StillPreparing
+                | ErrorCode::ProfileOwnedByAnother
+                | ErrorCode::Refused => FailureKind::Refused,
+                ErrorCode::BadRequest
+                | ErrorCode::UnknownTarget
+                | ErrorCode::IdentityMismatch
+                | ErrorCode::ProfileUnusable
+                | ErrorCode::TryAgain => FailureKind::Presign,
+            },
+            LoginError::ReplayUnavailable(_) | LoginError::SignInUnavailable(_) => {
+                FailureKind::Unavailable
+            }
+        }
+    }
+
     /// The stable reason code (kebab-case) for logs, audit records and metrics.
     pub fn reason_code(&self) -> &'static str {
         match self {
@@ -129,6 +182,49 @@ impl LoginError {
                 ErrorCode::TryAgain => "presign-try-again",
                 ErrorCode::StillPreparing => "presign-still-preparing",
             },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use studiogate_kernel::ErrorKind;
+
+    #[test]
+    fn each_refusal_has_the_kind_its_alarm_watches() {
+        let aws = || {
+            AwsError::new(
+                "sts:AssumeRoleWithSAML",
+                ErrorKind::Throttled,
+                "Throttling",
+                "slow down",
+            )
+        };
+        let presign = |code| {
+            LoginError::Presign(PresignError {
+                code,
+                message: String::new(),
+            })
+        };
+        for (error, kind) in [
+            (LoginError::Replayed, FailureKind::Refused),
+            (LoginError::UnknownRequest, FailureKind::Refused),
+            (LoginError::StsUnavailable(aws()), FailureKind::Sts),
+            (LoginError::StsRejected(aws()), FailureKind::Sts),
+            (LoginError::SealUnavailable(aws()), FailureKind::Presign),
+            (presign(ErrorCode::TryAgain), FailureKind::Presign),
+            (presign(ErrorCode::StillPreparing), FailureKind::Refused),
+            (
+                presign(ErrorCode::ProfileOwnedByAnother),
+                FailureKind::Refused,
+            ),
+            (
+                LoginError::ReplayUnavailable("down".into()),
+                FailureKind::Unavailable,
+            ),
+        ] {
+            assert_eq!(error.kind(), kind, "{error:?}");
         }
     }
 }

@@ -10,7 +10,7 @@ pub mod select;
 mod solicit;
 
 pub use audit::LoginAudit;
-pub use error::LoginError;
+pub use error::{FailureKind, LoginError};
 pub use ports::LoginPorts;
 pub use select::LoginOption;
 
@@ -153,6 +153,7 @@ impl<P: LoginPorts> LoginFlow<P> {
             Ok(LoginOutcome::Chooser(_)) => "chooser".into(),
             Err(error) => {
                 tracing::warn!(reason = error.reason_code(), detail = %error, "login refused");
+                audit.failure = Some(error.kind());
                 error.reason_code().into()
             }
         };
