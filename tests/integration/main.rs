@@ -9,3 +9,4 @@ mod presign;
 mod replay;
 mod saml_validator;
 mod saml_validator_logs;
+mod spaces;

@@ -17,7 +17,7 @@ use studiogate_tests::emulator::{self, Function};
 use studiogate_tests::federation::federate;
 
 /// The shared emulator's world, with what these tests need from it.
-struct World(emulator::World);
+pub(crate) struct World(emulator::World);
 
 impl std::ops::Deref for World {
     type Target = emulator::World;
@@ -27,13 +27,13 @@ impl std::ops::Deref for World {
 }
 
 impl World {
-    fn domain(&self) -> String {
+    pub(crate) fn domain(&self) -> String {
         self.seeded["sagemaker_domains"]["ml"]["id"]
             .as_str()
             .unwrap()
             .to_owned()
     }
-    fn role(&self, name: &str) -> String {
+    pub(crate) fn role(&self, name: &str) -> String {
         self.seeded["roles"][name].as_str().unwrap().to_owned()
     }
     fn lcc(&self, name: &str) -> String {
@@ -50,6 +50,16 @@ impl World {
 
     /// The same, with the ml-engineers rule's idle shutdown after `idle_minutes`.
     fn config_with(&self, ml_role: &str, idle_minutes: u32) -> BrokerConfig {
+        self.config_with_rule(ml_role, idle_minutes, "")
+    }
+
+    /// The same, with `rule_extra` (TOML lines) added to the ml-engineers rule.
+    pub(crate) fn config_with_rule(
+        &self,
+        ml_role: &str,
+        idle_minutes: u32,
+        rule_extra: &str,
+    ) -> BrokerConfig {
         let text = format!(
             r#"
 [idp]
@@ -78,6 +88,7 @@ group = "ml-engineers"
 execution_role = "{ml_role}"
 lifecycle_configs = {{ JupyterLab = {{ default = "{lab}" }}, CodeEditor = {{ arns = ["{code}"] }} }}
 idle_shutdown_minutes = {idle_minutes}
+{rule_extra}
 
 [targets.emr-iam]
 kind = "emr"
@@ -115,7 +126,7 @@ identity_store_id = "d-9067c0ffee"
         self.presigner_of(&self.config(ml_role)).await
     }
 
-    async fn presigner_of(&self, config: &BrokerConfig) -> SdkPresigner {
+    pub(crate) async fn presigner_of(&self, config: &BrokerConfig) -> SdkPresigner {
         presign::build(config, &sdk_config().await).expect("a configuration presign can run")
     }
 
@@ -146,11 +157,11 @@ identity_store_id = "d-9067c0ffee"
     }
 }
 
-fn world() -> World {
+pub(crate) fn world() -> World {
     World(emulator::exclusive_world())
 }
 
-fn identity(session: &str, groups: &[&str]) -> Identity {
+pub(crate) fn identity(session: &str, groups: &[&str]) -> Identity {
     Identity {
         name_id: format!("{session}@example.com"),
         role_session_name: session.to_owned(),
@@ -166,7 +177,11 @@ fn identity(session: &str, groups: &[&str]) -> Identity {
     }
 }
 
-fn request(target: &str, identity: Identity, credentials: FederatedCredentials) -> PresignRequest {
+pub(crate) fn request(
+    target: &str,
+    identity: Identity,
+    credentials: FederatedCredentials,
+) -> PresignRequest {
     PresignRequest {
         request_id: "req-1".into(),
         target: target.into(),
@@ -175,14 +190,14 @@ fn request(target: &str, identity: Identity, credentials: FederatedCredentials) 
     }
 }
 
-fn redirect(response: PresignResponse) -> (String, studiogate_kernel::wire::Action) {
+pub(crate) fn redirect(response: PresignResponse) -> (String, studiogate_kernel::wire::Action) {
     match response {
         PresignResponse::Redirect { url, action } => (url, action),
         PresignResponse::Error { error } => panic!("expected a redirect, got {error:?}"),
     }
 }
 
-fn error_code(response: PresignResponse) -> ErrorCode {
+pub(crate) fn error_code(response: PresignResponse) -> ErrorCode {
     match response {
         PresignResponse::Error { error } => error.code,
         other => panic!("expected an error, got {other:?}"),

@@ -62,7 +62,10 @@ fn every_adapter_calls_exactly_the_operations_its_port_lists() {
     let adapters: [(&str, &str, Vec<String>); 8] = [
         (
             "sagemaker",
-            include_str!("sagemaker/mod.rs"),
+            concat!(
+                include_str!("sagemaker/mod.rs"),
+                include_str!("sagemaker/space.rs")
+            ),
             listed(
                 &[
                     sagemaker::port::OPERATIONS,

@@ -87,6 +87,8 @@ pub const BAD_CREDENTIAL_EXPIRY: &str = "The request's credential expiry is not 
 pub const SIGN_IN_EXPIRED: &str = "Your sign-in has expired. Sign in again from your IdP.";
 /// A profile of the user's name belongs to someone else.
 pub const PROFILE_OWNED_BY_ANOTHER: &str = "A workspace with your name already belongs to someone else. Ask your administrator to resolve the name clash.";
+/// A space with the name of the user's private space belongs to another profile, or is shared.
+pub const SPACE_OWNED_BY_ANOTHER: &str = "A Studio space with your workspace's name belongs to someone else. Ask your administrator to resolve the name clash.";
 /// The profile is not InService yet.
 pub const STILL_PREPARING: &str = "Your workspace is still being prepared. Try again in a minute.";
 /// No session policy rule matches (Identity Center EMR Studio).

@@ -3,11 +3,12 @@
 An operation maps to one or more `IamRequest`s: the action (the Service Authorization Reference's
 name, which is not always the operation's: Lambda `Invoke` is `lambda:InvokeFunction`), the
 resource ARN of the resource type the reference lists for that action (computed from the request:
-`user-profile/DOMAIN/NAME`, `table/NAME`, `key/ID` with aliases resolved, `parameter/NAME`,
+`user-profile/DOMAIN/NAME`, `space/DOMAIN/NAME`, `table/NAME`, `key/ID` with aliases resolved, `parameter/NAME`,
 `function:NAME`...), the request's own condition keys (tags in the request, `kms:MacAlgorithm`,
 `iam:PassedToService`...), the resource's current tags, and its resource policy where it has one
 (a KMS key policy, a Lambda function policy). A second request where AWS makes one: `iam:PassRole`
-when an execution or service role is passed, `kms:CreateAlias` on both the alias and the key.
+when an execution or service role is passed, `kms:CreateAlias` on both the alias and the key,
+`sagemaker:AddTags` (with `sagemaker:TaggingAction`) on a space created with tags.
 
 Which keys of `keys` the reference lists for the action is decided later (iam.py); here each
 mapping says what the request carries. An operation without a mapping is not guessed: the call
@@ -161,6 +162,80 @@ class Mapper:
 
     def _sagemaker_DeleteUserProfile(self, call: AwsCall) -> list[IamRequest]:
         return [self._profile(call, "sagemaker:DeleteUserProfile")]
+
+    # Spaces (resource type `space`, space/DOMAIN/NAME). Keys as the Service Authorization Reference
+    # lists them (iam-data actions/sagemaker.json): CreateSpace and UpdateSpace take the settings'
+    # keys (sagemaker:InstanceTypes, ImageArns, ImageVersionArns, StudioLifecycleConfigArns,
+    # RemoteAccess) and sagemaker:OwnerUserProfileArn / sagemaker:SpaceSharingType, which describe
+    # "the space in the request": the request's for CreateSpace, the space's own for UpdateSpace and
+    # DeleteSpace (whose requests cannot change them); DescribeSpace none; ListSpaces has no resource.
+    def _space(self, call: AwsCall, action: str) -> IamRequest:
+        p = call.params
+        arn = self.arn("sagemaker", f"space/{p.get('DomainId')}/{p.get('SpaceName')}", call.region)
+        return IamRequest(action, arn, "space", {}, self._sm_tags(arn))
+
+    def _space_settings_keys(self, settings: dict) -> dict:
+        keys = self._profile_settings_keys(settings)
+        images, versions = [], []
+        for app in ("JupyterLabAppSettings", "JupyterServerAppSettings", "CodeEditorAppSettings", "KernelGatewayAppSettings"):
+            spec = (settings.get(app) or {}).get("DefaultResourceSpec") or {}
+            if spec.get("SageMakerImageArn"):
+                images.append(spec["SageMakerImageArn"])
+            if spec.get("SageMakerImageVersionArn"):
+                versions.append(spec["SageMakerImageVersionArn"])
+        if images:
+            keys["sagemaker:ImageArns"] = sorted(set(images))
+        if versions:
+            keys["sagemaker:ImageVersionArns"] = sorted(set(versions))
+        if settings.get("RemoteAccess"):
+            keys["sagemaker:RemoteAccess"] = settings["RemoteAccess"]
+        return keys
+
+    def _space_owner_keys(self, domain_id, ownership: dict | None, sharing: dict | None, region: str) -> dict:
+        keys = {}
+        owner = (ownership or {}).get("OwnerUserProfileName")
+        if owner:
+            keys["sagemaker:OwnerUserProfileArn"] = self.arn("sagemaker", f"user-profile/{domain_id}/{owner}", region)
+        if (sharing or {}).get("SharingType"):
+            keys["sagemaker:SpaceSharingType"] = sharing["SharingType"]
+        return keys
+
+    def _existing_space_keys(self, call: AwsCall) -> dict:
+        space = self.state.sagemaker.spaces.get((call.params.get("DomainId"), call.params.get("SpaceName")))
+        if space is None:
+            return {}
+        return self._space_owner_keys(space.domain_id, space.ownership, space.sharing, call.region)
+
+    def _sagemaker_CreateSpace(self, call: AwsCall) -> list[IamRequest]:
+        p = call.params
+        request = self._space(call, "sagemaker:CreateSpace")
+        request.resource_tags = {}  # a new resource has no tags yet
+        tags = _tags_of(p.get("Tags"))
+        request.keys = {**_request_tags(tags), **self._space_settings_keys(p.get("SpaceSettings") or {}),
+                        **self._space_owner_keys(p.get("DomainId"), p.get("OwnershipSettings"), p.get("SpaceSharingSettings"),
+                                                 call.region)}
+        out = [request]
+        if tags:
+            # Tags on create are authorized as sagemaker:AddTags on the new resource, with
+            # sagemaker:TaggingAction naming the create operation (SageMaker Developer Guide,
+            # "Provide permissions for tagging SageMaker AI resources").
+            out.append(IamRequest("sagemaker:AddTags", request.resource, "space",
+                                  {**_request_tags(tags), "sagemaker:TaggingAction": "CreateSpace"},
+                                  why="tags the new space (CreateSpace Tags)"))
+        return out
+
+    def _sagemaker_UpdateSpace(self, call: AwsCall) -> list[IamRequest]:
+        request = self._space(call, "sagemaker:UpdateSpace")
+        request.keys = {**self._space_settings_keys(call.params.get("SpaceSettings") or {}), **self._existing_space_keys(call)}
+        return [request]
+
+    def _sagemaker_DescribeSpace(self, call: AwsCall) -> list[IamRequest]:
+        return [self._space(call, "sagemaker:DescribeSpace")]
+
+    def _sagemaker_DeleteSpace(self, call: AwsCall) -> list[IamRequest]:
+        request = self._space(call, "sagemaker:DeleteSpace")
+        request.keys = self._existing_space_keys(call)
+        return [request]
 
     def _sagemaker_CreatePresignedDomainUrl(self, call: AwsCall) -> list[IamRequest]:
         return [self._profile(call, "sagemaker:CreatePresignedDomainUrl")]
@@ -416,7 +491,7 @@ _GENERIC: dict[tuple[str, str], Callable] = {}
 
 for _service, _operation in (
     ("sagemaker", "ListDomains"), ("sagemaker", "ListUserProfiles"), ("sagemaker", "ListStudioLifecycleConfigs"),
-    ("sagemaker", "ListApps"),
+    ("sagemaker", "ListApps"), ("sagemaker", "ListSpaces"),
     ("elasticmapreduce", "ListStudios"), ("elasticmapreduce", "ListStudioSessionMappings"),
     ("dynamodb", "ListTables"), ("ssm", "DescribeParameters"), ("kms", "ListKeys"), ("kms", "ListAliases"),
     ("iam", "ListRoles"), ("iam", "ListSAMLProviders"), ("iam", "ListPolicies"), ("iam", "ListUsers"),

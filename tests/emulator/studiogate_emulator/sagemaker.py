@@ -1,7 +1,7 @@
-"""SageMaker Studio: domains, user profiles, tags, studio lifecycle configurations and presigned
-domain URLs, with AWS's parameter ranges, status transitions and error codes. Who may call each
-operation is decided before it gets here (iam.py); a presigned URL remembers who signed it, because
-SageMaker authorizes every later Studio request as that principal's CreatePresignedDomainUrl."""
+"""SageMaker Studio: domains, user profiles, spaces, tags, studio lifecycle configurations and
+presigned domain URLs, with AWS's parameter ranges, status transitions and error codes. Who may call
+each operation is decided before it gets here (iam.py); a presigned URL remembers who signed it,
+because SageMaker authorizes every later Studio request as that principal's CreatePresignedDomainUrl."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ from .protocol import AwsCall, AwsError
 
 PROFILE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 APP_SETTINGS = ("JupyterLabAppSettings", "JupyterServerAppSettings", "CodeEditorAppSettings", "KernelGatewayAppSettings")
+SPACE_APP_TYPES = ("JupyterLab", "CodeEditor")
+SHARING_TYPES = ("Private", "Shared")
+EBS_GB = (5, 16384)  # EbsStorageSettings.EbsVolumeSizeInGb (SageMaker API reference)
 
 
 def domain_id_for(name: str) -> str:
@@ -61,6 +64,31 @@ class Profile:
 
 
 @dataclass
+class Space:
+    domain_id: str
+    name: str
+    arn: str
+    display_name: str | None
+    settings: dict
+    ownership: dict | None   # OwnershipSettings {"OwnerUserProfileName"}
+    sharing: dict | None     # SpaceSharingSettings {"SharingType"}
+    url: str
+    created: float
+    modified: float
+    status: str  # as Profile: settled status, transitions computed from `until`
+    until: float = 0.0
+    next_status: str | None = None
+
+    @property
+    def owner(self) -> str | None:
+        return (self.ownership or {}).get("OwnerUserProfileName")
+
+    @property
+    def sharing_type(self) -> str | None:
+        return (self.sharing or {}).get("SharingType")
+
+
+@dataclass
 class PresignedUrl:
     token: str
     domain_id: str
@@ -88,17 +116,19 @@ class SageMaker:
         with self._lock:
             self.domains: dict[str, Domain] = {}
             self.profiles: dict[tuple[str, str], Profile] = {}
+            self.spaces: dict[tuple[str, str], Space] = {}
             self.lifecycle_configs: dict[str, dict] = {}
             self.tags: dict[str, list] = {}
             self.urls: dict[str, PresignedUrl] = {}
 
     # ----- helpers
-    def _settle(self, profile: Profile) -> None:
-        if profile.next_status and time.time() >= profile.until:
-            if profile.next_status == "Deleted":
-                self.profiles.pop((profile.domain_id, profile.name), None)
-                self.tags.pop(profile.arn, None)
-            profile.status, profile.next_status = profile.next_status, None
+    def _settle(self, resource: Profile | Space) -> None:
+        if resource.next_status and time.time() >= resource.until:
+            if resource.next_status == "Deleted":
+                store = self.spaces if isinstance(resource, Space) else self.profiles
+                store.pop((resource.domain_id, resource.name), None)
+                self.tags.pop(resource.arn, None)
+            resource.status, resource.next_status = resource.next_status, None
 
     def _domain(self, domain_id: str) -> Domain:
         domain = self.domains.get(domain_id or "")
@@ -116,11 +146,21 @@ class SageMaker:
             raise _not_found(f"User profile {name} does not exist in domain {domain_id}")
         return profile
 
+    def _space(self, domain_id: str, name: str) -> Space:
+        self._domain(domain_id)
+        space = self.spaces.get((domain_id, name))
+        if space is not None:
+            self._settle(space)
+        space = self.spaces.get((domain_id, name))
+        if space is None:
+            raise _not_found(f"Space {name} does not exist in domain {domain_id}")
+        return space
+
     def _domain_status(self, domain: Domain) -> str:
         return "InService" if time.time() >= domain.ready_at else "Pending"
 
-    def _transition(self, profile: Profile, now_status: str, then: str) -> None:
-        profile.status, profile.next_status, profile.until = now_status, then, time.time() + self.delay
+    def _transition(self, resource: Profile | Space, now_status: str, then: str) -> None:
+        resource.status, resource.next_status, resource.until = now_status, then, time.time() + self.delay
 
     # ----- operations
     def handle(self, call: AwsCall, signer, studio_base: str, network: str | None = None) -> dict:
@@ -179,7 +219,9 @@ class SageMaker:
         self.tags[arn] = list(p.get("Tags", []))
         return {"UserProfileArn": arn}
 
-    def _check_settings(self, settings: dict) -> None:
+    def _check_settings(self, settings: dict, listed: bool = True) -> None:
+        """listed: the app settings list their LifecycleConfigArns (a profile's, a domain's) and the
+        default must be one of them; a space's app settings have only the default (DefaultResourceSpec)."""
         for key in APP_SETTINGS:
             app = settings.get(key) or {}
             arns = list(app.get("LifecycleConfigArns", []))
@@ -190,7 +232,7 @@ class SageMaker:
             for arn in arns:
                 if arn not in known:
                     raise _not_found(f"Studio lifecycle config {arn} does not exist")
-            if default and default not in app.get("LifecycleConfigArns", []):
+            if listed and default and default not in app.get("LifecycleConfigArns", []):
                 raise _validation("DefaultResourceSpec.LifecycleConfigArn must be one of LifecycleConfigArns")
             idle = (app.get("AppLifecycleManagement") or {}).get("IdleSettings") or {}
             for field in ("IdleTimeoutInMinutes", "MinIdleTimeoutInMinutes", "MaxIdleTimeoutInMinutes"):
@@ -225,9 +267,16 @@ class SageMaker:
         self._transition(profile, "Updating", "InService")
         return {"UserProfileArn": profile.arn}
 
+    def _private_space_of(self, profile: Profile) -> Space | None:
+        """The profile's private space (the first it created), if it owns one."""
+        owned = [s for s in self.spaces.values()
+                 if s.domain_id == profile.domain_id and s.owner == profile.name and s.sharing_type == "Private"]
+        return min(owned, key=lambda s: s.created) if owned else None
+
     def op_ListApps(self, p: dict, **_) -> dict:
         """The apps the control API says run (POST /_emulator/sagemaker/apps), one JupyterLab app
-        per profile, filtered as AWS filters (DomainIdEquals, UserProfileNameEquals)."""
+        per profile, in its private space (PROFILE-private when it owns none), filtered as AWS
+        filters (DomainIdEquals, UserProfileNameEquals, SpaceNameEquals)."""
         apps = []
         for profile in list(self.profiles.values()):
             if not profile.apps_running:
@@ -236,8 +285,12 @@ class SageMaker:
                 continue
             if p.get("UserProfileNameEquals") not in (None, profile.name):
                 continue
+            space = self._private_space_of(profile)
+            space_name = space.name if space is not None else f"{profile.name}-private"
+            if p.get("SpaceNameEquals") not in (None, space_name):
+                continue
             apps.append({"DomainId": profile.domain_id, "UserProfileName": profile.name, "AppType": "JupyterLab",
-                         "AppName": "default", "SpaceName": f"{profile.name}-private", "Status": "InService",
+                         "AppName": "default", "SpaceName": space_name, "Status": "InService",
                          "CreationTime": profile.modified})
         return {"Apps": apps}
 
@@ -258,6 +311,132 @@ class SageMaker:
             out.append({"DomainId": profile.domain_id, "UserProfileName": profile.name, "Status": profile.status,
                         "CreationTime": profile.created, "LastModifiedTime": profile.modified})
         return {"UserProfiles": out}
+
+    # ----- spaces
+    def _check_space_settings(self, settings: dict) -> None:
+        app_type = settings.get("AppType")
+        if app_type is not None and app_type not in SPACE_APP_TYPES:
+            raise _validation(f"1 validation error detected: Value '{app_type}' at 'spaceSettings.appType' failed to satisfy "
+                              f"constraint: Member must satisfy enum value set: [{', '.join(SPACE_APP_TYPES)}]")
+        ebs = ((settings.get("SpaceStorageSettings") or {}).get("EbsStorageSettings") or {})
+        if "EbsVolumeSizeInGb" in ebs:
+            size = ebs["EbsVolumeSizeInGb"]
+            if not isinstance(size, int) or isinstance(size, bool) or not EBS_GB[0] <= size <= EBS_GB[1]:
+                raise _validation(f"1 validation error detected: Value '{size}' at "
+                                  "'spaceSettings.spaceStorageSettings.ebsStorageSettings.ebsVolumeSizeInGb' failed to satisfy "
+                                  f"constraint: Member must have value between {EBS_GB[0]} and {EBS_GB[1]}")
+        self._check_settings(settings, listed=False)
+
+    @staticmethod
+    def _ebs_gb(settings: dict) -> int | None:
+        return ((settings.get("SpaceStorageSettings") or {}).get("EbsStorageSettings") or {}).get("EbsVolumeSizeInGb")
+
+    def _space_url(self, domain_id: str, name: str) -> str:
+        # A space has its own Studio host, as on AWS (https://ID.studio.REGION.sagemaker.aws).
+        return f"https://{hashlib.sha256(f'{domain_id}/{name}'.encode()).hexdigest()[:15]}.studio.us-east-1.sagemaker.aws"
+
+    def op_CreateSpace(self, p: dict, **_) -> dict:
+        domain = self._domain(p.get("DomainId"))
+        name = p.get("SpaceName", "")
+        if not PROFILE_NAME.match(name):
+            raise _validation(f"1 validation error detected: Value '{name}' at 'spaceName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9](-*[a-zA-Z0-9]){{0,62}}")
+        settings = p.get("SpaceSettings") or {}
+        ownership = p.get("OwnershipSettings") or None
+        sharing = p.get("SpaceSharingSettings") or None
+        sharing_type = (sharing or {}).get("SharingType")
+        if sharing is not None and sharing_type not in SHARING_TYPES:
+            raise _validation(f"1 validation error detected: Value '{sharing_type}' at 'spaceSharingSettings.sharingType' "
+                              f"failed to satisfy constraint: Member must satisfy enum value set: [{', '.join(SHARING_TYPES)}]")
+        if sharing_type == "Private" and not (ownership or {}).get("OwnerUserProfileName"):
+            raise _validation("OwnershipSettings.OwnerUserProfileName is required for a space whose SharingType is Private")
+        self._check_space_settings(settings)
+        existing = self.spaces.get((domain.domain_id, name))
+        if existing is not None:
+            self._settle(existing)
+            if (domain.domain_id, name) in self.spaces:
+                raise AwsError("ResourceInUse", f"Space {name} already exists")
+        if ownership:
+            self._profile(domain.domain_id, ownership.get("OwnerUserProfileName", ""))
+        arn = f"arn:aws:sagemaker:us-east-1:{self.account_id}:space/{domain.domain_id}/{name}"
+        now = time.time()
+        space = Space(domain.domain_id, name, arn, p.get("SpaceDisplayName"), settings, ownership, sharing,
+                      self._space_url(domain.domain_id, name), now, now, "Pending")
+        self._transition(space, "Pending", "InService")
+        self.spaces[(domain.domain_id, name)] = space
+        self.tags[arn] = list(p.get("Tags", []))
+        return {"SpaceArn": arn}
+
+    def _describe_space(self, space: Space) -> dict:
+        out = {
+            "DomainId": space.domain_id, "SpaceArn": space.arn, "SpaceName": space.name, "Status": space.status,
+            "CreationTime": space.created, "LastModifiedTime": space.modified, "SpaceSettings": space.settings,
+            "Url": space.url,
+        }
+        if space.display_name is not None:
+            out["SpaceDisplayName"] = space.display_name
+        if space.ownership is not None:
+            out["OwnershipSettings"] = space.ownership
+        if space.sharing is not None:
+            out["SpaceSharingSettings"] = space.sharing
+        return out
+
+    def op_DescribeSpace(self, p: dict, **_) -> dict:
+        return self._describe_space(self._space(p.get("DomainId"), p.get("SpaceName")))
+
+    def op_UpdateSpace(self, p: dict, **_) -> dict:
+        space = self._space(p.get("DomainId"), p.get("SpaceName"))
+        if space.status != "InService":
+            raise AwsError("ResourceInUse", f"Space {space.name} is {space.status}; it cannot be updated now")
+        settings = p.get("SpaceSettings") or {}
+        self._check_space_settings(settings)
+        if "AppType" in settings and settings["AppType"] != space.settings.get("AppType"):
+            raise _validation(f"The AppType of space {space.name} cannot be changed "
+                              f"(from {space.settings.get('AppType')} to {settings['AppType']})")
+        size, current = self._ebs_gb(settings), self._ebs_gb(space.settings)
+        if size is not None and current is not None and size < current:
+            raise _validation(f"EbsVolumeSizeInGb of space {space.name} cannot be decreased (from {current} to {size})")
+        merged = dict(space.settings)
+        merged.update(settings)
+        space.settings = merged
+        if "SpaceDisplayName" in p:
+            space.display_name = p["SpaceDisplayName"]
+        space.modified = time.time()
+        self._transition(space, "Updating", "InService")
+        return {"SpaceArn": space.arn}
+
+    def op_DeleteSpace(self, p: dict, **_) -> dict:
+        space = self._space(p.get("DomainId"), p.get("SpaceName"))
+        self._transition(space, "Deleting", "Deleted")
+        return {}
+
+    def op_ListSpaces(self, p: dict, **_) -> dict:
+        """Filtered by DomainIdEquals and SpaceNameContains, sorted by SortBy (CreationTime,
+        LastModifiedTime) in SortOrder (Ascending by default), as AWS does."""
+        for space in list(self.spaces.values()):
+            self._settle(space)
+        if p.get("SortBy", "CreationTime") not in ("CreationTime", "LastModifiedTime"):
+            raise _validation("SortBy must be CreationTime or LastModifiedTime")
+        if p.get("SortOrder", "Ascending") not in ("Ascending", "Descending"):
+            raise _validation("SortOrder must be Ascending or Descending")
+        spaces = [s for s in self.spaces.values()
+                  if (not p.get("DomainIdEquals") or s.domain_id == p["DomainIdEquals"])
+                  and (not p.get("SpaceNameContains") or p["SpaceNameContains"] in s.name)]
+        by = "modified" if p.get("SortBy") == "LastModifiedTime" else "created"
+        spaces.sort(key=lambda s: getattr(s, by), reverse=p.get("SortOrder") == "Descending")
+        out = []
+        for space in spaces:
+            summary = {"DomainId": space.domain_id, "SpaceName": space.name, "Status": space.status,
+                       "CreationTime": space.created, "LastModifiedTime": space.modified}
+            if space.display_name is not None:
+                summary["SpaceDisplayName"] = space.display_name
+            settings = {k: space.settings[k] for k in ("AppType", "SpaceStorageSettings") if k in space.settings}
+            summary["SpaceSettingsSummary"] = settings
+            if space.sharing is not None:
+                summary["SpaceSharingSettingsSummary"] = {"SharingType": space.sharing_type}
+            if space.ownership is not None:
+                summary["OwnershipSettingsSummary"] = {"OwnerUserProfileName": space.owner}
+            out.append(summary)
+        return {"Spaces": out}
 
     def op_AddTags(self, p: dict, **_) -> dict:
         arn = p.get("ResourceArn", "")
@@ -328,6 +507,13 @@ class SageMaker:
         profile = self._profile(domain.domain_id, p.get("UserProfileName"))
         if profile.status != "InService":
             raise _validation(f"User profile {profile.name} is {profile.status}, not InService")
+        if p.get("SpaceName") is not None:
+            space = self._space(domain.domain_id, p["SpaceName"])
+            if space.status != "InService":
+                raise _validation(f"Space {space.name} is {space.status}, not InService")
+            if space.sharing_type == "Private" and space.owner != profile.name:
+                raise _validation(f"Space {space.name} is private to another user profile; "
+                                  f"user profile {profile.name} cannot open it")
         token = secrets.token_urlsafe(32)
         self.urls[token] = PresignedUrl(
             token, domain.domain_id, profile.name, p.get("SpaceName"), p.get("LandingUri"), session,
@@ -347,6 +533,12 @@ class SageMaker:
         with self._lock:
             profile = self._profile(domain_id, name)
             profile.status, profile.next_status = status, None
+
+    def force_space_status(self, domain_id: str, name: str, status: str) -> None:
+        """Puts a space into any status (AWS can leave spaces Failed or Update_Failed)."""
+        with self._lock:
+            space = self._space(domain_id, name)
+            space.status, space.next_status = status, None
 
     def redeem(self, token: str) -> tuple[PresignedUrl | None, str]:
         """Opens a presigned URL once: (url, "ok" | "used" | "expired" | "unknown")."""

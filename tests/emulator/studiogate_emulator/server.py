@@ -499,6 +499,12 @@ class Emulator:
             except AwsError as error:
                 return _json({"error": error.message}, 404)
             return _json({"ok": True})
+        if route == ("POST", "/sagemaker/space-status"):
+            try:
+                self.sagemaker.force_space_status(body["DomainId"], body["SpaceName"], body["Status"])
+            except AwsError as error:
+                return _json({"error": error.message}, 404)
+            return _json({"ok": True})
         if route == ("GET", "/federation/logins"):
             return _json(self.federation.logins)
         if route == ("GET", "/secrets"):

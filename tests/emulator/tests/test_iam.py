@@ -238,6 +238,113 @@ def test_presign_creates_profiles_passing_only_the_mapped_execution_roles(emulat
     assert sids(last_call(emulator, "AddTags")["authorization"]) == {"NeverReownAProfile"}
 
 
+# ------------------------------------------------------------------ spaces
+SPACE_IMAGE = "arn:aws:sagemaker:us-east-1:081325390199:image/sagemaker-distribution-cpu"
+
+
+def space_request(name: str, owner: str = "alice", sharing: str = "Private", tags: dict | None = None) -> dict:
+    request = {"DomainId": DOMAIN, "SpaceName": name, "SpaceSharingSettings": {"SharingType": sharing},
+               "OwnershipSettings": {"OwnerUserProfileName": owner},
+               "SpaceSettings": {"AppType": "JupyterLab",
+                                 "JupyterLabAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.t3.medium",
+                                                                                  "SageMakerImageArn": SPACE_IMAGE}},
+                                 "SpaceStorageSettings": {"EbsStorageSettings": {"EbsVolumeSizeInGb": 10}}}}
+    if tags:
+        request["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+    return request
+
+
+def wait_space(client, name: str) -> None:
+    deadline = time.time() + 5
+    while client.describe_space(DomainId=DOMAIN, SpaceName=name)["Status"] != "InService":
+        assert time.time() < deadline
+        time.sleep(0.05)
+
+
+def test_space_operations_are_the_iam_requests_the_reference_lists(emulator, world):
+    profile(emulator, world, "alice")
+    client = emulator.client("sagemaker")
+    space_arn = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:space/{DOMAIN}/alice-private"
+    alice_arn = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:user-profile/{DOMAIN}/alice"
+    client.create_space(**space_request("alice-private", tags={"studiouserid": "alice"}))
+    created = last_call(emulator, "CreateSpace")["authorization"]
+    create, tag = created["requests"]
+    assert (create["action"], create["resource"], create["decision"]) == ("sagemaker:CreateSpace", space_arn, "Allowed")
+    keys = {k: v for k, v in create["context_keys"].items() if not k.startswith("aws:") or "Tag" in k}
+    assert keys == {"aws:RequestTag/studiouserid": "alice", "aws:TagKeys": ["studiouserid"],
+                    "sagemaker:OwnerUserProfileArn": alice_arn, "sagemaker:SpaceSharingType": "Private",
+                    "sagemaker:InstanceTypes": ["ml.t3.medium"], "sagemaker:ImageArns": [SPACE_IMAGE]}
+    # Tags on create: sagemaker:AddTags on the new space, which has no tags yet.
+    assert (tag["action"], tag["resource"], tag["decision"], tag["why"]) == (
+        "sagemaker:AddTags", space_arn, "Allowed", "tags the new space (CreateSpace Tags)")
+    keys = {k: v for k, v in tag["context_keys"].items() if not k.startswith("aws:") or "Tag" in k}
+    assert keys == {"aws:RequestTag/studiouserid": "alice", "aws:TagKeys": ["studiouserid"], "sagemaker:TaggingAction": "CreateSpace"}
+    # Without tags there is no AddTags request.
+    client.create_space(**space_request("alice-other"))
+    assert "requests" not in last_call(emulator, "CreateSpace")["authorization"]
+    wait_space(client, "alice-private")
+
+    client.update_space(DomainId=DOMAIN, SpaceName="alice-private", SpaceSettings={
+        "JupyterLabAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.m5.large"}}})
+    update = last_call(emulator, "UpdateSpace")["authorization"]
+    assert (update["action"], update["resource"], update["decision"]) == ("sagemaker:UpdateSpace", space_arn, "Allowed")
+    keys = {k: v for k, v in update["context_keys"].items() if not k.startswith("aws:") or "Tag" in k}
+    # The new settings' keys; the owner and sharing type of the space as it is (UpdateSpace cannot change them).
+    assert keys == {"sagemaker:InstanceTypes": ["ml.m5.large"], "sagemaker:OwnerUserProfileArn": alice_arn,
+                    "sagemaker:SpaceSharingType": "Private",
+                    "aws:ResourceTag/studiouserid": "alice", "sagemaker:ResourceTag/studiouserid": "alice"}
+
+    client.describe_space(DomainId=DOMAIN, SpaceName="alice-private")
+    described = last_call(emulator, "DescribeSpace")["authorization"]
+    assert (described["action"], described["resource"]) == ("sagemaker:DescribeSpace", space_arn)
+    assert {k for k in described["context_keys"] if not k.startswith("aws:") or "Tag" in k} == {
+        "aws:ResourceTag/studiouserid", "sagemaker:ResourceTag/studiouserid"}
+    client.list_spaces(DomainIdEquals=DOMAIN)
+    listed = last_call(emulator, "ListSpaces")["authorization"]
+    assert (listed["action"], listed["resource"], listed["decision"]) == ("sagemaker:ListSpaces", "*", "Allowed")
+    client.add_tags(ResourceArn=space_arn, Tags=[{"Key": "team", "Value": "ml"}])
+    tagged = last_call(emulator, "AddTags")["authorization"]
+    assert tagged["resource"] == space_arn and tagged["context_keys"]["sagemaker:ResourceTag/studiouserid"] == "alice"
+    assert "sagemaker:TaggingAction" not in tagged["context_keys"]
+    client.delete_space(DomainId=DOMAIN, SpaceName="alice-private")
+    deleted = last_call(emulator, "DeleteSpace")["authorization"]
+    assert (deleted["action"], deleted["resource"], deleted["decision"]) == ("sagemaker:DeleteSpace", space_arn, "Allowed")
+    assert deleted["context_keys"]["sagemaker:OwnerUserProfileArn"] == alice_arn
+    assert deleted["context_keys"]["sagemaker:SpaceSharingType"] == "Private"
+    assert deleted["context_keys"]["sagemaker:ResourceTag/team"] == "ml"
+
+
+def test_presign_creates_private_spaces_only_and_never_reowns_one(emulator, world):
+    profile(emulator, world, "alice")
+    sagemaker = emulator.client("sagemaker", world["function_credentials"]["presign"], url=world["endpoints"]["sagemaker.api"])
+    sagemaker.create_space(**space_request("alice-private", tags={"studiouserid": "alice"}))
+    created = last_call(emulator, "CreateSpace")["authorization"]
+    assert [(r["action"], r["decision"]) for r in created["requests"]] == [
+        ("sagemaker:CreateSpace", "Allowed"), ("sagemaker:AddTags", "Allowed")]
+    assert sids(created["requests"][0]) == {"CreatePrivateSpaces"} and sids(created["requests"][1]) == {"TagNewSpaces"}
+    with pytest.raises(ClientError) as excinfo:  # a shared space is no user's private space
+        sagemaker.create_space(**space_request("team", sharing="Shared", tags={"studiouserid": "alice"}))
+    code, message, _ = error(excinfo)
+    assert code == "AccessDeniedException" and "sagemaker:CreateSpace on resource: " in message
+    refused = last_call(emulator, "CreateSpace")["authorization"]
+    assert refused["decision"] == "ImplicitlyDenied" and "sagemaker:SpaceSharingType" in refused["explanation"]
+    with pytest.raises(ClientError) as excinfo:  # nor one without an owner tag
+        sagemaker.create_space(**space_request("untagged"))
+    assert error(excinfo)[0] == "AccessDeniedException"
+    wait_space(emulator.client("sagemaker"), "alice-private")
+    sagemaker.update_space(DomainId=DOMAIN, SpaceName="alice-private", SpaceSettings={
+        "SpaceStorageSettings": {"EbsStorageSettings": {"EbsVolumeSizeInGb": 20}}})
+    assert sids(last_call(emulator, "UpdateSpace")["authorization"]) == {"PrivateSpaces"}
+    space_arn = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:space/{DOMAIN}/alice-private"
+    with pytest.raises(ClientError) as excinfo:
+        sagemaker.add_tags(ResourceArn=space_arn, Tags=[{"Key": "studiouserid", "Value": "mallory"}])
+    assert error(excinfo)[0] == "AccessDeniedException"
+    assert sids(last_call(emulator, "AddTags")["authorization"]) == {"NeverReownASpace"}
+    with pytest.raises(ClientError) as excinfo:  # presign never deletes spaces
+        sagemaker.delete_space(DomainId=DOMAIN, SpaceName="alice-private")
+    assert error(excinfo)[0] == "AccessDeniedException"
+
+
 # ------------------------------------------------------------------ the federated user
 def test_alice_presigns_her_profile_only_through_the_sagemaker_api_endpoint(emulator, world):
     profile(emulator, world, "alice")

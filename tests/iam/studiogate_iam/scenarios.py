@@ -148,16 +148,19 @@ def presign_manages_only_its_vpcs_interfaces(stack: RenderedStack, sim: Simulato
                                f"{action} in another VPC", sid="VpcAttachmentExistingInterfaces", key="ec2:Vpc")
 
 
-def _tagging(stack: RenderedStack, sim: Simulator, owner: str | None, keys: list[str]) -> Decision:
+def _tagging(stack: RenderedStack, sim: Simulator, owner: str | None, keys: list[str], resource_type: str = "user-profile",
+             name: str = "alice", extra: dict | None = None) -> Decision:
+    """presign's AddTags of `keys` on alice's profile (or another resource of the first domain),
+    whose owner tag is `owner` (None: untagged)."""
     partition, region, account = _ids(stack)
     domain = stack.parameters["SageMakerDomainIds"][0]
-    profile = f"arn:{partition}:sagemaker:{region}:{account}:user-profile/{domain}/alice"
-    known = {"aws:TagKeys": keys, **{f"aws:RequestTag/{k}": "alice" for k in keys}}
+    resource = f"arn:{partition}:sagemaker:{region}:{account}:{resource_type}/{domain}/{name}"
+    known = {"aws:TagKeys": keys, **{f"aws:RequestTag/{k}": "alice" for k in keys}, **(extra or {})}
     if owner is not None:
         known.update({"sagemaker:ResourceTag/studiouserid": owner, "aws:ResourceTag/studiouserid": owner})
     session = _function_session(stack, "PresignFunction")
-    context = {**session.context(region=region), **for_action(sim, "sagemaker:AddTags", "user-profile", known)}
-    return sim.evaluate(session.arn, "sagemaker:AddTags", profile, context, stack.identity_policies("PresignRole"))
+    context = {**session.context(region=region), **for_action(sim, "sagemaker:AddTags", resource_type, known)}
+    return sim.evaluate(session.arn, "sagemaker:AddTags", resource, context, stack.identity_policies("PresignRole"))
 
 
 def presign_never_reowns_a_profile(stack: RenderedStack, sim: Simulator) -> None:
@@ -186,6 +189,46 @@ def presign_looks_users_up_only_in_its_identity_store(stack: RenderedStack, sim:
                sid="IdentityStoreLookups", kind="identity")
     expect(_directory_lookup(stack, sim, "d-0000000000", "Identitystore"), "ImplicitlyDenied",
            "GetUserId in another Identity Store")
+
+
+def _creates_space(stack: RenderedStack, sim: Simulator, *, sharing: str = "Private", owner_domain: str | None = None,
+                   tags: dict | None = None) -> Decision:
+    """presign's CreateSpace of alice's private space in the first domain."""
+    partition, region, account = _ids(stack)
+    domain = stack.parameters["SageMakerDomainIds"][0]
+    space = f"arn:{partition}:sagemaker:{region}:{account}:space/{domain}/alice-private"
+    tags = {"studiouserid": "alice"} if tags is None else tags
+    known = {"aws:TagKeys": list(tags), **{f"aws:RequestTag/{k}": v for k, v in tags.items()},
+             "sagemaker:SpaceSharingType": sharing, "sagemaker:InstanceTypes": ["ml.t3.medium"],
+             "sagemaker:OwnerUserProfileArn":
+                 f"arn:{partition}:sagemaker:{region}:{account}:user-profile/{owner_domain or domain}/alice"}
+    session = _function_session(stack, "PresignFunction")
+    context = {**session.context(region=region), **for_action(sim, "sagemaker:CreateSpace", "space", known)}
+    return sim.evaluate(session.arn, "sagemaker:CreateSpace", space, context, stack.identity_policies("PresignRole"))
+
+
+def _tags_space(stack: RenderedStack, sim: Simulator, owner: str | None, keys: list[str],
+                tagging_action: str | None = "CreateSpace") -> Decision:
+    extra = {"sagemaker:TaggingAction": tagging_action} if tagging_action else {}
+    return _tagging(stack, sim, owner, keys, "space", "alice-private", extra)
+
+
+def presign_creates_only_private_owned_spaces(stack: RenderedStack, sim: Simulator) -> None:
+    """presign creates a user's space private, owned by a profile of the same domain, with its owner
+    tag; tags it on creation; and never changes a space's owner tag."""
+    expect(_creates_space(stack, sim), "Allowed", "alice's private space", sid="CreatePrivateSpaces", kind="identity")
+    expect_condition_fails(_creates_space(stack, sim, sharing="Shared"), "a shared space",
+                           sid="CreatePrivateSpaces", key="sagemaker:SpaceSharingType")
+    expect_condition_fails(_creates_space(stack, sim, owner_domain="d-0another0domain"), "owned by another domain's profile",
+                           sid="CreatePrivateSpaces", key="sagemaker:OwnerUserProfileArn")
+    expect_condition_fails(_creates_space(stack, sim, tags={"team": "ml"}), "without an owner tag",
+                           sid="CreatePrivateSpaces", key="aws:RequestTag/studiouserid")
+    expect(_tags_space(stack, sim, None, ["studiouserid"]), "Allowed", "the new space's owner tag",
+           sid="TagNewSpaces", kind="identity")
+    expect_condition_fails(_tags_space(stack, sim, None, ["team"], tagging_action=None), "tagging a space later",
+                           sid="TagNewSpaces", key="sagemaker:TaggingAction")
+    expect(_tags_space(stack, sim, "bob", ["studiouserid"]), "ExplicitlyDenied", "re-owning bob's space",
+           sid="NeverReownASpace", kind="identity")
 
 
 def presign_lists_apps(stack: RenderedStack, sim: Simulator) -> None:
@@ -531,6 +574,7 @@ SCENARIOS = [
     Scenario("presign manages only its VPC's interfaces", presign_manages_only_its_vpcs_interfaces),
     Scenario("presign never re-owns a profile", presign_never_reowns_a_profile),
     Scenario("presign lists apps", presign_lists_apps),
+    Scenario("presign creates only private, owned spaces", presign_creates_only_private_owned_spaces),
     Scenario("presign spends seals only through its gateway endpoint", presign_spends_seals_only_through_its_gateway_endpoint),
     Scenario("saml-validator keeps assertions and AuthnRequests with PutItem alone",
              saml_validator_keeps_assertions_and_requests_with_put_item_alone),

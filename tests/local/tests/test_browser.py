@@ -105,6 +105,13 @@ def test_a_bookmarked_sign_in_link_goes_through_the_idp_and_lands_in_studio(brow
     browser.save_screenshot(str(SHOTS / "sp-initiated-studio.png"))
 
 
+def test_the_private_space_tile_lands_in_the_users_own_space(browser, stack, world):
+    click_tile(browser, stack, "bob", "sagemaker-private")
+    assert studio_profile(browser) == ("d-7ac2bcf8fc16", "bob")
+    assert browser.find_element(By.ID, "space").text == "bob-private"
+    browser.save_screenshot(str(SHOTS / "studio-private-space.png"))
+
+
 # Each StudioNetworkMode of template.yaml, and the networks a browser may open Studio from: AWS
 # evaluates the user role's policy on every Studio request, so a browser elsewhere is refused by IAM
 # (the role's network guard), not by the broker.
@@ -158,7 +165,8 @@ def test_the_workspace_chooser_lists_every_target(browser, stack, world):
     wait_heading(browser, "Choose a workspace")
     targets = [t.text for t in browser.find_elements(By.CSS_SELECTOR, "button .target")]
     assert targets == ["EMR Studio (IAM)", "EMR Studio (Identity Center)",
-                       "SageMaker Studio (ML platform)", "SageMaker Studio (ML platform)"]
+                       "SageMaker Studio (ML platform)", "SageMaker Studio (ML platform)",
+                       "SageMaker Studio (my private space)"]
     browser.save_screenshot(str(SHOTS / "chooser-workspaces.png"))
 
 

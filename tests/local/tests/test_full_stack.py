@@ -156,7 +156,8 @@ def test_without_relay_state_the_chooser_offers_every_target_the_roles_allow(sta
     assert status == 200 and heading(page) == "Choose a workspace"
     (form,) = forms_of(page)
     assert [b["value"] for b in form["buttons"]] == [
-        f"emr-iam {USER_ROLE}", f"emr-idc {USER_ROLE}", f"sagemaker-ml {USER_ROLE}", f"sagemaker-ml {ADMIN_ROLE}"]
+        f"emr-iam {USER_ROLE}", f"emr-idc {USER_ROLE}", f"sagemaker-ml {USER_ROLE}", f"sagemaker-ml {ADMIN_ROLE}",
+        f"sagemaker-private {USER_ROLE}"]
 
 
 def test_an_unknown_relay_state_is_a_400_and_not_a_redirect(stack, world):
@@ -358,3 +359,20 @@ def test_zz_no_log_line_holds_an_assertion_credentials_a_url_or_a_token(stack):
         assert marker not in log, "no SAML document in the log"
     assert '"unknown-relay-state"' in log and "evil.example" not in log, (
         "an attacker's RelayState is logged as a reason code and a digest, never as its text")
+
+
+def test_the_private_space_tile_creates_the_users_space_and_opens_it(stack, world):
+    """A rule's private_space: the first login creates alice's private JupyterLab space, owned by her
+    profile, with her rule's instance type and volume; the URL opens it; the next login reuses it."""
+    status, headers, _ = stack.login("alice", "sagemaker-private")
+    assert status == 302
+    opened = stack.resolve(headers["location"])
+    assert (opened["user_profile_name"], opened["space_name"]) == ("alice", "alice-private")
+    space = stack.client("sagemaker").describe_space(DomainId=DOMAIN, SpaceName="alice-private")
+    assert space["OwnershipSettings"]["OwnerUserProfileName"] == "alice"
+    assert space["SpaceSharingSettings"]["SharingType"] == "Private"
+    assert space["SpaceSettings"]["JupyterLabAppSettings"]["DefaultResourceSpec"]["InstanceType"] == "ml.m5.large"
+    assert space["SpaceSettings"]["SpaceStorageSettings"]["EbsStorageSettings"]["EbsVolumeSizeInGb"] == 20
+    assert stack.login("alice", "sagemaker-private")[0] == 302
+    assert len(stack.calls("sagemaker:CreateSpace")) == 1, "the returning user's space is reused"
+    assert [c for c in stack.calls() if c["outcome"] in ("AccessDenied", "AuthorizationFailed")] == []

@@ -3,12 +3,16 @@
 //! SageMaker API VPC endpoint).
 
 mod settings;
+mod space;
 
 use crate::user_credentials;
 use aws_sdk_sagemaker::types::{AppStatus, Tag};
 use std::collections::BTreeMap;
 use studiogate::targets::sagemaker::rules::{DesiredProfile, Drift, ObservedProfile};
-use studiogate::targets::sagemaker::{Created, PresignParams, ProfileState, SageMakerApi, Updated};
+use studiogate::targets::sagemaker::space::{DesiredSpace, SpaceDrift};
+use studiogate::targets::sagemaker::{
+    Created, PresignParams, ProfileState, SageMakerApi, SpaceState, Updated,
+};
 use studiogate_kernel::wire::FederatedCredentials;
 use studiogate_kernel::{AwsError, ErrorKind};
 
@@ -28,6 +32,26 @@ impl SdkSageMaker {
             sdk_config: config.clone(),
             presign_endpoint,
         }
+    }
+}
+
+/// A Describe that failed: `None` when the resource does not exist (the modeled error, typed, or
+/// the code on the wire), else the error.
+fn absent<T>(error: AwsError, modeled_not_found: bool) -> Result<Option<T>, AwsError> {
+    if modeled_not_found || error.kind == ErrorKind::NotFound {
+        Ok(None)
+    } else {
+        Err(error)
+    }
+}
+
+/// A Create that failed: `AlreadyExists` when a concurrent login created it first (ResourceInUse,
+/// modeled or on the wire), else the error.
+fn already_there(error: AwsError, modeled_in_use: bool) -> Result<Created, AwsError> {
+    if modeled_in_use || error.kind == ErrorKind::InUse {
+        Ok(Created::AlreadyExists)
+    } else {
+        Err(error)
     }
 }
 
@@ -73,16 +97,13 @@ impl SageMakerApi for SdkSageMaker {
         {
             Ok(d) => d,
             Err(e) => {
-                // The modeled error first (typed), then the code on the wire.
                 let modeled = e
                     .as_service_error()
                     .is_some_and(|se| se.is_resource_not_found());
-                let error = crate::sdk_error("sagemaker:DescribeUserProfile", e);
-                return if modeled || error.kind == ErrorKind::NotFound {
-                    Ok(None)
-                } else {
-                    Err(error)
-                };
+                return absent(
+                    crate::sdk_error("sagemaker:DescribeUserProfile", e),
+                    modeled,
+                );
             }
         };
         let arn = described.user_profile_arn().unwrap_or_default().to_owned();
@@ -144,12 +165,7 @@ impl SageMakerApi for SdkSageMaker {
                 let modeled = e
                     .as_service_error()
                     .is_some_and(|se| se.is_resource_in_use());
-                let error = crate::sdk_error("sagemaker:CreateUserProfile", e);
-                if modeled || error.kind == ErrorKind::InUse {
-                    Ok(Created::AlreadyExists)
-                } else {
-                    Err(error)
-                }
+                already_there(crate::sdk_error("sagemaker:CreateUserProfile", e), modeled)
             }
         }
     }
@@ -198,6 +214,32 @@ impl SageMakerApi for SdkSageMaker {
             .await
             .map(|_| ())
             .map_err(|e| crate::sdk_error("sagemaker:AddTags", e))
+    }
+
+    async fn describe_space(
+        &self,
+        domain_id: &str,
+        name: &str,
+    ) -> Result<Option<SpaceState>, AwsError> {
+        space::describe(&self.admin, domain_id, name).await
+    }
+
+    async fn create_space(
+        &self,
+        domain_id: &str,
+        name: &str,
+        desired: &DesiredSpace,
+    ) -> Result<Created, AwsError> {
+        space::create(&self.admin, domain_id, name, desired).await
+    }
+
+    async fn update_space(
+        &self,
+        domain_id: &str,
+        name: &str,
+        drift: &SpaceDrift,
+    ) -> Result<(), AwsError> {
+        space::update(&self.admin, domain_id, name, drift).await
     }
 
     async fn presign(

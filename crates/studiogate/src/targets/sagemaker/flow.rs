@@ -4,15 +4,17 @@
 use super::naming::{profile_name, NameSources};
 use super::port::{Created, PresignParams, ProfileState, SageMakerApi, Updated};
 use super::rules::{self, drift, profile_tags, select_rule, DesiredProfile};
+use super::space::{self, DesiredSpace};
 use super::{SagemakerTarget, PROFILE};
 use crate::copy;
 use crate::outcome::{aws_failure, fail};
 use crate::targets::FlowContext;
+use std::collections::BTreeMap;
 use std::time::Duration;
 use studiogate_kernel::retry::{with_retry, Budget};
 use studiogate_kernel::wire::{Action, Change, ErrorCode, PresignError};
 
-const UNUSABLE: [&str; 4] = ["Failed", "Update_Failed", "Deleting", "Delete_Failed"];
+pub(super) const UNUSABLE: [&str; 4] = ["Failed", "Update_Failed", "Deleting", "Delete_Failed"];
 
 /// Provisions and presigns. Returns the URL and what was done.
 pub async fn open<S: SageMakerApi>(
@@ -83,13 +85,30 @@ pub async fn open<S: SageMakerApi>(
     // After a lost create race the profile is someone's: make sure it is this user's.
     check_usable(&ready, &target.owner_tag, &owner, &name)?;
 
+    let space_name = match &rule.private_space {
+        Some(space_rule) => {
+            let desired_space = DesiredSpace {
+                owner_profile: name.clone(),
+                rule: space_rule.clone(),
+                tags: BTreeMap::from([(target.owner_tag.clone(), owner.clone())]),
+            };
+            let (space, space_change) =
+                space::ensure(api, domain, &desired_space, context.profile_ready, budget).await?;
+            if change == Change::Unchanged {
+                change = space_change;
+            }
+            Some(space)
+        }
+        None => target.space_name.clone(),
+    };
+
     let session_seconds = session_length(identity.session_duration, context.credentials_left);
     let params = PresignParams {
         domain_id: domain.to_owned(),
         profile: name.clone(),
         expires_in_seconds: target.expires_in_seconds,
         session_seconds,
-        space_name: target.space_name.clone(),
+        space_name,
         landing_uri: target.landing_uri.clone(),
     };
     let (url, _) = with_retry(budget, || api.presign(context.credentials, &params)).await;
@@ -168,12 +187,33 @@ async fn wait_in_service<S: SageMakerApi>(
     ready_within: Duration,
     budget: &Budget,
 ) -> Result<ProfileState, PresignError> {
+    wait_settled(
+        || api.describe_profile(domain, name),
+        |state: &ProfileState| state.status.as_str(),
+        ready_within,
+        budget,
+    )
+    .await
+}
+
+/// Describes with `describe` until the resource is InService or unusable (then returns it), with
+/// backoff, for at most `ready_within` (and the budget): then `still-preparing`.
+pub(super) async fn wait_settled<T, F, Fut>(
+    describe: F,
+    status: impl Fn(&T) -> &str,
+    ready_within: Duration,
+    budget: &Budget,
+) -> Result<T, PresignError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>, studiogate_kernel::AwsError>>,
+{
     let deadline = tokio::time::Instant::now() + ready_within.min(budget.remaining());
     let mut wait = Duration::from_millis(100);
     loop {
-        let (state, _) = with_retry(budget, || api.describe_profile(domain, name)).await;
+        let (state, _) = with_retry(budget, &describe).await;
         if let Some(state) = state.map_err(aws_failure)? {
-            if state.status == "InService" || UNUSABLE.contains(&state.status.as_str()) {
+            if status(&state) == "InService" || UNUSABLE.contains(&status(&state)) {
                 return Ok(state);
             }
         }

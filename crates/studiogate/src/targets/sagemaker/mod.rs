@@ -6,8 +6,9 @@ pub mod flow;
 pub mod naming;
 pub mod port;
 pub mod rules;
+pub mod space;
 
-pub use port::{Created, PresignParams, ProfileState, SageMakerApi, Updated};
+pub use port::{Created, PresignParams, ProfileState, SageMakerApi, SpaceState, Updated};
 
 use super::FieldProblem;
 use naming::ProfileNameRule;
@@ -45,7 +46,7 @@ pub struct SagemakerTarget {
     /// Presigned URL lifetime, 5-300 seconds.
     #[serde(default = "default_expires")]
     pub expires_in_seconds: u32,
-    /// Open this space.
+    /// Open this (shared) space; a rule's `private_space` opens the user's own instead.
     pub space_name: Option<String>,
     /// Land here (e.g. `app:JupyterLab:`).
     pub landing_uri: Option<String>,
@@ -108,6 +109,9 @@ impl SagemakerTarget {
         {
             if !rule.execution_role.starts_with("arn:") || !rule.execution_role.contains(":role/") {
                 return problem(format!("{field}.execution_role"), "must be an IAM role ARN");
+            }
+            if let Some(space) = &rule.private_space {
+                space.check(&format!("{field}.private_space"))?;
             }
             if let Some(minutes) = rule.idle_shutdown_minutes {
                 if !rules::IDLE_MINUTES.contains(&minutes) {

@@ -2,6 +2,7 @@
 //! the SDK, tests on anything.
 
 use super::rules::{DesiredProfile, Drift, ObservedProfile};
+use super::space::{DesiredSpace, SpaceDrift};
 use std::collections::BTreeMap;
 use std::future::Future;
 use studiogate_kernel::wire::FederatedCredentials;
@@ -16,6 +17,9 @@ pub const OPERATIONS: &[&str] = &[
     "sagemaker:UpdateUserProfile",
     "sagemaker:ListApps",
     "sagemaker:AddTags",
+    "sagemaker:DescribeSpace",
+    "sagemaker:CreateSpace",
+    "sagemaker:UpdateSpace",
     "iam:PassRole",
 ];
 
@@ -33,7 +37,24 @@ pub struct ProfileState {
     pub observed: ObservedProfile,
 }
 
-/// What CreateUserProfile did.
+/// A space as it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpaceState {
+    /// `Pending`, `InService`, `Updating`, `Failed`, ...
+    pub status: String,
+    /// `OwnershipSettings.OwnerUserProfileName`.
+    pub owner: Option<String>,
+    /// `SpaceSharingSettings.SharingType` (`Private`, `Shared`).
+    pub sharing: Option<String>,
+    /// The JupyterLab app's `DefaultResourceSpec.InstanceType`.
+    pub instance_type: Option<String>,
+    /// The JupyterLab app's `DefaultResourceSpec.SageMakerImageArn`.
+    pub image_arn: Option<String>,
+    /// `EbsVolumeSizeInGb`.
+    pub storage_gb: Option<u32>,
+}
+
+/// What CreateUserProfile (or CreateSpace) did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Created {
     /// Created now.
@@ -96,6 +117,26 @@ pub trait SageMakerApi: Send + Sync {
         &self,
         arn: &str,
         tags: &BTreeMap<String, String>,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+    /// DescribeSpace; `None` when there is no such space.
+    fn describe_space(
+        &self,
+        domain_id: &str,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<SpaceState>, AwsError>> + Send;
+    /// CreateSpace: a private JupyterLab space owned by `desired.owner_profile`, with its tags.
+    fn create_space(
+        &self,
+        domain_id: &str,
+        name: &str,
+        desired: &DesiredSpace,
+    ) -> impl Future<Output = Result<Created, AwsError>> + Send;
+    /// UpdateSpace with what `drift` names.
+    fn update_space(
+        &self,
+        domain_id: &str,
+        name: &str,
+        drift: &SpaceDrift,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
     /// CreatePresignedDomainUrl, signed with `credentials`, through the configured endpoint.
     fn presign(

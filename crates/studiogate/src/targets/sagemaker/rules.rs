@@ -63,6 +63,9 @@ pub struct ProfileRule {
     /// Editor apps, in minutes (60-525600); absent: leave the profile's as it is.
     #[serde(default)]
     pub idle_shutdown_minutes: Option<u32>,
+    /// The user's private JupyterLab space (Studio): created, kept in line and opened directly.
+    #[serde(default)]
+    pub private_space: Option<super::space::PrivateSpaceRule>,
 }
 
 /// The app types SageMaker shuts down when idle (`AppLifecycleManagement`).
@@ -265,6 +268,7 @@ mod tests {
             execution_role: role.into(),
             lifecycle_configs,
             idle_shutdown_minutes: None,
+            private_space: None,
         }
     }
 

@@ -1,0 +1,152 @@
+//! Spaces on the SDK: the user's private JupyterLab space (DescribeSpace, CreateSpace, UpdateSpace).
+
+use super::{absent, already_there, tags};
+use aws_sdk_sagemaker::types::{
+    AppInstanceType, AppType, EbsStorageSettings, OwnershipSettings, ResourceSpec, SharingType,
+    SpaceJupyterLabAppSettings, SpaceSettings, SpaceSharingSettings, SpaceStorageSettings,
+};
+use studiogate::targets::sagemaker::space::{DesiredSpace, SpaceDrift};
+use studiogate::targets::sagemaker::{Created, SpaceState};
+use studiogate_kernel::AwsError;
+
+fn resource_spec(instance_type: &str, image_arn: Option<&String>) -> ResourceSpec {
+    ResourceSpec::builder()
+        .instance_type(AppInstanceType::from(instance_type))
+        .set_sage_maker_image_arn(image_arn.cloned())
+        .build()
+}
+
+fn storage(gb: u32) -> SpaceStorageSettings {
+    SpaceStorageSettings::builder()
+        .ebs_storage_settings(
+            EbsStorageSettings::builder()
+                .ebs_volume_size_in_gb(i32::try_from(gb).unwrap_or(i32::MAX))
+                .build(),
+        )
+        .build()
+}
+
+pub(super) async fn describe(
+    admin: &aws_sdk_sagemaker::Client,
+    domain_id: &str,
+    name: &str,
+) -> Result<Option<SpaceState>, AwsError> {
+    let described = match admin
+        .describe_space()
+        .domain_id(domain_id)
+        .space_name(name)
+        .send()
+        .await
+    {
+        Ok(d) => d,
+        Err(e) => {
+            let modeled = e
+                .as_service_error()
+                .is_some_and(|se| se.is_resource_not_found());
+            return absent(crate::sdk_error("sagemaker:DescribeSpace", e), modeled);
+        }
+    };
+    let settings = described.space_settings();
+    let spec = settings
+        .and_then(|s| s.jupyter_lab_app_settings())
+        .and_then(|j| j.default_resource_spec());
+    Ok(Some(SpaceState {
+        status: described
+            .status()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+        owner: described
+            .ownership_settings()
+            .and_then(|o| o.owner_user_profile_name())
+            .map(str::to_owned),
+        sharing: described
+            .space_sharing_settings()
+            .and_then(|s| s.sharing_type())
+            .map(|t| t.as_str().to_owned()),
+        instance_type: spec
+            .and_then(|s| s.instance_type())
+            .map(|t| t.as_str().to_owned()),
+        image_arn: spec
+            .and_then(|s| s.sage_maker_image_arn())
+            .map(str::to_owned),
+        storage_gb: settings
+            .and_then(|s| s.space_storage_settings())
+            .and_then(|s| s.ebs_storage_settings())
+            .and_then(|e| e.ebs_volume_size_in_gb())
+            .and_then(|gb| u32::try_from(gb).ok()),
+    }))
+}
+
+pub(super) async fn create(
+    admin: &aws_sdk_sagemaker::Client,
+    domain_id: &str,
+    name: &str,
+    desired: &DesiredSpace,
+) -> Result<Created, AwsError> {
+    let rule = &desired.rule;
+    let settings = SpaceSettings::builder()
+        .app_type(AppType::JupyterLab)
+        .jupyter_lab_app_settings(
+            SpaceJupyterLabAppSettings::builder()
+                .default_resource_spec(resource_spec(&rule.instance_type, rule.image_arn.as_ref()))
+                .build(),
+        )
+        .space_storage_settings(storage(rule.storage_gb))
+        .build();
+    let result = admin
+        .create_space()
+        .domain_id(domain_id)
+        .space_name(name)
+        .space_display_name(&desired.owner_profile)
+        .ownership_settings(
+            OwnershipSettings::builder()
+                .owner_user_profile_name(&desired.owner_profile)
+                .build(),
+        )
+        .space_sharing_settings(
+            SpaceSharingSettings::builder()
+                .sharing_type(SharingType::Private)
+                .build(),
+        )
+        .space_settings(settings)
+        .set_tags(Some(tags(&desired.tags)))
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(Created::New),
+        Err(e) => {
+            let modeled = e
+                .as_service_error()
+                .is_some_and(|se| se.is_resource_in_use());
+            already_there(crate::sdk_error("sagemaker:CreateSpace", e), modeled)
+        }
+    }
+}
+
+pub(super) async fn update(
+    admin: &aws_sdk_sagemaker::Client,
+    domain_id: &str,
+    name: &str,
+    drift: &SpaceDrift,
+) -> Result<(), AwsError> {
+    let mut settings = SpaceSettings::builder();
+    if let Some((instance_type, image_arn)) = &drift.resource_spec {
+        settings = settings.jupyter_lab_app_settings(
+            SpaceJupyterLabAppSettings::builder()
+                .default_resource_spec(resource_spec(instance_type, image_arn.as_ref()))
+                .build(),
+        );
+    }
+    if let Some(gb) = drift.storage_gb {
+        settings = settings.space_storage_settings(storage(gb));
+    }
+    admin
+        .update_space()
+        .domain_id(domain_id)
+        .space_name(name)
+        .space_settings(settings.build())
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| crate::sdk_error("sagemaker:UpdateSpace", e))
+}

@@ -1,0 +1,178 @@
+//! The user's private JupyterLab space (a rule's `private_space`), through presign in-process on
+//! the real SDK clients, against the emulator with IAM enforced: created private and owned on the
+//! first login, kept in line with the rule, opened directly, never taken from another profile.
+
+use crate::presign::{error_code, identity, redirect, request, world, World};
+use serde_json::Value;
+use studiogate::config::BrokerConfig;
+use studiogate_kernel::wire::{Change, ErrorCode};
+use studiogate_tests::federation::federate;
+
+fn config(world: &World, instance: &str, storage_gb: u32) -> BrokerConfig {
+    world.config_with_rule(
+        &world.role("SageMakerExecutionML"),
+        90,
+        &format!("private_space = {{ instance_type = \"{instance}\", storage_gb = {storage_gb} }}"),
+    )
+}
+
+/// An SDK client signing as the emulator's operator (test setup and inspection).
+async fn operator(world: &World) -> aws_sdk_sagemaker::Client {
+    aws_sdk_sagemaker::Client::new(&world.operator().await)
+}
+
+/// DescribeSpace and its tags, as the operator sees them.
+async fn describe_space(world: &World, name: &str) -> Value {
+    let client = operator(world).await;
+    let domain = world.domain();
+    let d = client
+        .describe_space()
+        .domain_id(&domain)
+        .space_name(name)
+        .send()
+        .await
+        .unwrap();
+    let tags = client
+        .list_tags()
+        .resource_arn(d.space_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let settings = d.space_settings().unwrap();
+    serde_json::json!({
+        "owner": d.ownership_settings().and_then(|o| o.owner_user_profile_name()),
+        "sharing": d.space_sharing_settings().and_then(|s| s.sharing_type()).map(|t| t.as_str()),
+        "app": settings.app_type().map(|t| t.as_str()),
+        "instance": settings.jupyter_lab_app_settings().and_then(|j| j.default_resource_spec()).and_then(|r| r.instance_type()).map(|t| t.as_str()),
+        "storage": settings.space_storage_settings().and_then(|s| s.ebs_storage_settings()).and_then(|e| e.ebs_volume_size_in_gb()),
+        "tags": tags.tags().iter().map(|t| (t.key().unwrap_or_default().to_owned(), t.value().unwrap_or_default().to_owned())).collect::<std::collections::BTreeMap<_, _>>(),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_login_creates_the_private_space_and_opens_it_then_later_logins_keep_it_in_line()
+{
+    let world = world();
+    let creds = federate(&world, "alice", "alice@example.com").await;
+    let login = |config: BrokerConfig| {
+        let (world, creds) = (&world, creds.clone());
+        async move {
+            let presigner = world.presigner_of(&config).await;
+            presigner
+                .handle(&request(
+                    "sagemaker-ml",
+                    identity("alice", &["ml-engineers"]),
+                    creds,
+                ))
+                .await
+                .0
+        }
+    };
+
+    let (url, action) = redirect(login(config(&world, "ml.t3.medium", 20)).await);
+    assert_eq!(action.change, Change::Created);
+    let opened = world.aws.resolve_presigned(&url);
+    assert_eq!(
+        (
+            opened["user_profile_name"].as_str(),
+            opened["space_name"].as_str()
+        ),
+        (Some("alice"), Some("alice-private"))
+    );
+    assert_eq!(
+        describe_space(&world, "alice-private").await,
+        serde_json::json!({
+            "owner": "alice", "sharing": "Private", "app": "JupyterLab", "instance": "ml.t3.medium",
+            "storage": 20, "tags": {"studiouserid": "alice"}
+        })
+    );
+    let created = world
+        .aws
+        .calls()
+        .into_iter()
+        .filter(|c| c["operation"] == "CreateSpace")
+        .collect::<Vec<_>>();
+    assert_eq!(created.len(), 1);
+    assert_eq!(
+        created[0]["signer"]["arn"], world.seeded["function_credentials"]["presign"]["arn"],
+        "created by presign's role, which IAM lets create private spaces only"
+    );
+
+    // The rule changes: a bigger instance and volume. The space follows.
+    let (_, action) = redirect(login(config(&world, "ml.m5.large", 30)).await);
+    assert_eq!(action.change, Change::Updated);
+    let space = describe_space(&world, "alice-private").await;
+    assert_eq!(
+        (space["instance"].as_str(), space["storage"].as_i64()),
+        (Some("ml.m5.large"), Some(30))
+    );
+
+    // A smaller volume in the rule: SageMaker cannot shrink one, so the space keeps 30 GB.
+    let (_, action) = redirect(login(config(&world, "ml.m5.large", 10)).await);
+    assert_eq!(action.change, Change::Unchanged);
+    assert_eq!(describe_space(&world, "alice-private").await["storage"], 30);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_space_of_that_name_owned_by_another_profile_is_never_opened() {
+    let world = world();
+    let config = config(&world, "ml.t3.medium", 20);
+    let presigner = world.presigner_of(&config).await;
+    // bob's first login makes his profile; then someone creates "alice-private" as bob's.
+    let bob = federate(&world, "bob", "bob@example.com").await;
+    redirect(
+        presigner
+            .handle(&request(
+                "sagemaker-ml",
+                identity("bob", &["ml-engineers"]),
+                bob,
+            ))
+            .await
+            .0,
+    );
+    use aws_sdk_sagemaker::types::{
+        AppType, OwnershipSettings, SharingType, SpaceSettings, SpaceSharingSettings,
+    };
+    operator(&world)
+        .await
+        .create_space()
+        .domain_id(world.domain())
+        .space_name("alice-private")
+        .ownership_settings(
+            OwnershipSettings::builder()
+                .owner_user_profile_name("bob")
+                .build(),
+        )
+        .space_sharing_settings(
+            SpaceSharingSettings::builder()
+                .sharing_type(SharingType::Private)
+                .build(),
+        )
+        .space_settings(
+            SpaceSettings::builder()
+                .app_type(AppType::JupyterLab)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let alice = federate(&world, "alice", "alice@example.com").await;
+    let (response, _) = presigner
+        .handle(&request(
+            "sagemaker-ml",
+            identity("alice", &["ml-engineers"]),
+            alice,
+        ))
+        .await;
+    assert_eq!(error_code(response), ErrorCode::ProfileOwnedByAnother);
+    assert!(
+        !world
+            .aws
+            .calls()
+            .iter()
+            .any(|c| c["operation"] == "CreatePresignedDomainUrl"
+                && c["params"]["UserProfileName"] == "alice"),
+        "no URL for alice into bob's space"
+    );
+}
