@@ -100,8 +100,9 @@ pub struct SamlPolicy {
     pub clock_skew_seconds: i64,
     /// Oldest accepted IssueInstant, in seconds before now (plus skew).
     pub max_assertion_age_seconds: i64,
-    /// Accept a Response that answers an AuthnRequest (InResponseTo present). The broker is
-    /// IdP-initiated, so this is off; the conformance corpus turns it on.
+    /// Accept a Response that answers an AuthnRequest (InResponseTo present) without matching it to
+    /// a request: for inspecting captures and the conformance corpus. With SP-initiated sign-in
+    /// (`idp.sso_url`) the broker reads InResponseTo anyway and matches it to its own requests.
     pub allow_in_response_to: bool,
     /// Accept RSA-SHA1 signatures and SHA-1 digests (legacy IdPs only).
     pub allow_sha1: bool,

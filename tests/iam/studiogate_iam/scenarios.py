@@ -213,6 +213,19 @@ def _tags_space(stack: RenderedStack, sim: Simulator, owner: str | None, keys: l
     return _tagging(stack, sim, owner, keys, "space", "alice-private", extra)
 
 
+def _updates_space(stack: RenderedStack, sim: Simulator, owner: str | None) -> Decision:
+    """presign's UpdateSpace of alice-private, whose owner tag is `owner` (None: untagged)."""
+    partition, region, account = _ids(stack)
+    domain = stack.parameters["SageMakerDomainIds"][0]
+    space = f"arn:{partition}:sagemaker:{region}:{account}:space/{domain}/alice-private"
+    known = {"sagemaker:InstanceTypes": ["ml.m5.large"]}
+    if owner is not None:
+        known.update({"sagemaker:ResourceTag/studiouserid": owner, "aws:ResourceTag/studiouserid": owner})
+    session = _function_session(stack, "PresignFunction")
+    context = {**session.context(region=region), **for_action(sim, "sagemaker:UpdateSpace", "space", known)}
+    return sim.evaluate(session.arn, "sagemaker:UpdateSpace", space, context, stack.identity_policies("PresignRole"))
+
+
 def presign_creates_only_private_owned_spaces(stack: RenderedStack, sim: Simulator) -> None:
     """presign creates a user's space private, owned by a profile of the same domain, with its owner
     tag; tags it on creation; and never changes a space's owner tag."""
@@ -227,8 +240,12 @@ def presign_creates_only_private_owned_spaces(stack: RenderedStack, sim: Simulat
            sid="TagNewSpaces", kind="identity")
     expect_condition_fails(_tags_space(stack, sim, None, ["team"], tagging_action=None), "tagging a space later",
                            sid="TagNewSpaces", key="sagemaker:TaggingAction")
-    expect(_tags_space(stack, sim, "bob", ["studiouserid"]), "ExplicitlyDenied", "re-owning bob's space",
-           sid="NeverReownASpace", kind="identity")
+    expect(_tags_space(stack, sim, "bob", ["studiouserid"], tagging_action=None), "ExplicitlyDenied",
+           "re-owning bob's space", sid="NeverReownASpace", kind="identity")
+    expect(_updates_space(stack, sim, "alice"), "Allowed", "keeping alice's space in line", sid="PrivateSpaces",
+           kind="identity")
+    expect_condition_fails(_updates_space(stack, sim, None), "updating a space presign did not create",
+                           sid="PrivateSpaces", key="sagemaker:ResourceTag/studiouserid")
 
 
 def presign_lists_apps(stack: RenderedStack, sim: Simulator) -> None:

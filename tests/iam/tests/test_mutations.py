@@ -76,6 +76,8 @@ MUTATIONS: list[tuple[str, str, str, Mutation]] = [
      lambda s: identity_statement(s, "PresignRole", "CreatePrivateSpaces")["Condition"].pop("StringEquals")),
     ("presign creates only private, owned spaces", "local", "any owner admitted",
      lambda s: identity_statement(s, "PresignRole", "CreatePrivateSpaces")["Condition"].pop("ArnLike")),
+    ("presign creates only private, owned spaces", "local", "any space may be updated",
+     lambda s: identity_statement(s, "PresignRole", "PrivateSpaces").pop("Condition")),
     ("presign creates only private, owned spaces", "local", "the space re-owning deny removed",
      lambda s: remove_identity_statement(s, "PresignRole", "NeverReownASpace")),
     ("presign looks users up only in its Identity Store", "local", "every Identity Store admitted",

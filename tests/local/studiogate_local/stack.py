@@ -15,6 +15,7 @@ import json
 import os
 import pathlib
 import queue
+import random
 import shutil
 import signal
 import socket
@@ -36,10 +37,26 @@ __all__ = ["ROOT", "Stack", "StackError", "main"]
 DEFAULT_PORTS = {"emulator": 4566, "functions": 9000, "idp": 8000}
 
 
+def _ephemeral_start() -> int:
+    try:
+        return int(pathlib.Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A free port for a server another process binds later, chosen below the ephemeral range: a
+    bind to port 0 (an emulator's, an IdP's, another stack's) never takes it in the meantime."""
+    low, high = 20000, _ephemeral_start() - 1
+    for _ in range(200):
+        port = random.randint(low, high)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise StackError(f"no free port between {low} and {high}")
 
 
 def require_free(port: int, what: str) -> None:

@@ -9,10 +9,15 @@ use studiogate::targets::sagemaker::space::{DesiredSpace, SpaceDrift};
 use studiogate::targets::sagemaker::{Created, SpaceState};
 use studiogate_kernel::AwsError;
 
-fn resource_spec(instance_type: &str, image_arn: Option<&String>) -> ResourceSpec {
+fn resource_spec(
+    instance_type: &str,
+    image_arn: Option<&String>,
+    lifecycle_config_arn: Option<&String>,
+) -> ResourceSpec {
     ResourceSpec::builder()
         .instance_type(AppInstanceType::from(instance_type))
         .set_sage_maker_image_arn(image_arn.cloned())
+        .set_lifecycle_config_arn(lifecycle_config_arn.cloned())
         .build()
 }
 
@@ -69,6 +74,9 @@ pub(super) async fn describe(
         image_arn: spec
             .and_then(|s| s.sage_maker_image_arn())
             .map(str::to_owned),
+        lifecycle_config_arn: spec
+            .and_then(|s| s.lifecycle_config_arn())
+            .map(str::to_owned),
         storage_gb: settings
             .and_then(|s| s.space_storage_settings())
             .and_then(|s| s.ebs_storage_settings())
@@ -88,7 +96,11 @@ pub(super) async fn create(
         .app_type(AppType::JupyterLab)
         .jupyter_lab_app_settings(
             SpaceJupyterLabAppSettings::builder()
-                .default_resource_spec(resource_spec(&rule.instance_type, rule.image_arn.as_ref()))
+                .default_resource_spec(resource_spec(
+                    &rule.instance_type,
+                    rule.image_arn.as_ref(),
+                    None,
+                ))
                 .build(),
         )
         .space_storage_settings(storage(rule.storage_gb))
@@ -130,10 +142,14 @@ pub(super) async fn update(
     drift: &SpaceDrift,
 ) -> Result<(), AwsError> {
     let mut settings = SpaceSettings::builder();
-    if let Some((instance_type, image_arn)) = &drift.resource_spec {
+    if let Some(spec) = &drift.resource_spec {
         settings = settings.jupyter_lab_app_settings(
             SpaceJupyterLabAppSettings::builder()
-                .default_resource_spec(resource_spec(instance_type, image_arn.as_ref()))
+                .default_resource_spec(resource_spec(
+                    &spec.instance_type,
+                    spec.image_arn.as_ref(),
+                    spec.lifecycle_config_arn.as_ref(),
+                ))
                 .build(),
         );
     }

@@ -220,9 +220,10 @@ pub async fn load<P: ParameterStore>(
     if let Some(name) = own(ENV_ACS_URL_PARAMETER) {
         let url = fetch(store, ENV_ACS_URL_PARAMETER, name).await?;
         let url = url.trim().to_owned();
-        if !config.sp.acs_urls.contains(&url) {
-            config.sp.acs_urls.push(url);
-        }
+        // First: the metadata's default ACS and the one AuthnRequests name are the stack's, the
+        // URL the user role trusts as SAML:aud.
+        config.sp.acs_urls.retain(|configured| *configured != url);
+        config.sp.acs_urls.insert(0, url);
     }
     let replay_table = own(ENV_REPLAY_TABLE).filter(|_| function == Function::SamlValidator);
     if let Some(table) = own(ENV_REPLAY_TABLE).filter(|_| function == Function::Presign) {
@@ -382,7 +383,7 @@ default = { execution_role = "arn:aws:iam::123456789012:role/Exec" }
     }
 
     #[tokio::test]
-    async fn the_stacks_acs_url_joins_the_configured_ones_once() {
+    async fn the_stacks_acs_url_comes_first_and_once() {
         let own = DEPLOYED.replace(
             "[login]",
             &format!("[sp]\nacs_urls = [\"https://sso.example.test/saml/acs\", \"{STACK_ACS_URL}\"]\n[login]"),
@@ -398,7 +399,19 @@ default = { execution_role = "arn:aws:iam::123456789012:role/Exec" }
         .expect("loads");
         assert_eq!(
             config.sp.acs_urls,
-            ["https://sso.example.test/saml/acs", STACK_ACS_URL]
+            [STACK_ACS_URL, "https://sso.example.test/saml/acs"]
+        );
+        let sign_in = BrokerConfig {
+            idp: crate::config::IdpConfig {
+                sso_url: Some("https://idp.example.test/sso".into()),
+                ..config.idp.clone()
+            },
+            ..config
+        };
+        assert_eq!(
+            sign_in.sp_initiated().unwrap().unwrap().acs_url,
+            STACK_ACS_URL,
+            "AuthnRequests name the stack's ACS URL"
         );
     }
 

@@ -33,6 +33,19 @@ pub struct SpInitiated {
     pub lifetime: time::Duration,
 }
 
+/// An https URL (http on the loopback, for local runs) without a fragment, which would swallow the
+/// query the request is appended as.
+fn is_sso_url(url: &str) -> bool {
+    let loopback = [
+        "http://127.0.0.1:",
+        "http://127.0.0.1/",
+        "http://localhost:",
+        "http://localhost/",
+    ];
+    (url.starts_with("https://") || loopback.iter().any(|prefix| url.starts_with(prefix)))
+        && !url.contains('#')
+}
+
 impl BrokerConfig {
     /// The IdP's SSO URL for the HTTP-Redirect binding: `idp.sso_url`, or the metadata's.
     pub fn sso_url(&self) -> Result<Option<String>, ConfigError> {
@@ -46,9 +59,12 @@ impl BrokerConfig {
             (None, None) => None,
         };
         match url {
-            Some(url) if !(url.starts_with("https://") || url.starts_with("http://")) => Err(
-                ConfigError::field("idp.sso_url", format!("{url:?} is not an http(s) URL")),
-            ),
+            Some(url) if !is_sso_url(&url) => Err(ConfigError::field(
+                "idp.sso_url",
+                format!(
+                    "{url:?} is not an https URL without a #fragment (http only for 127.0.0.1 or localhost)"
+                ),
+            )),
             url => Ok(url),
         }
     }

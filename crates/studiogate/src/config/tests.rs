@@ -461,6 +461,16 @@ fn sp_initiated_sign_in_is_checked_field_by_field() {
 
     for (idp, sp, field) in [
         ("sso_url = \"ftp://idp\"", String::new(), "idp.sso_url"),
+        (
+            "sso_url = \"http://idp.example.test/sso\"",
+            String::new(),
+            "idp.sso_url",
+        ),
+        (
+            "sso_url = \"https://idp.example.test/sso#x\"",
+            String::new(),
+            "idp.sso_url",
+        ),
         ("idp_initiated = false", String::new(), "idp.idp_initiated"),
         (sso, cert(testkit::SP_ENCRYPTION.cert_pem), "sp.certificate"),
         (

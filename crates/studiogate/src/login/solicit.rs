@@ -54,7 +54,7 @@ impl<P: LoginPorts> LoginFlow<P> {
                 ))
             }
         }
-        tracing::info!(request = request.id.as_str(), target = ?target, signed = sign_in.signer.is_some(), "AuthnRequest sent");
+        tracing::info!(target = ?target, signed = sign_in.signer.is_some(), "AuthnRequest sent");
         request
             .redirect_url(target, sign_in.signer.as_deref())
             .map_err(LoginError::SignInUnavailable)
@@ -69,6 +69,8 @@ impl<P: LoginPorts> LoginFlow<P> {
         match &assertion.in_response_to {
             None if self.accepts_idp_initiated => Ok(None),
             None => Err(LoginError::Unsolicited),
+            // saml.allow_in_response_to without SP-initiated sign-in: tolerated, as it always was.
+            Some(_) if self.sp_initiated.is_none() => Ok(None),
             // Not the shape of our IDs: no request of this broker, whatever the store holds.
             Some(id) => RequestId::parse(id)
                 .map(Some)

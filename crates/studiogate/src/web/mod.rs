@@ -158,7 +158,7 @@ impl<P: LoginPorts> Broker<P> {
                 let (result, audit) = self.flow.acs(&acs).await;
                 (login_response(result, request.request_id), Some(audit))
             }
-            ("GET", LOGIN_PATH) => (self.start(request).await, None),
+            ("GET", LOGIN_PATH) => self.start(request).await,
             ("GET", METADATA_PATH) => (
                 WebResponse::new(200, "application/samlmetadata+xml", self.metadata.clone()),
                 None,
@@ -181,22 +181,36 @@ impl<P: LoginPorts> Broker<P> {
 }
 
 impl<P: LoginPorts> Broker<P> {
-    /// `GET /login?target=KEY`: an SP-initiated sign-in, or the page that says why not.
-    async fn start(&self, request: &WebRequest<'_>) -> WebResponse {
+    /// `GET /login?target=KEY`: an SP-initiated sign-in, or the page that says why not. A refusal
+    /// has an audit record (and so its metrics: an unreachable table raises the same alarm as at
+    /// the ACS); a request sent has none, its answer at the ACS has.
+    async fn start(&self, request: &WebRequest<'_>) -> (WebResponse, Option<LoginAudit>) {
+        let started = std::time::Instant::now();
         let mut targets = form_urlencoded::parse(request.query.as_bytes())
             .filter(|(name, _)| name == "target")
             .map(|(_, value)| value.into_owned());
-        let result = match (targets.next(), targets.next()) {
-            (_, Some(_)) => Err(LoginError::MalformedChoice("target is given twice")),
-            (target, None) => self.flow.start(target.as_deref()).await,
+        let target = targets.next();
+        let result = match targets.next() {
+            Some(_) => Err(LoginError::MalformedChoice("target is given twice")),
+            None => self.flow.start(target.as_deref()).await,
         };
-        if let Err(error) = &result {
+        let audit = result.as_ref().err().map(|error| {
             tracing::warn!(reason = error.reason_code(), detail = %error, "sign-in not started");
-        }
-        login_response(
+            LoginAudit {
+                request_id: request.request_id.to_owned(),
+                outcome: error.reason_code().into(),
+                failure: Some(error.kind()),
+                target: target.as_deref().map(studiogate_saml::xml::clip),
+                source_ip: request.source_ip.map(str::to_owned),
+                latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                ..LoginAudit::default()
+            }
+        });
+        let response = login_response(
             result.map(|url| LoginOutcome::Redirect { url }),
             request.request_id,
-        )
+        );
+        (response, audit)
     }
 }
 

@@ -344,7 +344,10 @@ fn login(query: &str) -> WebRequest<'_> {
 async fn get_login_sends_the_browser_to_the_idp_with_a_request_for_the_target() {
     let (response, audit) = sp_broker().handle(&login("target=ml")).await;
     assert_eq!(response.status, 302);
-    assert!(audit.is_none());
+    assert!(
+        audit.is_none(),
+        "the answer at the ACS is the login's record"
+    );
     assert_secured(&response);
     let location = response.header("location").unwrap();
     assert!(
@@ -361,7 +364,13 @@ async fn get_login_refusals_are_pages_with_the_right_status() {
         ("target=nope", 400, copy::ErrorPage::BadRequest),
         ("target=ml&target=emr", 400, copy::ErrorPage::BadRequest),
     ] {
-        let (response, _) = sp.handle(&login(query)).await;
+        let (response, audit) = sp.handle(&login(query)).await;
+        let audit = audit.expect("a refusal is recorded");
+        assert_eq!(
+            audit.failure,
+            Some(crate::login::FailureKind::Refused),
+            "{query}"
+        );
         assert_eq!(response.status, status, "{query}");
         assert!(response.header("location").is_none());
         assert!(

@@ -50,6 +50,8 @@ pub struct SpaceState {
     pub instance_type: Option<String>,
     /// The JupyterLab app's `DefaultResourceSpec.SageMakerImageArn`.
     pub image_arn: Option<String>,
+    /// The JupyterLab app's `DefaultResourceSpec.LifecycleConfigArn`.
+    pub lifecycle_config_arn: Option<String>,
     /// `EbsVolumeSizeInGb`.
     pub storage_gb: Option<u32>,
 }

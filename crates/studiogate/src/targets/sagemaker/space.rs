@@ -78,11 +78,22 @@ pub struct DesiredSpace {
     pub tags: BTreeMap<String, String>,
 }
 
+/// The JupyterLab app's `DefaultResourceSpec`, sent whole by UpdateSpace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceSpecUpdate {
+    /// The rule's instance type.
+    pub instance_type: String,
+    /// The rule's image, else the space's own.
+    pub image_arn: Option<String>,
+    /// The space's own lifecycle configuration, kept.
+    pub lifecycle_config_arn: Option<String>,
+}
+
 /// What UpdateSpace must change.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SpaceDrift {
-    /// The instance type and image to set, when either differs.
-    pub resource_spec: Option<(String, Option<String>)>,
+    /// The resource spec to set, when the instance type or the image differs.
+    pub resource_spec: Option<ResourceSpecUpdate>,
     /// The larger volume to grow to.
     pub storage_gb: Option<u32>,
 }
@@ -100,8 +111,20 @@ pub fn space_drift(desired: &DesiredSpace, observed: &SpaceState) -> SpaceDrift 
     let spec_differs = observed.instance_type.as_deref() != Some(rule.instance_type.as_str())
         || (rule.image_arn.is_some() && observed.image_arn != rule.image_arn);
     SpaceDrift {
-        resource_spec: spec_differs.then(|| (rule.instance_type.clone(), rule.image_arn.clone())),
-        storage_gb: (observed.storage_gb.unwrap_or(0) < rule.storage_gb).then_some(rule.storage_gb),
+        // The spec is sent whole: what the rule does not name stays the space's own.
+        resource_spec: spec_differs.then(|| ResourceSpecUpdate {
+            instance_type: rule.instance_type.clone(),
+            image_arn: rule
+                .image_arn
+                .clone()
+                .or_else(|| observed.image_arn.clone()),
+            lifecycle_config_arn: observed.lifecycle_config_arn.clone(),
+        }),
+        // A volume whose size is not reported is left alone (SageMaker would refuse a shrink).
+        storage_gb: observed
+            .storage_gb
+            .is_some_and(|gb| gb < rule.storage_gb)
+            .then_some(rule.storage_gb),
     }
 }
 
@@ -195,6 +218,7 @@ mod tests {
             sharing: Some("Private".into()),
             instance_type: Some(instance.into()),
             image_arn: image.map(str::to_owned),
+            lifecycle_config_arn: Some("arn:lcc".into()),
             storage_gb: Some(storage),
         }
     }
@@ -223,7 +247,11 @@ mod tests {
         assert_eq!(
             space_drift(&desired, &observed("ml.m5.large", 50, None)),
             SpaceDrift {
-                resource_spec: Some(("ml.t3.medium".into(), None)),
+                resource_spec: Some(ResourceSpecUpdate {
+                    instance_type: "ml.t3.medium".into(),
+                    image_arn: None,
+                    lifecycle_config_arn: Some("arn:lcc".into()),
+                }),
                 storage_gb: None
             },
             "a larger volume stays: SageMaker cannot shrink it"
@@ -232,6 +260,18 @@ mod tests {
             space_drift(&desired, &observed("ml.t3.medium", 5, None)).storage_gb,
             Some(20)
         );
+        assert_eq!(
+            space_drift(&desired, &observed("ml.m5.large", 20, Some("arn:img")))
+                .resource_spec
+                .and_then(|spec| spec.image_arn),
+            Some("arn:img".into()),
+            "a new instance type keeps the space's image"
+        );
+        let unreported = SpaceState {
+            storage_gb: None,
+            ..observed("ml.t3.medium", 0, None)
+        };
+        assert!(space_drift(&desired, &unreported).is_empty());
     }
 
     #[test]
