@@ -179,3 +179,21 @@ async fn without_the_sp_certificate_requests_go_unsigned() {
     let (names, _, _) = requested(&flow.start(Some("ml")).await.unwrap());
     assert_eq!(names, ["SAMLRequest", "RelayState"]);
 }
+
+#[tokio::test]
+async fn without_sp_initiated_sign_in_allow_in_response_to_tolerates_it_as_before() {
+    let mut tolerant = config();
+    tolerant.saml.allow_in_response_to = true;
+    let flow = flow_for(&tolerant, InMemoryReplayCache::default());
+    let (result, _) = post(
+        &flow,
+        &answer(
+            &[USER],
+            "_0123456789abcdef0123456789abcdef",
+            "_a1",
+            Some("ml"),
+        ),
+    )
+    .await;
+    assert_eq!(result, Ok(LoginOutcome::Redirect { url: URL.into() }));
+}
