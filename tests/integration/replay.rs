@@ -89,6 +89,7 @@ async fn an_authn_request_is_answered_once_within_its_lifetime_with_put_item_alo
     let until = now + time::Duration::minutes(10);
     let request = OutstandingRequest {
         target: Some("sagemaker-ml".into()),
+        browser: "ab".repeat(32),
     };
     let id = RequestId::random().unwrap();
     assert_eq!(replay.take_request(&id, now).await, Ok(None), "never sent");
@@ -103,7 +104,10 @@ async fn an_authn_request_is_answered_once_within_its_lifetime_with_put_item_alo
     assert_eq!(replay.take_request(&id, now).await, Ok(None), "answered");
 
     let no_target = RequestId::random().unwrap();
-    let untargeted = OutstandingRequest { target: None };
+    let untargeted = OutstandingRequest {
+        target: None,
+        browser: "cd".repeat(32),
+    };
     replay
         .remember_request(&no_target, &untargeted, until, now)
         .await

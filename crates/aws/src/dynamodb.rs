@@ -36,14 +36,14 @@ impl DynamoReplayCache {
         }
     }
 
-    /// Writes `key`, kept until `keep_until`, unless a live item has it; `extra` is one more
-    /// attribute to store. `Replayed` when the key was live.
+    /// Writes `key`, kept until `keep_until`, unless a live item has it; `extra` are more
+    /// attributes to store. `Replayed` when the key was live.
     async fn put(
         &self,
         key: &str,
         keep_until: OffsetDateTime,
         now: OffsetDateTime,
-        extra: Option<(&str, &str)>,
+        extra: &[(&str, &str)],
     ) -> Result<Consumed, AwsError> {
         let mut put = self
             .client
@@ -54,8 +54,8 @@ impl DynamoReplayCache {
             // TTL deletes lazily, so an expired item may still be there: it does not count.
             .condition_expression("attribute_not_exists(pk) OR expires_at < :now")
             .expression_attribute_values(":now", epoch(now));
-        if let Some((name, value)) = extra {
-            put = put.item(name, AttributeValue::S(value.to_owned()));
+        for (name, value) in extra {
+            put = put.item(*name, AttributeValue::S((*value).to_owned()));
         }
         match put.send().await {
             Ok(_) => Ok(Consumed::First),
@@ -87,12 +87,18 @@ impl DynamoReplayCache {
             .await;
         match result {
             Ok(output) => {
-                let target = output
-                    .attributes()
-                    .and_then(|item| item.get(TARGET))
-                    .and_then(|value| value.as_s().ok())
-                    .cloned();
-                Ok(Some(OutstandingRequest { target }))
+                let text = |name: &str| {
+                    output
+                        .attributes()
+                        .and_then(|item| item.get(name))
+                        .and_then(|value| value.as_s().ok())
+                        .cloned()
+                };
+                Ok(Some(OutstandingRequest {
+                    target: text(TARGET),
+                    // Absent (never written so): no browser can match it.
+                    browser: text(BROWSER).unwrap_or_default(),
+                }))
             }
             Err(e) => condition_failed(e).map(|()| None),
         }
@@ -108,7 +114,7 @@ impl DynamoReplayCache {
         refusal: &'static str,
     ) -> Result<Consumed, AwsError> {
         let budget = Budget::new(self.budget);
-        let (result, attempts) = with_retry(&budget, || self.put(key, keep_until, now, None)).await;
+        let (result, attempts) = with_retry(&budget, || self.put(key, keep_until, now, &[])).await;
         if let Err(error) = &result {
             tracing::error!(operation = error.operation, code = %error.code, kind = ?error.kind, attempts, "{refusal}");
         }
@@ -144,9 +150,13 @@ impl ReplayCache for DynamoReplayCache {
         now: OffsetDateTime,
     ) -> Result<(), ReplayUnavailable> {
         let key = request_key(id);
-        let target = request.target.as_deref().map(|target| (TARGET, target));
+        let mut attributes = vec![(BROWSER, request.browser.as_str())];
+        if let Some(target) = &request.target {
+            attributes.push((TARGET, target.as_str()));
+        }
         let budget = Budget::new(self.budget);
-        let (result, attempts) = with_retry(&budget, || self.put(&key, until, now, target)).await;
+        let (result, attempts) =
+            with_retry(&budget, || self.put(&key, until, now, &attributes)).await;
         match result {
             Ok(Consumed::First) => Ok(()),
             // 128 random bits: a live request of the same ID means the random source is broken.
@@ -173,6 +183,8 @@ impl ReplayCache for DynamoReplayCache {
 
 /// The attribute of an outstanding request that holds its target.
 const TARGET: &str = "target";
+/// The attribute that holds the hash of the asking browser's nonce.
+const BROWSER: &str = "browser";
 
 fn epoch(at: OffsetDateTime) -> AttributeValue {
     AttributeValue::N(at.unix_timestamp().to_string())

@@ -25,11 +25,7 @@ pub struct RequestId(String);
 impl RequestId {
     /// A fresh ID from the system's secure random source.
     pub fn random() -> Result<Self, String> {
-        let mut bytes = [0u8; 16];
-        aws_lc_rs::rand::SystemRandom::new()
-            .fill(&mut bytes)
-            .map_err(|_| "the system random source failed".to_owned())?;
-        Ok(RequestId(format!("_{}", hex(&bytes))))
+        Ok(RequestId(format!("_{}", random_hex()?)))
     }
 
     /// An ID as the IdP echoed it in `InResponseTo`, if it has the shape of ours. Anything else
@@ -55,8 +51,14 @@ impl std::fmt::Debug for RequestId {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// 128 bits from the system's secure random source, as 32 lower-case hex digits (request IDs, the
+/// browser nonce that binds a request to the browser that started it).
+pub fn random_hex() -> Result<String, String> {
+    let mut bytes = [0u8; 16];
+    aws_lc_rs::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| "the system random source failed".to_owned())?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// One AuthnRequest.

@@ -50,6 +50,8 @@ pub const REPLAYED: &str = "This sign-in was already used. Each sign-in works on
 /// The "Expired" page's explanation when the AuthnRequest a Response answers is unknown, lapsed or
 /// already answered.
 pub const REQUEST_LAPSED: &str = "This sign-in took too long or was already used. Open your workspace's sign-in link (or bookmark) again.";
+/// The "Rejected" page's explanation when the answer to a sign-in came from another browser.
+pub const OTHER_BROWSER: &str = "This sign-in was started in another browser, or your browser did not keep its cookie. Open your workspace's sign-in link again in this browser.";
 /// The "Rejected" page's explanation when IdP-initiated sign-in is off.
 pub const UNSOLICITED: &str = "This workspace is opened from its sign-in link, not from the identity provider's tile. Use the link (or bookmark) your administrator gave you.";
 

@@ -60,6 +60,10 @@ pub async fn respond<P: LoginPorts>(
         body: request.body().as_ref(),
         request_id: &request_id,
         source_ip: source_ip.as_deref(),
+        cookie: request
+            .headers()
+            .get("cookie")
+            .and_then(|value| value.to_str().ok()),
     };
     let (answer, audit) = broker.handle(&web).await;
     (into_lambda(answer, &request_id), audit)

@@ -42,6 +42,7 @@ class LocalStack:
         self.emulator = ready["emulator"]
         self.logs = {name: pathlib.Path(path) for name, path in ready["logs"].items()}
         self.posted_responses: list[str] = []
+        self.sign_in_cookies: dict[str, str] = {}   # IdP URL -> the cookie /login set with it
         self.locations: list[str] = []
         # Every secret the emulator issued, gathered before each reset clears them.
         self.secrets: dict[str, list] = {"credentials": [], "signin_tokens": [], "presigned_tokens": []}
@@ -57,12 +58,13 @@ class LocalStack:
         return posted
 
     def post_acs(self, posted: dict, **extra) -> tuple[int, dict, str]:
-        """POSTs the form a browser would (SAMLResponse, RelayState unless None, extra fields)."""
+        """POSTs the form a browser would (SAMLResponse, RelayState unless None, extra fields), with
+        the cookie of the sign-in it answers, if any (`posted["cookie"]`)."""
         fields = {"SAMLResponse": posted["SAMLResponse"]}
         if posted.get("RelayState") is not None:
             fields["RelayState"] = posted["RelayState"]
         fields.update(extra)
-        status, headers, body = request("POST", self.acs, fields)
+        status, headers, body = request("POST", self.acs, fields, cookie=posted.get("cookie"))
         if "location" in headers:
             self.locations.append(headers["location"])
         return status, headers, body
@@ -76,6 +78,8 @@ class LocalStack:
         status, headers, body = request("GET", f"{self.broker}/login{query}")
         assert status == 302, body
         assert headers["location"].startswith(f"{self.idp}/sso?SAMLRequest="), headers["location"]
+        # The local ACS is plain http: the cookie is SameSite=Lax, without __Host- and Secure.
+        self.sign_in_cookies[headers["location"]] = headers["set-cookie"].split(";", 1)[0]
         return headers["location"]
 
     def answer(self, idp_url: str, user: str = "alice", **knobs) -> dict:
@@ -85,6 +89,8 @@ class LocalStack:
         assert status == 200, body
         posted = json.loads(body)
         self.posted_responses.append(posted["SAMLResponse"])
+        if idp_url in self.sign_in_cookies:   # the browser that started the sign-in
+            posted["cookie"] = self.sign_in_cookies[idp_url]
         return posted
 
     # ----- the emulator

@@ -73,6 +73,17 @@ def test_the_answer_must_carry_the_relay_state_the_request_was_sent_with(stack, 
     assert heading(page) == "We couldn't sign you in"
 
 
+def test_an_answer_posted_from_another_browser_is_refused(stack, world):
+    """Login CSRF: the answer to someone's request, posted by a browser without that request's cookie."""
+    idp_url = stack.start("sagemaker-ml")
+    posted = stack.answer(idp_url, "alice")
+    status, _, page = stack.post_acs({**posted, "cookie": None})
+    assert status == 403
+    assert heading(page) == "We couldn't sign you in"
+    assert "started in another browser" in page
+    assert stack.calls("sts:AssumeRoleWithSAML") == [], "refused before STS"
+
+
 def test_the_idp_refuses_a_request_whose_relay_state_was_changed_after_signing(stack, world):
     idp_url = stack.start("sagemaker-ml")
     altered = idp_url.replace("RelayState=sagemaker-ml", "RelayState=emr-iam")

@@ -84,6 +84,13 @@ pub enum LoginError {
         "InResponseTo names no outstanding AuthnRequest (unknown, expired or already answered)"
     )]
     UnknownRequest,
+    /// The Response to an AuthnRequest came from another browser than the one that asked: the
+    /// request's cookie is missing or holds another nonce (login CSRF, or another browser).
+    #[error("the AuthnRequest's answer came from another browser (its cookie is {})", if *cookie_present { "wrong" } else { "missing" })]
+    OtherBrowser {
+        /// Whether the request's cookie was there at all.
+        cookie_present: bool,
+    },
     /// The Response came back with another RelayState than its request was sent with.
     #[error("the AuthnRequest was sent with RelayState {sent:?} but answered with {returned:?}")]
     RequestMismatch {
@@ -124,7 +131,8 @@ impl LoginError {
             | LoginError::SpInitiatedOff
             | LoginError::Unsolicited
             | LoginError::UnknownRequest
-            | LoginError::RequestMismatch { .. } => FailureKind::Refused,
+            | LoginError::RequestMismatch { .. }
+            | LoginError::OtherBrowser { .. } => FailureKind::Refused,
             LoginError::StsUnavailable(_)
             | LoginError::StsRejected(_)
             | LoginError::StsExpired(_)
@@ -172,6 +180,7 @@ impl LoginError {
             LoginError::Unsolicited => "unsolicited-response",
             LoginError::UnknownRequest => "unknown-request",
             LoginError::RequestMismatch { .. } => "request-relay-state-mismatch",
+            LoginError::OtherBrowser { .. } => "request-from-another-browser",
             LoginError::Presign(error) => match error.code {
                 ErrorCode::BadRequest => "presign-bad-request",
                 ErrorCode::UnknownTarget => "presign-unknown-target",

@@ -13,6 +13,7 @@ pub use audit::LoginAudit;
 pub use error::{FailureKind, LoginError};
 pub use ports::LoginPorts;
 pub use select::LoginOption;
+pub use solicit::Started;
 
 use crate::config::{BrokerConfig, ConfigError, LoginConfig, SpInitiated, PRESIGN_MARGIN_SECONDS};
 use crate::targets::sagemaker;
@@ -56,6 +57,8 @@ pub struct AcsRequest<'a> {
     pub request_id: &'a str,
     /// The client address, if the front door says.
     pub source_ip: Option<&'a str>,
+    /// The Cookie header (an SP-initiated sign-in's answer carries its request's cookie).
+    pub cookie: Option<&'a str>,
 }
 
 impl std::fmt::Debug for AcsRequest<'_> {
@@ -210,8 +213,14 @@ impl<P: LoginPorts> LoginFlow<P> {
         let budget = Budget::new(Duration::from_secs(self.login.budget_seconds));
         // Consumed only now that the login goes ahead (a chooser does not use it up).
         if let Some(id) = &answered {
-            self.take_answered(id, posted.relay_state.as_deref(), now, budget.remaining())
-                .await?;
+            self.take_answered(
+                id,
+                posted.relay_state.as_deref(),
+                request.cookie,
+                now,
+                budget.remaining(),
+            )
+            .await?;
         }
         let skew = time::Duration::seconds(self.validator.settings().policy.clock_skew_seconds);
         let consumed = tokio::time::timeout(

@@ -20,6 +20,9 @@ pub struct OutstandingRequest {
     /// The target the user asked for (the RelayState sent with the request); the answer must
     /// come back with the same.
     pub target: Option<String>,
+    /// SHA-256 (hex) of the nonce in the cookie of the browser that asked: the answer must come
+    /// back from that browser.
+    pub browser: String,
 }
 
 /// What consuming an assertion found.
@@ -174,6 +177,7 @@ mod tests {
         let other = RequestId::parse("_ffffffffffffffffffffffffffffffff").unwrap();
         let request = OutstandingRequest {
             target: Some("sagemaker-ml".into()),
+            browser: "ab".repeat(32),
         };
         assert_eq!(cache.take_request(&id, at(0)).await, Ok(None));
         cache

@@ -105,10 +105,20 @@ pub(crate) async fn post<R: ReplayCache>(
     flow: &TestFlow<R>,
     body: &[u8],
 ) -> (Result<LoginOutcome, LoginError>, LoginAudit) {
+    post_with_cookie(flow, body, None).await
+}
+
+/// [`post`], from a browser that sends this Cookie header.
+pub(crate) async fn post_with_cookie<R: ReplayCache>(
+    flow: &TestFlow<R>,
+    body: &[u8],
+    cookie: Option<&str>,
+) -> (Result<LoginOutcome, LoginError>, LoginAudit) {
     flow.acs(&AcsRequest {
         body,
         request_id: "req-1",
         source_ip: Some("198.51.100.7"),
+        cookie,
     })
     .await
 }
@@ -500,6 +510,7 @@ fn debug_output_never_shows_the_posted_assertion() {
         body: &posted,
         request_id: "r",
         source_ip: None,
+        cookie: None,
     };
     let printed = format!("{request:?}");
     assert!(

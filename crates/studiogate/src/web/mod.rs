@@ -13,7 +13,9 @@ pub mod pages;
 
 use crate::config::BrokerConfig;
 use crate::copy::{self, ErrorPage};
-use crate::login::{AcsRequest, LoginAudit, LoginError, LoginFlow, LoginOutcome, LoginPorts};
+use crate::login::{
+    AcsRequest, LoginAudit, LoginError, LoginFlow, LoginOutcome, LoginPorts, Started,
+};
 use base64::Engine as _;
 use std::sync::OnceLock;
 use studiogate_kernel::wire::ErrorCode;
@@ -43,6 +45,8 @@ pub struct WebRequest<'a> {
     pub request_id: &'a str,
     /// The client address.
     pub source_ip: Option<&'a str>,
+    /// The Cookie header. Never logged (it binds a sign-in to the browser).
+    pub cookie: Option<&'a str>,
 }
 
 impl std::fmt::Debug for WebRequest<'_> {
@@ -54,6 +58,7 @@ impl std::fmt::Debug for WebRequest<'_> {
             .field("body_bytes", &self.body.len())
             .field("request_id", &self.request_id)
             .field("source_ip", &self.source_ip)
+            .field("cookie", &self.cookie.map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -154,6 +159,7 @@ impl<P: LoginPorts> Broker<P> {
                     body: request.body,
                     request_id: request.request_id,
                     source_ip: request.source_ip,
+                    cookie: request.cookie,
                 };
                 let (result, audit) = self.flow.acs(&acs).await;
                 (login_response(result, request.request_id), Some(audit))
@@ -206,12 +212,30 @@ impl<P: LoginPorts> Broker<P> {
                 ..LoginAudit::default()
             }
         });
-        let response = login_response(
-            result.map(|url| LoginOutcome::Redirect { url }),
+        let cookie = result.as_ref().ok().map(set_cookie);
+        let mut response = login_response(
+            result.map(|started| LoginOutcome::Redirect { url: started.url }),
             request.request_id,
         );
+        if let Some(cookie) = cookie {
+            response.headers.push(("set-cookie", cookie));
+        }
         (response, audit)
     }
+}
+
+/// The `Set-Cookie` that binds a started sign-in to the browser: HttpOnly, for the request's
+/// lifetime, `__Host-`/`Secure`/`SameSite=None` over https (the IdP posts cross-site).
+fn set_cookie(started: &Started) -> String {
+    let same_site = if started.secure {
+        "; Secure; SameSite=None"
+    } else {
+        "; SameSite=Lax"
+    };
+    format!(
+        "{}={}; Path=/; Max-Age={}; HttpOnly{same_site}",
+        started.cookie_name, started.nonce, started.max_age_seconds
+    )
 }
 
 fn method_not_allowed(allow: &str, request_id: &str) -> WebResponse {
@@ -266,6 +290,7 @@ pub fn login_response(result: Result<LoginOutcome, LoginError>, request_id: &str
         LoginError::UnknownRequest => (403, ErrorPage::Expired, Some(copy::REQUEST_LAPSED)),
         LoginError::Unsolicited => (403, ErrorPage::Rejected, Some(copy::UNSOLICITED)),
         LoginError::RequestMismatch { .. } => (403, ErrorPage::Rejected, None),
+        LoginError::OtherBrowser { .. } => (403, ErrorPage::Rejected, Some(copy::OTHER_BROWSER)),
         LoginError::SpInitiatedOff => (404, ErrorPage::NotFound, None),
         LoginError::ReplayUnavailable(_)
         | LoginError::SignInUnavailable(_)

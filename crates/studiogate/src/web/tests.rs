@@ -18,6 +18,7 @@ fn get(path: &str) -> WebRequest<'_> {
         body: b"",
         request_id: "req-9",
         source_ip: None,
+        cookie: None,
     }
 }
 
@@ -76,6 +77,7 @@ async fn every_route_answers_with_the_security_headers() {
             body: &body(&spec(&[USER]), Some("ml")),
             request_id: "req-9",
             source_ip: Some("203.0.113.1"),
+            cookie: None,
         })
         .await;
     assert_eq!(acs.status, 302);
@@ -313,6 +315,7 @@ async fn a_chooser_page_is_a_form_back_to_the_acs() {
             body: &body(&spec(&[USER, crate::login::tests::ADMIN]), Some("ml")),
             request_id: "req-3",
             source_ip: None,
+            cookie: None,
         })
         .await;
     assert_eq!(response.status, 200);

@@ -1,7 +1,7 @@
 //! SP-initiated sign-in, from `start` to the ACS, on the login flow's fakes and a pinned clock.
 
 use super::super::tests::{
-    body, config, now, post, sp_config, spec, TestFlow, ADMIN, SSO, URL, USER,
+    body, config, now, post, post_with_cookie, sp_config, spec, TestFlow, ADMIN, SSO, URL, USER,
 };
 use super::super::*;
 use crate::testkit::saml as testkit;
@@ -23,6 +23,11 @@ fn flow_for<R: ReplayCache>(config: &BrokerConfig, replay: R) -> TestFlow<R> {
 
 fn sp_flow() -> TestFlow {
     flow_for(&sp_config(None), InMemoryReplayCache::default())
+}
+
+/// The Cookie header the browser that started `started` sends back.
+fn cookie_of(started: &Started) -> String {
+    format!("other=1; {}={}", started.cookie_name, started.nonce)
 }
 
 /// What the IdP reads from the redirect: the query's parameter names, the request's ID and the
@@ -82,17 +87,28 @@ fn answer(
 #[tokio::test]
 async fn a_bookmarked_login_sends_a_signed_request_whose_answer_opens_the_target_once() {
     let flow = sp_flow();
-    let url = flow.start(Some("ml")).await.unwrap();
-    let (names, id, relay_state) = requested(&url);
+    let started = flow.start(Some("ml")).await.unwrap();
+    let (names, id, relay_state) = requested(&started.url);
     assert_eq!(names, ["SAMLRequest", "RelayState", "SigAlg", "Signature"]);
     assert_eq!(relay_state.as_deref(), Some("ml"));
+    let cookie = cookie_of(&started);
 
-    let (result, audit) = post(&flow, &answer(&[USER], &id, "_a1", Some("ml"))).await;
+    let (result, audit) = post_with_cookie(
+        &flow,
+        &answer(&[USER], &id, "_a1", Some("ml")),
+        Some(&cookie),
+    )
+    .await;
     assert_eq!(result, Ok(LoginOutcome::Redirect { url: URL.into() }));
     assert_eq!(audit.target.as_deref(), Some("ml"));
 
     // Another assertion for the same request: the request was answered.
-    let (again, audit) = post(&flow, &answer(&[USER], &id, "_a2", Some("ml"))).await;
+    let (again, audit) = post_with_cookie(
+        &flow,
+        &answer(&[USER], &id, "_a2", Some("ml")),
+        Some(&cookie),
+    )
+    .await;
     assert_eq!(again, Err(LoginError::UnknownRequest));
     assert_eq!(audit.outcome, "unknown-request");
     assert_eq!(
@@ -119,8 +135,14 @@ async fn an_answer_to_a_request_the_broker_never_sent_is_refused_before_sts() {
 #[tokio::test]
 async fn the_answer_must_come_back_with_the_relay_state_the_request_was_sent_with() {
     let flow = sp_flow();
-    let (_, id, _) = requested(&flow.start(Some("ml")).await.unwrap());
-    let (result, _) = post(&flow, &answer(&[USER, ADMIN], &id, "_a1", Some("emr"))).await;
+    let started = flow.start(Some("ml")).await.unwrap();
+    let (_, id, _) = requested(&started.url);
+    let (result, _) = post_with_cookie(
+        &flow,
+        &answer(&[USER, ADMIN], &id, "_a1", Some("emr")),
+        Some(&cookie_of(&started)),
+    )
+    .await;
     assert_eq!(
         result,
         Err(LoginError::RequestMismatch {
@@ -134,11 +156,16 @@ async fn the_answer_must_come_back_with_the_relay_state_the_request_was_sent_wit
 #[tokio::test]
 async fn a_request_without_a_target_lets_the_acs_choose_as_for_a_tile_without_relay_state() {
     let flow = sp_flow();
-    let url = flow.start(None).await.unwrap();
-    let (names, id, relay_state) = requested(&url);
+    let started = flow.start(None).await.unwrap();
+    let (names, id, relay_state) = requested(&started.url);
     assert_eq!(names, ["SAMLRequest", "SigAlg", "Signature"]);
     assert_eq!(relay_state, None);
-    let (result, _) = post(&flow, &answer(&[USER, ADMIN], &id, "_a1", None)).await;
+    let (result, _) = post_with_cookie(
+        &flow,
+        &answer(&[USER, ADMIN], &id, "_a1", None),
+        Some(&cookie_of(&started)),
+    )
+    .await;
     assert!(matches!(result, Ok(LoginOutcome::Chooser(_))), "{result:?}");
 }
 
@@ -176,8 +203,48 @@ async fn without_the_sp_certificate_requests_go_unsigned() {
     let mut config = sp_config(None);
     config.sp.certificate = None;
     let flow = flow_for(&config, InMemoryReplayCache::default());
-    let (names, _, _) = requested(&flow.start(Some("ml")).await.unwrap());
+    let (names, _, _) = requested(&flow.start(Some("ml")).await.unwrap().url);
     assert_eq!(names, ["SAMLRequest", "RelayState"]);
+}
+
+#[tokio::test]
+async fn an_answer_posted_from_another_browser_is_refused_before_sts() {
+    // Login CSRF: someone signs in at the IdP for their own request and has a victim's browser post
+    // the answer. The victim's browser lacks the request's cookie (or holds another nonce).
+    let flow = sp_flow();
+    let started = flow.start(Some("ml")).await.unwrap();
+    let (_, id, _) = requested(&started.url);
+    let wrong = format!("{}={}", started.cookie_name, "0".repeat(32));
+    for (cookie, present) in [(None, false), (Some(wrong.as_str()), true)] {
+        let fresh = flow.start(Some("ml")).await.unwrap();
+        let (_, fresh_id, _) = requested(&fresh.url);
+        let cookie = cookie.map(|c| c.replace(&started.cookie_name, &fresh.cookie_name));
+        let (result, audit) = post_with_cookie(
+            &flow,
+            &answer(&[USER], &fresh_id, "_a9", Some("ml")),
+            cookie.as_deref(),
+        )
+        .await;
+        assert_eq!(
+            result,
+            Err(LoginError::OtherBrowser {
+                cookie_present: present
+            })
+        );
+        assert_eq!(audit.outcome, "request-from-another-browser");
+    }
+    assert!(
+        flow.ports.sts.calls.lock().unwrap().is_empty(),
+        "refused before STS"
+    );
+    // The right browser still signs in with its own request.
+    let (result, _) = post_with_cookie(
+        &flow,
+        &answer(&[USER], &id, "_a1", Some("ml")),
+        Some(&cookie_of(&started)),
+    )
+    .await;
+    assert_eq!(result, Ok(LoginOutcome::Redirect { url: URL.into() }));
 }
 
 #[tokio::test]
