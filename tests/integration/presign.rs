@@ -130,6 +130,11 @@ identity_store_id = "d-9067c0ffee"
         presign::build(config, &sdk_config().await).expect("a configuration presign can run")
     }
 
+    /// The profile's ARN, as the operator reads it.
+    fn describe_arn(&self, name: &str) -> String {
+        self.describe(name)["arn"].as_str().unwrap().to_owned()
+    }
+
     fn describe(&self, name: &str) -> Value {
         // Through the emulator's API with boto-free plain HTTP would need signing; use the SDK.
         let domain = self.domain();
@@ -141,6 +146,7 @@ identity_store_id = "d-9067c0ffee"
                 let tags = client.list_tags().resource_arn(d.user_profile_arn().unwrap()).send().await.unwrap();
                 let settings = d.user_settings().unwrap();
                 serde_json::json!({
+                    "arn": d.user_profile_arn(),
                     "status": d.status().map(|s| s.as_str()),
                     "role": settings.execution_role(),
                     "lab_default": settings.jupyter_lab_app_settings().and_then(|a| a.default_resource_spec()).and_then(|r| r.lifecycle_config_arn()),
@@ -249,9 +255,18 @@ async fn first_login_creates_the_tagged_profile_and_a_url_for_it_then_reuses_it(
         profile["code_arns"],
         serde_json::json!([world.lcc("auto-shutdown-codeeditor")])
     );
+    let today = time::OffsetDateTime::now_utc().date();
+    let today = format!(
+        "{:04}-{:02}-{:02}",
+        today.year(),
+        u8::from(today.month()),
+        today.day()
+    );
     assert_eq!(
         profile["tags"],
-        serde_json::json!({"studiouserid": "alice", "cost-centre": "42", "team": "forecasting"})
+        serde_json::json!({"studiouserid": "alice", "cost-centre": "42", "team": "forecasting",
+                           "studiogate:last-login": today}),
+        "the last-login day is written with the profile, in the same call"
     );
 
     let (again, _) = presigner
@@ -263,6 +278,10 @@ async fn first_login_creates_the_tagged_profile_and_a_url_for_it_then_reuses_it(
         .await;
     assert_eq!(redirect(again).1.change, Change::Unchanged);
     let calls = world.aws.calls();
+    assert!(
+        !calls.iter().any(|c| c["operation"] == "AddTags"),
+        "a second login on the same day writes no tag"
+    );
     let create = calls
         .iter()
         .filter(|c| c["operation"] == "CreateUserProfile")
@@ -840,4 +859,49 @@ async fn a_login_that_fails_after_creating_the_profile_is_completed_by_the_next_
     );
     assert_eq!(action.change, Change::Unchanged);
     assert!(url.contains("token="));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_returning_users_first_login_of_the_day_records_it_without_changing_anything_else() {
+    let world = world();
+    let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
+    let creds = federate(&world, "alice", "alice@example.com").await;
+    let login = request(
+        "sagemaker-ml",
+        identity("alice", &["ml-engineers"]),
+        creds.clone(),
+    );
+    redirect(presigner.handle(&login).await.0);
+    // Pretend the last login was long ago.
+    let arn = world.describe_arn("alice");
+    let client = aws_sdk_sagemaker::Client::new(&world.operator().await);
+    client
+        .add_tags()
+        .resource_arn(&arn)
+        .tags(
+            aws_sdk_sagemaker::types::Tag::builder()
+                .key("studiogate:last-login")
+                .value("2026-01-01")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let calls_before = world.aws.calls().len();
+    let (_, action) = redirect(presigner.handle(&login).await.0);
+    assert_eq!(action.change, Change::Unchanged, "bookkeeping is no change");
+    let tagged: Vec<_> = world.aws.calls()[calls_before..]
+        .iter()
+        .filter(|c| c["operation"] == "AddTags")
+        .cloned()
+        .collect();
+    assert_eq!(tagged.len(), 1);
+    assert_eq!(
+        tagged[0]["signer"]["arn"], world.seeded["function_credentials"]["presign"]["arn"],
+        "written by presign's role, which may tag anything but the owner"
+    );
+    assert_ne!(
+        world.describe("alice")["tags"]["studiogate:last-login"],
+        "2026-01-01"
+    );
 }

@@ -165,6 +165,7 @@ impl<P: PresignPorts> Presigner<P> {
             update_existing: self.settings.update_existing_profiles,
             profile_ready: Duration::from_secs(self.settings.profile_ready_seconds),
             console_issuer: self.settings.broker_url.as_deref().unwrap_or("studiogate"),
+            today: self.ports.clock().now().date(),
         };
         targets::open(&self.ports, target, &context).await
     }

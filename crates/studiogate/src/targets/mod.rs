@@ -153,6 +153,8 @@ pub struct FlowContext<'a> {
     pub profile_ready: Duration,
     /// The `Issuer` of console sign-ins (`presign.broker_url`).
     pub console_issuer: &'a str,
+    /// Today (UTC), for the profile's last-login tag.
+    pub today: time::Date,
 }
 
 /// Opens `target` for the identity in `context`: the URL to send the browser to, and what was done.

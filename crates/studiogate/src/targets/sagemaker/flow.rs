@@ -14,6 +14,10 @@ use std::time::Duration;
 use studiogate_kernel::retry::{with_retry, Budget};
 use studiogate_kernel::wire::{Action, Change, ErrorCode, PresignError};
 
+/// The tag that records the day (UTC, `YYYY-MM-DD`) of a user's last login on their profile, so
+/// that profiles nobody uses any more can be found (`docs/operations.md`). Written at most once a day.
+pub const LAST_LOGIN_TAG: &str = "studiogate:last-login";
+
 pub(super) const UNUSABLE: [&str; 4] = ["Failed", "Update_Failed", "Deleting", "Delete_Failed"];
 
 /// Provisions and presigns. Returns the URL and what was done.
@@ -53,14 +57,17 @@ pub async fn open<S: SageMakerApi>(
     );
 
     let domain = target.domain_id.as_str();
+    let today = last_login_value(context.today);
     let (existing, _) = with_retry(budget, || api.describe_profile(domain, &name)).await;
     let mut change = Change::Unchanged;
     // A returning user's InService, unchanged profile is ready as described: no second describe.
     let mut ready = None;
     match existing.map_err(aws_failure)? {
         None => {
+            let mut first = desired.clone();
+            first.tags.insert(LAST_LOGIN_TAG.to_owned(), today.clone());
             let (created, _) =
-                with_retry(budget, || api.create_profile(domain, &name, &desired)).await;
+                with_retry(budget, || api.create_profile(domain, &name, &first)).await;
             if created.map_err(aws_failure)? == Created::New {
                 change = Change::Created;
                 tracing::info!(profile = %name, domain, "user profile created");
@@ -84,6 +91,7 @@ pub async fn open<S: SageMakerApi>(
     };
     // After a lost create race the profile is someone's: make sure it is this user's.
     check_usable(&ready, &target.owner_tag, &owner, &name)?;
+    record_login(api, &ready, &today, budget).await;
 
     let space_name = match &rule.private_space {
         Some(space_rule) => {
@@ -121,6 +129,29 @@ pub async fn open<S: SageMakerApi>(
             change,
         },
     ))
+}
+
+fn last_login_value(today: time::Date) -> String {
+    let (year, month, day) = (today.year(), u8::from(today.month()), today.day());
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Tags the profile with today's date unless it has it already. Bookkeeping: a failure is logged,
+/// never a reason to refuse the login.
+async fn record_login<S: SageMakerApi>(
+    api: &S,
+    state: &ProfileState,
+    today: &str,
+    budget: &Budget,
+) {
+    if state.observed.tags.get(LAST_LOGIN_TAG).map(String::as_str) == Some(today) {
+        return;
+    }
+    let tag = BTreeMap::from([(LAST_LOGIN_TAG.to_owned(), today.to_owned())]);
+    let (tagged, _) = with_retry(budget, || api.add_tags(&state.arn, &tag)).await;
+    if let Err(error) = tagged {
+        tracing::warn!(operation = error.operation, code = %error.code, "last-login tag not written");
+    }
 }
 
 fn check_usable(
@@ -237,6 +268,14 @@ pub fn session_length(session_duration: Option<u32>, credentials_left: Duration)
 mod tests {
     use super::session_length;
     use std::time::Duration;
+
+    #[test]
+    fn the_last_login_is_a_utc_day() {
+        assert_eq!(
+            super::last_login_value(time::macros::date!(2026 - 12 - 03)),
+            "2026-12-03"
+        );
+    }
 
     #[test]
     fn session_length_follows_the_assertion_within_sagemakers_range_and_the_credentials_life() {
