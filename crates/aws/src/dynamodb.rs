@@ -104,17 +104,28 @@ impl DynamoReplayCache {
         }
     }
 
-    /// [`Self::put`], retried within the budget; a failure is logged with `refusal` (both callers
-    /// fail closed).
+    /// [`Self::put`], retried within the budget; a failure is logged with `refusal` (every caller
+    /// fails closed).
     async fn put_within_budget(
         &self,
         key: &str,
         keep_until: OffsetDateTime,
         now: OffsetDateTime,
+        extra: &[(&str, &str)],
         refusal: &'static str,
     ) -> Result<Consumed, AwsError> {
+        self.within_budget(refusal, || self.put(key, keep_until, now, extra))
+            .await
+    }
+
+    /// `call`, retried within the budget; a failure is logged with `refusal`.
+    async fn within_budget<T, F, Fut>(&self, refusal: &'static str, call: F) -> Result<T, AwsError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, AwsError>>,
+    {
         let budget = Budget::new(self.budget);
-        let (result, attempts) = with_retry(&budget, || self.put(key, keep_until, now, &[])).await;
+        let (result, attempts) = with_retry(&budget, call).await;
         if let Err(error) = &result {
             tracing::error!(operation = error.operation, code = %error.code, kind = ?error.kind, attempts, "{refusal}");
         }
@@ -136,6 +147,7 @@ impl ReplayCache for DynamoReplayCache {
                 &key,
                 keep_until,
                 now,
+                &[],
                 "replay cache unavailable: refusing the login",
             )
             .await;
@@ -154,18 +166,19 @@ impl ReplayCache for DynamoReplayCache {
         if let Some(target) = &request.target {
             attributes.push((TARGET, target.as_str()));
         }
-        let budget = Budget::new(self.budget);
-        let (result, attempts) =
-            with_retry(&budget, || self.put(&key, until, now, &attributes)).await;
-        match result {
-            Ok(Consumed::First) => Ok(()),
-            // 128 random bits: a live request of the same ID means the random source is broken.
-            Ok(Consumed::Replayed) => Err(ReplayUnavailable("AuthnRequest ID collision".into())),
-            Err(error) => Err(unavailable(
-                error,
-                attempts,
+        let result = self
+            .put_within_budget(
+                &key,
+                until,
+                now,
+                &attributes,
                 "cannot remember the AuthnRequest",
-            )),
+            )
+            .await;
+        match result.map_err(as_unavailable)? {
+            Consumed::First => Ok(()),
+            // 128 random bits: a live request of the same ID means the random source is broken.
+            Consumed::Replayed => Err(ReplayUnavailable("AuthnRequest ID collision".into())),
         }
     }
 
@@ -175,9 +188,11 @@ impl ReplayCache for DynamoReplayCache {
         now: OffsetDateTime,
     ) -> Result<Option<OutstandingRequest>, ReplayUnavailable> {
         let key = request_key(id);
-        let budget = Budget::new(self.budget);
-        let (result, attempts) = with_retry(&budget, || self.answer_request(&key, now)).await;
-        result.map_err(|error| unavailable(error, attempts, "cannot check the AuthnRequest"))
+        self.within_budget("cannot check the AuthnRequest", || {
+            self.answer_request(&key, now)
+        })
+        .await
+        .map_err(as_unavailable)
     }
 }
 
@@ -208,12 +223,7 @@ fn condition_failed(
     }
 }
 
-/// A failure of the table, logged with `refusal`, as the flow reports it (it fails closed).
-fn unavailable(error: AwsError, attempts: u32, refusal: &'static str) -> ReplayUnavailable {
-    tracing::error!(operation = error.operation, code = %error.code, kind = ?error.kind, attempts, "{refusal}");
-    as_unavailable(error)
-}
-
+/// A failure of the table as the flow reports it (it fails closed).
 fn as_unavailable(error: AwsError) -> ReplayUnavailable {
     ReplayUnavailable(match error.kind {
         ErrorKind::Throttled | ErrorKind::ServerError | ErrorKind::Network => {
@@ -235,6 +245,7 @@ impl SealLedger for DynamoReplayCache {
                 key,
                 keep_until,
                 now,
+                &[],
                 "seal ledger unavailable: refusing the request",
             )
             .await?;

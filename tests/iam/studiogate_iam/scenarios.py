@@ -213,6 +213,16 @@ def _tags_space(stack: RenderedStack, sim: Simulator, owner: str | None, keys: l
     return _tagging(stack, sim, owner, keys, "space", "alice-private", extra)
 
 
+def _reads_space(stack: RenderedStack, sim: Simulator, domain: str | None = None) -> Decision:
+    """presign's DescribeSpace of alice-private in the first domain (or `domain`)."""
+    partition, region, account = _ids(stack)
+    domain = domain or stack.parameters["SageMakerDomainIds"][0]
+    space = f"arn:{partition}:sagemaker:{region}:{account}:space/{domain}/alice-private"
+    session = _function_session(stack, "PresignFunction")
+    context = session.context(region=region)
+    return sim.evaluate(session.arn, "sagemaker:DescribeSpace", space, context, stack.identity_policies("PresignRole"))
+
+
 def _updates_space(stack: RenderedStack, sim: Simulator, owner: str | None) -> Decision:
     """presign's UpdateSpace of alice-private, whose owner tag is `owner` (None: untagged)."""
     partition, region, account = _ids(stack)
@@ -242,6 +252,9 @@ def presign_creates_only_private_owned_spaces(stack: RenderedStack, sim: Simulat
                            sid="TagNewSpaces", key="sagemaker:TaggingAction")
     expect(_tags_space(stack, sim, "bob", ["studiouserid"], tagging_action=None), "ExplicitlyDenied",
            "re-owning bob's space", sid="NeverReownASpace", kind="identity")
+    expect(_reads_space(stack, sim), "Allowed", "reading a space (none yet on a first login)", sid="ReadSpaces",
+           kind="identity")
+    expect(_reads_space(stack, sim, "d-0another0domain"), "ImplicitlyDenied", "a space of another domain")
     expect(_updates_space(stack, sim, "alice"), "Allowed", "keeping alice's space in line", sid="PrivateSpaces",
            kind="identity")
     expect_condition_fails(_updates_space(stack, sim, None), "updating a space presign did not create",

@@ -76,6 +76,8 @@ MUTATIONS: list[tuple[str, str, str, Mutation]] = [
      lambda s: identity_statement(s, "PresignRole", "CreatePrivateSpaces")["Condition"].pop("StringEquals")),
     ("presign creates only private, owned spaces", "local", "any owner admitted",
      lambda s: identity_statement(s, "PresignRole", "CreatePrivateSpaces")["Condition"].pop("ArnLike")),
+    ("presign creates only private, owned spaces", "local", "spaces of every domain readable",
+     lambda s: set_(identity_statement(s, "PresignRole", "ReadSpaces"), "Resource", "*")),
     ("presign creates only private, owned spaces", "local", "any space may be updated",
      lambda s: identity_statement(s, "PresignRole", "PrivateSpaces").pop("Condition")),
     ("presign creates only private, owned spaces", "local", "the space re-owning deny removed",

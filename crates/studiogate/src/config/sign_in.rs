@@ -46,6 +46,14 @@ fn is_sso_url(url: &str) -> bool {
         && !url.contains('#')
 }
 
+impl SpInitiated {
+    /// Whether the request's cookie is `__Host-`/`Secure`/`SameSite=None`: the ACS is https. A
+    /// plain-http ACS (local runs) cannot carry a Secure cookie.
+    pub fn secure_cookie(&self) -> bool {
+        self.acs_url.starts_with("https://")
+    }
+}
+
 impl BrokerConfig {
     /// The IdP's SSO URL for the HTTP-Redirect binding: `idp.sso_url`, or the metadata's.
     pub fn sso_url(&self) -> Result<Option<String>, ConfigError> {

@@ -118,10 +118,10 @@ pub fn hash_name_id(issuer: &str, name_id: &str) -> String {
     studiogate_kernel::digest::sha256_hex(format!("nameid\n{issuer}\n{name_id}").as_bytes())
 }
 
-impl LoginAudit {
-    /// The Embedded Metric Format line: every metric of [`METRICS`], one directive per dimension
-    /// set. `timestamp_ms` is the Unix time in milliseconds.
-    pub fn emf_line(&self, timestamp_ms: i64) -> String {
+/// The EMF directives of [`METRICS`], one per dimension set: the same for every login, so built once.
+fn emf_directives() -> &'static serde_json::Value {
+    static DIRECTIVES: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    DIRECTIVES.get_or_init(|| {
         let mut directives: Vec<(&[&[&str]], Vec<serde_json::Value>)> = Vec::new();
         for metric in METRICS {
             let declared = serde_json::json!({"Name": metric.name, "Unit": metric.unit});
@@ -130,17 +130,27 @@ impl LoginAudit {
                 None => directives.push((metric.dimensions, vec![declared])),
             }
         }
+        directives
+            .into_iter()
+            .map(|(dimensions, metrics)| {
+                serde_json::json!({
+                    "Namespace": METRICS_NAMESPACE,
+                    "Dimensions": dimensions,
+                    "Metrics": metrics,
+                })
+            })
+            .collect()
+    })
+}
+
+impl LoginAudit {
+    /// The Embedded Metric Format line: every metric of [`METRICS`], one directive per dimension
+    /// set. `timestamp_ms` is the Unix time in milliseconds.
+    pub fn emf_line(&self, timestamp_ms: i64) -> String {
         let mut line = serde_json::json!({
             "_aws": {
                 "Timestamp": timestamp_ms,
-                "CloudWatchMetrics": directives
-                    .into_iter()
-                    .map(|(dimensions, metrics)| serde_json::json!({
-                        "Namespace": METRICS_NAMESPACE,
-                        "Dimensions": dimensions,
-                        "Metrics": metrics,
-                    }))
-                    .collect::<Vec<_>>(),
+                "CloudWatchMetrics": emf_directives(),
             },
             "Outcome": self.outcome,
             "request_id": self.request_id,

@@ -110,7 +110,7 @@ impl<P: LoginPorts> LoginFlow<P> {
         let url = request
             .redirect_url(target, sign_in.signer.as_deref())
             .map_err(LoginError::SignInUnavailable)?;
-        let secure = sign_in.acs_url.starts_with("https://");
+        let secure = sign_in.secure_cookie();
         Ok(Started {
             url,
             cookie_name: cookie_name(&request.id, secure),
@@ -169,7 +169,7 @@ impl<P: LoginPorts> LoginFlow<P> {
         let secure = self
             .sp_initiated
             .as_ref()
-            .is_some_and(|sign_in| sign_in.acs_url.starts_with("https://"));
+            .is_some_and(|sign_in| sign_in.secure_cookie());
         let nonce = cookie(cookies, &cookie_name(id, secure));
         if nonce.map(|n| sha256_hex(n.as_bytes())).as_deref() != Some(request.browser.as_str()) {
             return Err(LoginError::OtherBrowser {

@@ -6,7 +6,7 @@
 use super::pages::escape;
 use crate::config::BrokerConfig;
 use base64::Engine as _;
-use studiogate_saml::aws;
+use studiogate_saml::{aws, keys};
 
 const PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
 const EMAIL: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
@@ -39,12 +39,14 @@ pub fn sp_metadata(config: &BrokerConfig) -> String {
         }
     }
 
-    // The configuration was checked at load: the certificate is one, and matches the SP key.
+    // Checked at load (one certificate, the SP key's): only its DER is needed here.
     let certificate = config
-        .sp_certificate()
-        .ok()
-        .flatten()
-        .map(|(der, _)| base64::engine::general_purpose::STANDARD.encode(der));
+        .sp
+        .certificate
+        .as_deref()
+        .and_then(|pem| keys::pem_certificates(pem).ok())
+        .and_then(|ders| ders.into_iter().next())
+        .map(|der| base64::engine::general_purpose::STANDARD.encode(der));
     let mut xml = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
 <md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"{}\">\n\
