@@ -241,8 +241,13 @@ pub enum Signing {
     Both,
 }
 
+/// Element text as an IdP writes it: `&` and `<` escaped, and `>` too, so a value containing `]]>`
+/// (not allowed in character data, XML 1.0 §2.4) still makes a well-formed document.
 fn text(value: &str) -> String {
-    value.replace('&', "&amp;").replace('<', "&lt;")
+    value
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// An XML-DSig template for RSA-SHA256 / SHA-256 / exc-c14n over `#id`.
