@@ -54,6 +54,7 @@ fn listed(lists: &[&[&str]], service: &str) -> Vec<String> {
         .map(str::to_owned)
         .collect();
     all.sort();
+    all.dedup();
     all
 }
 
@@ -64,12 +65,15 @@ fn every_adapter_calls_exactly_the_operations_its_port_lists() {
             "sagemaker",
             concat!(
                 include_str!("sagemaker/mod.rs"),
-                include_str!("sagemaker/space.rs")
+                include_str!("sagemaker/space.rs"),
+                // Last: its test module ends the product code.
+                include_str!("sagemaker/offboard.rs")
             ),
             listed(
                 &[
                     sagemaker::port::OPERATIONS,
                     sagemaker::port::USER_OPERATIONS,
+                    studiogate::offboard::port::OPERATIONS,
                 ],
                 "sagemaker",
             ),

@@ -8,6 +8,7 @@
 //!   cross-check, seal, invoke presign. It never writes HTTP.
 //! * [`web`] — the HTTP surface: routes, security headers, pages, SP metadata.
 //! * [`provision`] — presign: check the seal and the credentials, then open the target.
+//! * [`offboard`] — removing what studiogate made for users no longer entitled.
 //! * [`copy`] — every sentence a person reads.
 //! * [`contract`] — what each function needs from its deployment.
 //!
@@ -21,6 +22,7 @@ pub mod config;
 pub mod contract;
 pub mod copy;
 pub mod login;
+pub mod offboard;
 mod outcome;
 pub mod provision;
 pub mod targets;

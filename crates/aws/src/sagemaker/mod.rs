@@ -2,11 +2,18 @@
 //! [`settings`]); presigning with the user's credentials through the configured endpoint (the
 //! SageMaker API VPC endpoint).
 
+mod offboard;
 mod settings;
 mod space;
 
 use crate::user_credentials;
+use aws_sdk_sagemaker::operation::describe_user_profile::{
+    DescribeUserProfileError, DescribeUserProfileOutput,
+};
 use aws_sdk_sagemaker::types::{AppStatus, Tag};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use std::collections::BTreeMap;
 use studiogate::targets::sagemaker::rules::{DesiredProfile, Drift, ObservedProfile};
 use studiogate::targets::sagemaker::space::{DesiredSpace, SpaceDrift};
@@ -35,13 +42,27 @@ impl SdkSageMaker {
     }
 }
 
-/// A Describe that failed: `None` when the resource does not exist (the modeled error, typed, or
-/// the code on the wire), else the error.
-fn absent<T>(error: AwsError, modeled_not_found: bool) -> Result<Option<T>, AwsError> {
-    if modeled_not_found || error.kind == ErrorKind::NotFound {
-        Ok(None)
-    } else {
-        Err(error)
+/// A call's answer, `None` when the resource does not exist (`not_found` tells the operation's
+/// modeled error; the code on the wire counts too), else the classified error.
+fn found<O, E>(
+    operation: &'static str,
+    result: Result<O, SdkError<E, HttpResponse>>,
+    not_found: impl Fn(&E) -> bool,
+) -> Result<Option<O>, AwsError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match result {
+        Ok(output) => Ok(Some(output)),
+        Err(e) => {
+            let modeled = e.as_service_error().is_some_and(&not_found);
+            let error = crate::sdk_error(operation, e);
+            if modeled || error.kind == ErrorKind::NotFound {
+                Ok(None)
+            } else {
+                Err(error)
+            }
+        }
     }
 }
 
@@ -59,6 +80,49 @@ fn tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect()
+}
+
+/// ListTags of `arn`: one page of 100 holds them all (a SageMaker resource has at most 50 tags).
+async fn tags_of(
+    admin: &aws_sdk_sagemaker::Client,
+    arn: &str,
+) -> Result<BTreeMap<String, String>, AwsError> {
+    let listed = admin
+        .list_tags()
+        .resource_arn(arn)
+        .max_results(100)
+        .send()
+        .await
+        .map_err(|e| crate::sdk_error("sagemaker:ListTags", e))?;
+    Ok(listed
+        .tags()
+        .iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_owned(),
+                t.value().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect())
+}
+
+/// DescribeUserProfile; `None` when there is no such profile.
+async fn described_profile(
+    admin: &aws_sdk_sagemaker::Client,
+    domain_id: &str,
+    name: &str,
+) -> Result<Option<DescribeUserProfileOutput>, AwsError> {
+    let result = admin
+        .describe_user_profile()
+        .domain_id(domain_id)
+        .user_profile_name(name)
+        .send()
+        .await;
+    found(
+        "sagemaker:DescribeUserProfile",
+        result,
+        DescribeUserProfileError::is_resource_not_found,
+    )
 }
 
 impl SdkSageMaker {
@@ -87,43 +151,11 @@ impl SageMakerApi for SdkSageMaker {
         domain_id: &str,
         name: &str,
     ) -> Result<Option<ProfileState>, AwsError> {
-        let described = match self
-            .admin
-            .describe_user_profile()
-            .domain_id(domain_id)
-            .user_profile_name(name)
-            .send()
-            .await
-        {
-            Ok(d) => d,
-            Err(e) => {
-                let modeled = e
-                    .as_service_error()
-                    .is_some_and(|se| se.is_resource_not_found());
-                return absent(
-                    crate::sdk_error("sagemaker:DescribeUserProfile", e),
-                    modeled,
-                );
-            }
+        let Some(described) = described_profile(&self.admin, domain_id, name).await? else {
+            return Ok(None);
         };
         let arn = described.user_profile_arn().unwrap_or_default().to_owned();
-        let listed = self
-            .admin
-            .list_tags()
-            .resource_arn(&arn)
-            .send()
-            .await
-            .map_err(|e| crate::sdk_error("sagemaker:ListTags", e))?;
-        let tags = listed
-            .tags()
-            .iter()
-            .map(|t| {
-                (
-                    t.key().unwrap_or_default().to_owned(),
-                    t.value().unwrap_or_default().to_owned(),
-                )
-            })
-            .collect();
+        let tags = tags_of(&self.admin, &arn).await?;
         let (lifecycle_configs, idle_shutdown_minutes) =
             settings::observed(described.user_settings());
         Ok(Some(ProfileState {

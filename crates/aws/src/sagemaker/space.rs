@@ -1,6 +1,7 @@
 //! Spaces on the SDK: the user's private JupyterLab space (DescribeSpace, CreateSpace, UpdateSpace).
 
-use super::{absent, already_there, tags};
+use super::{already_there, found, tags};
+use aws_sdk_sagemaker::operation::describe_space::{DescribeSpaceError, DescribeSpaceOutput};
 use aws_sdk_sagemaker::types::{
     AppInstanceType, AppType, EbsStorageSettings, OwnershipSettings, ResourceSpec, SharingType,
     SpaceJupyterLabAppSettings, SpaceSettings, SpaceSharingSettings, SpaceStorageSettings,
@@ -31,25 +32,32 @@ fn storage(gb: u32) -> SpaceStorageSettings {
         .build()
 }
 
+/// DescribeSpace; `None` when there is no such space.
+pub(super) async fn described(
+    admin: &aws_sdk_sagemaker::Client,
+    domain_id: &str,
+    name: &str,
+) -> Result<Option<DescribeSpaceOutput>, AwsError> {
+    let result = admin
+        .describe_space()
+        .domain_id(domain_id)
+        .space_name(name)
+        .send()
+        .await;
+    found(
+        "sagemaker:DescribeSpace",
+        result,
+        DescribeSpaceError::is_resource_not_found,
+    )
+}
+
 pub(super) async fn describe(
     admin: &aws_sdk_sagemaker::Client,
     domain_id: &str,
     name: &str,
 ) -> Result<Option<SpaceState>, AwsError> {
-    let described = match admin
-        .describe_space()
-        .domain_id(domain_id)
-        .space_name(name)
-        .send()
-        .await
-    {
-        Ok(d) => d,
-        Err(e) => {
-            let modeled = e
-                .as_service_error()
-                .is_some_and(|se| se.is_resource_not_found());
-            return absent(crate::sdk_error("sagemaker:DescribeSpace", e), modeled);
-        }
+    let Some(described) = described(admin, domain_id, name).await? else {
+        return Ok(None);
     };
     let settings = described.space_settings();
     let spec = settings
