@@ -5,6 +5,7 @@
 mod deployment;
 mod emulator_harness;
 mod emulator_sdk;
+mod offboard;
 mod presign;
 mod replay;
 mod saml_validator;

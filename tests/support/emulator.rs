@@ -37,6 +37,8 @@ pub enum Function {
     SamlValidator,
     /// presign: in the VPC (SageMaker, STS, SSM and KMS through their interface endpoints), its own role.
     Presign,
+    /// offboard: outside the VPC, its own role.
+    Offboard,
 }
 
 impl Function {
@@ -44,6 +46,7 @@ impl Function {
         match self {
             Function::SamlValidator => "saml-validator",
             Function::Presign => "presign",
+            Function::Offboard => "offboard",
         }
     }
 }
@@ -139,7 +142,7 @@ impl World {
             let variable = format!("AWS_ENDPOINT_URL_{suffix}");
             match function {
                 Function::Presign => std::env::set_var(&variable, self.endpoint(endpoint)),
-                Function::SamlValidator => std::env::remove_var(&variable),
+                Function::SamlValidator | Function::Offboard => std::env::remove_var(&variable),
             }
         }
     }

@@ -29,14 +29,14 @@ VPC_ATTACHMENT = {"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:C
                   "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"}
 # Implied by operations the code calls: SecureString reads decrypt through KMS (only via SSM), and
 # EMR's CreateStudioSessionMapping looks the identity up in IAM Identity Center as the caller.
+IDENTITY_CENTER_LOOKUPS = {"sso:GetManagedApplicationInstance", "sso:GetProfile", "sso:ListDirectoryAssociations",
+                           "sso:ListProfiles", "sso:AssociateProfile", "sso-directory:SearchUsers",
+                           "sso-directory:SearchGroups", "sso-directory:DescribeUser", "sso-directory:DescribeGroup"}
 IMPLIED = {
     # A Parameter Store reference to a secret (the SP key) is authorized on the secret too.
     "ssm:GetParameter": {"kms:Decrypt", "secretsmanager:GetSecretValue"},
-    "elasticmapreduce:CreateStudioSessionMapping": {"sso:GetManagedApplicationInstance", "sso:GetProfile",
-                                                    "sso:ListDirectoryAssociations", "sso:ListProfiles",
-                                                    "sso:AssociateProfile", "sso-directory:SearchUsers",
-                                                    "sso-directory:SearchGroups", "sso-directory:DescribeUser",
-                                                    "sso-directory:DescribeGroup"},
+    "elasticmapreduce:CreateStudioSessionMapping": IDENTITY_CENTER_LOOKUPS,
+    "elasticmapreduce:DeleteStudioSessionMapping": IDENTITY_CENTER_LOOKUPS,
 }
 
 
@@ -106,13 +106,13 @@ def role_of(fn: dict) -> str:
 
 
 # ------------------------------------------------------------------ the contract with the code
-@pytest.mark.parametrize("name", ["saml-validator", "presign"])
+@pytest.mark.parametrize("name", ["saml-validator", "presign", "offboard"])
 def test_each_function_gets_exactly_the_environment_its_code_reads(template, contract, name):
     variables = set(function(template, name)["Properties"]["Environment"]["Variables"])
     assert variables == set(contract[name]["environment"])
 
 
-@pytest.mark.parametrize("name", ["saml-validator", "presign"])
+@pytest.mark.parametrize("name", ["saml-validator", "presign", "offboard"])
 def test_each_function_role_grants_what_its_code_calls_and_nothing_more(template, contract, name):
     fn = function(template, name)
     granted = allowed_actions(template, role_of(fn))
@@ -256,7 +256,7 @@ def test_every_kind_of_policy_in_the_template_is_seen_by_the_rules(template):
     assert roles <= holders, "every role's policies are scanned"
     assert all("Effect" in s for _, s in all_statements(template)), "only statements are collected"
     # Function permissions come only from the named roles, which the contract test checks.
-    for name in ("saml-validator", "presign"):
+    for name in ("saml-validator", "presign", "offboard"):
         assert "Policies" not in function(template, name)["Properties"], name
 
 
@@ -330,7 +330,7 @@ def test_the_replay_table_keeps_encryption_ttl_recovery_and_on_demand(template):
 def test_functions_are_arm64_custom_runtime_traced_json_logging_with_retention(template):
     globals_ = template["Globals"]["Function"]
     assert (globals_["Runtime"], globals_["Architectures"], globals_["Tracing"]) == ("provided.al2023", ["arm64"], "Active")
-    for name in ("saml-validator", "presign"):
+    for name in ("saml-validator", "presign", "offboard"):
         fn = function(template, name)
         assert fn["Metadata"]["BuildMethod"] == "rust-cargolambda"
         logging = fn["Properties"]["LoggingConfig"]

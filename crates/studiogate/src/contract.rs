@@ -5,6 +5,7 @@
 
 use crate::config::deployment::{Function, PARAMETER_OPERATIONS};
 use crate::login::ports as login;
+use crate::offboard;
 use crate::provision::ports as provision;
 use crate::targets::{emr, sagemaker};
 use serde::Serialize;
@@ -57,12 +58,27 @@ pub fn of(function: Function) -> FunctionContract {
             ]),
             unsigned_operations: Vec::new(),
         },
+        Function::Offboard => FunctionContract {
+            function: "offboard",
+            environment,
+            role_operations: concat(&[
+                offboard::port::OPERATIONS,
+                offboard::port::EMR_OPERATIONS,
+                PARAMETER_OPERATIONS,
+            ]),
+            user_operations: Vec::new(),
+            unsigned_operations: Vec::new(),
+        },
     }
 }
 
 /// Every function's contract.
 pub fn all() -> Vec<FunctionContract> {
-    vec![of(Function::SamlValidator), of(Function::Presign)]
+    vec![
+        of(Function::SamlValidator),
+        of(Function::Presign),
+        of(Function::Offboard),
+    ]
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 An operation maps to one or more `IamRequest`s: the action (the Service Authorization Reference's
 name, which is not always the operation's: Lambda `Invoke` is `lambda:InvokeFunction`), the
 resource ARN of the resource type the reference lists for that action (computed from the request:
-`user-profile/DOMAIN/NAME`, `space/DOMAIN/NAME`, `table/NAME`, `key/ID` with aliases resolved, `parameter/NAME`,
-`function:NAME`...), the request's own condition keys (tags in the request, `kms:MacAlgorithm`,
+`user-profile/DOMAIN/NAME`, `space/DOMAIN/NAME`, `app/DOMAIN/SPACE-OR-PROFILE/TYPE/NAME`, `table/NAME`,
+`key/ID` with aliases resolved, `parameter/NAME`, `function:NAME`...), the request's own condition keys (tags in the request, `kms:MacAlgorithm`,
 `iam:PassedToService`...), the resource's current tags, and its resource policy where it has one
 (a KMS key policy, a Lambda function policy). A second request where AWS makes one: `iam:PassRole`
 when an execution or service role is passed, `kms:CreateAlias` on both the alias and the key,
@@ -202,7 +202,7 @@ class Mapper:
 
     def _existing_space_keys(self, call: AwsCall) -> dict:
         space = self.state.sagemaker.spaces.get((call.params.get("DomainId"), call.params.get("SpaceName")))
-        if space is None:
+        if space is None:  # no such space (or a Classic app's request, which names none)
             return {}
         return self._space_owner_keys(space.domain_id, space.ownership, space.sharing, call.region)
 
@@ -236,6 +236,31 @@ class Mapper:
         request = self._space(call, "sagemaker:DeleteSpace")
         request.keys = self._existing_space_keys(call)
         return [request]
+
+    # Apps (resource type `app`): app/DOMAIN/SPACE-OR-PROFILE/TYPE/NAME, the type in lower case, the
+    # space's name for an app in a space, the profile's for a Classic app. DeleteApp takes
+    # sagemaker:OwnerUserProfileArn and sagemaker:SpaceSharingType, the space's own (iam-data
+    # actions/sagemaker.json); DescribeApp none. Apps are not tagged here (no CreateApp), so no
+    # resource tags. A request naming neither space nor profile is refused by SageMaker's validation
+    # before any policy applies (and has no ARN to evaluate).
+    def _app(self, call: AwsCall, action: str) -> IamRequest:
+        p = call.params
+        owner = p.get("SpaceName") or p.get("UserProfileName")
+        arn = self.arn("sagemaker", f"app/{p.get('DomainId')}/{owner}/{str(p.get('AppType') or '').lower()}/{p.get('AppName')}",
+                       call.region)
+        request = IamRequest(action, arn, "app", {}, self._sm_tags(arn))
+        if not owner:
+            request.not_evaluated = "neither SpaceName nor UserProfileName: SageMaker answers ValidationException first"
+        return request
+
+    def _sagemaker_DeleteApp(self, call: AwsCall) -> list[IamRequest]:
+        request = self._app(call, "sagemaker:DeleteApp")
+        if call.params.get("SpaceName"):
+            request.keys = self._existing_space_keys(call)
+        return [request]
+
+    def _sagemaker_DescribeApp(self, call: AwsCall) -> list[IamRequest]:
+        return [self._app(call, "sagemaker:DescribeApp")]
 
     def _sagemaker_CreatePresignedDomainUrl(self, call: AwsCall) -> list[IamRequest]:
         return [self._profile(call, "sagemaker:CreatePresignedDomainUrl")]

@@ -1,5 +1,6 @@
 """SageMaker Studio: domains, user profiles, spaces, tags, studio lifecycle configurations and
-presigned domain URLs, with AWS's parameter ranges, status transitions and error codes. Who may call
+presigned domain URLs, with AWS's parameter ranges, status transitions and error codes (apps:
+apps.py). Who may call
 each operation is decided before it gets here (iam.py); a presigned URL remembers who signed it,
 because SageMaker authorizes every later Studio request as that principal's CreatePresignedDomainUrl."""
 
@@ -13,11 +14,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from .apps import SPACE_APP_TYPES, App, Apps
 from .protocol import AwsCall, AwsError
 
 PROFILE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 APP_SETTINGS = ("JupyterLabAppSettings", "JupyterServerAppSettings", "CodeEditorAppSettings", "KernelGatewayAppSettings")
-SPACE_APP_TYPES = ("JupyterLab", "CodeEditor")
 SHARING_TYPES = ("Private", "Shared")
 EBS_GB = (5, 16384)  # EbsStorageSettings.EbsVolumeSizeInGb (SageMaker API reference)
 
@@ -60,7 +61,6 @@ class Profile:
     status: str  # settled status; transitions are computed from `until`
     until: float = 0.0
     next_status: str | None = None
-    apps_running: bool = False
 
 
 @dataclass
@@ -103,7 +103,7 @@ class PresignedUrl:
     used: bool = False
 
 
-class SageMaker:
+class SageMaker(Apps):
     """State and operations. `delay` is how long Pending/Updating/Deleting last (seconds)."""
 
     def __init__(self, account_id: str = "123456789012") -> None:
@@ -117,6 +117,7 @@ class SageMaker:
             self.domains: dict[str, Domain] = {}
             self.profiles: dict[tuple[str, str], Profile] = {}
             self.spaces: dict[tuple[str, str], Space] = {}
+            self.apps: list[App] = []
             self.lifecycle_configs: dict[str, dict] = {}
             self.tags: dict[str, list] = {}
             self.urls: dict[str, PresignedUrl] = {}
@@ -258,7 +259,8 @@ class SageMaker:
         settings = p.get("UserSettings", {})
         self._check_settings(settings)
         new_role = settings.get("ExecutionRole")
-        if new_role and new_role != profile.settings.get("ExecutionRole") and profile.apps_running:
+        # Apps run until they are Deleted (or Failed): a Deleting app still holds the old role.
+        if new_role and new_role != profile.settings.get("ExecutionRole") and self._live_apps(profile.domain_id, profile=profile.name):
             raise _validation("Unable to update the execution role of the user profile while apps are running. Delete the apps and try again.")
         merged = dict(profile.settings)
         merged.update(settings)
@@ -267,35 +269,17 @@ class SageMaker:
         self._transition(profile, "Updating", "InService")
         return {"UserProfileArn": profile.arn}
 
-    def _private_space_of(self, profile: Profile) -> Space | None:
-        """The profile's private space (the first it created), if it owns one."""
-        owned = [s for s in self.spaces.values()
-                 if s.domain_id == profile.domain_id and s.owner == profile.name and s.sharing_type == "Private"]
-        return min(owned, key=lambda s: s.created) if owned else None
-
-    def op_ListApps(self, p: dict, **_) -> dict:
-        """The apps the control API says run (POST /_emulator/sagemaker/apps), one JupyterLab app
-        per profile, in its private space (PROFILE-private when it owns none), filtered as AWS
-        filters (DomainIdEquals, UserProfileNameEquals, SpaceNameEquals)."""
-        apps = []
-        for profile in list(self.profiles.values()):
-            if not profile.apps_running:
-                continue
-            if p.get("DomainIdEquals") not in (None, profile.domain_id):
-                continue
-            if p.get("UserProfileNameEquals") not in (None, profile.name):
-                continue
-            space = self._private_space_of(profile)
-            space_name = space.name if space is not None else f"{profile.name}-private"
-            if p.get("SpaceNameEquals") not in (None, space_name):
-                continue
-            apps.append({"DomainId": profile.domain_id, "UserProfileName": profile.name, "AppType": "JupyterLab",
-                         "AppName": "default", "SpaceName": space_name, "Status": "InService",
-                         "CreationTime": profile.modified})
-        return {"Apps": apps}
-
     def op_DeleteUserProfile(self, p: dict, **_) -> dict:
+        """"All apps launched by a user profile and all spaces owned by the user profile must be
+        deleted to delete the user profile" (Developer Guide, Remove user profiles): an app that is
+        neither Deleted nor Failed, or an owned space in any status until it is gone, is ResourceInUse."""
         profile = self._profile(p.get("DomainId"), p.get("UserProfileName"))
+        if self._live_apps(profile.domain_id, profile=profile.name):
+            raise AwsError("ResourceInUse", f"Unable to delete UserProfile [{profile.arn}] because App(s) are associated with it")
+        for space in list(self.spaces.values()):
+            self._settle(space)
+        if any(s.domain_id == profile.domain_id and s.owner == profile.name for s in self.spaces.values()):
+            raise AwsError("ResourceInUse", f"Unable to delete UserProfile [{profile.arn}] because Space(s) are associated with it")
         self._transition(profile, "Deleting", "Deleted")
         return {}
 
@@ -406,6 +390,9 @@ class SageMaker:
 
     def op_DeleteSpace(self, p: dict, **_) -> dict:
         space = self._space(p.get("DomainId"), p.get("SpaceName"))
+        # A space's apps go first: one that is neither Deleted nor Failed holds it.
+        if self._live_apps(space.domain_id, space=space.name):
+            raise AwsError("ResourceInUse", f"Unable to delete Space [{space.arn}] because App(s) are associated with it")
         self._transition(space, "Deleting", "Deleted")
         return {}
 
@@ -524,10 +511,6 @@ class SageMaker:
         return {"AuthorizedUrl": f"{studio_base.format(domain_id=domain.domain_id)}/auth?token={token}"}
 
     # ----- emulator-only
-    def set_apps_running(self, domain_id: str, name: str, running: bool) -> None:
-        with self._lock:
-            self._profile(domain_id, name).apps_running = running
-
     def force_status(self, domain_id: str, name: str, status: str) -> None:
         """Puts a profile into any status (AWS can leave profiles Failed or Update_Failed)."""
         with self._lock:

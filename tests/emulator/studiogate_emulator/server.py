@@ -489,9 +489,11 @@ class Emulator:
             return _json(resolved, 200 if resolved else 404)
         if route == ("POST", "/sagemaker/apps"):
             try:
-                self.sagemaker.set_apps_running(body["DomainId"], body["UserProfileName"], bool(body.get("running", True)))
+                self.sagemaker.set_apps_running(body["DomainId"], body["UserProfileName"], bool(body.get("running", True)),
+                                                space=body.get("SpaceName"), app_type=body.get("AppType"),
+                                                app_name=body.get("AppName"), status=body.get("Status"))
             except AwsError as error:
-                return _json({"error": error.message}, 404)
+                return _json({"error": error.message}, 400 if error.code == "ValidationException" else 404)
             return _json({"ok": True})
         if route == ("POST", "/sagemaker/profile-status"):
             try:

@@ -60,9 +60,10 @@ def presign(emulator, world, creds: dict, owner: str, network: str = "sagemaker.
 
 # ------------------------------------------------------------------ the world
 def test_the_world_is_the_rendered_stack_with_its_principals_and_networks(emulator, world):
-    assert set(world["function_credentials"]) == {"saml-validator", "presign"}
+    assert set(world["function_credentials"]) == {"saml-validator", "presign", "offboard"}
     roles = world["stack"]["roles"]
-    for function, logical in (("saml-validator", "SamlValidatorRole"), ("presign", "PresignRole")):
+    for function, logical in (("saml-validator", "SamlValidatorRole"), ("presign", "PresignRole"),
+                              ("offboard", "OffboardRole")):
         creds = world["function_credentials"][function]
         assert creds["arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/{roles[logical]['name']}/{function}"
         assert creds["access_key_id"].startswith("ASIA") and creds["session_token"]

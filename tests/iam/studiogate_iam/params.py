@@ -66,12 +66,15 @@ LOCAL = ParameterSet(
         "PresignRouteTableIds": ["rtb-0studiogate0a"],
         # DynamoDB's prefix list in us-east-1 (describe-managed-prefix-lists); a placeholder here.
         "DynamoDbPrefixListId": "pl-02cd2c6b",
+        # The local stack has the scheduled offboard function (and its role, which tests act as).
+        "OffboardInactiveDays": 90,
     },
     overrides={
         "SamlProvider": {"Ref": f"arn:aws:iam::{ACCOUNT_ID}:saml-provider/studiogate-test-idp"},
         "ReplayTable": {"Ref": "studiogate-replay"},
         "PresignFunction": {"Ref": "presign"},
         "SamlValidatorFunction": {"Ref": "saml-validator"},
+        "OffboardFunction": {"Ref": "offboard"},
     },
 )
 

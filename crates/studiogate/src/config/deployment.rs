@@ -41,6 +41,13 @@ pub const ENV_PRESIGN_SEAL_KEY: &str = "STUDIOGATE_PRESIGN_SEAL_KEY";
 /// which read the configuration again. Logged at start.
 pub const ENV_DEPLOYMENT_REVISION: &str = "STUDIOGATE_DEPLOYMENT_REVISION";
 
+/// Offboarding on a schedule: profiles whose last login is more than this many days old.
+pub const ENV_OFFBOARD_INACTIVE_DAYS: &str = "STUDIOGATE_OFFBOARD_INACTIVE_DAYS";
+/// Offboarding on a schedule: `keep` or `remove` the user's home (spaces, then the profile).
+pub const ENV_OFFBOARD_HOME: &str = "STUDIOGATE_OFFBOARD_HOME";
+/// Offboarding on a schedule: `true` carries the plan out; anything else only logs it.
+pub const ENV_OFFBOARD_EXECUTE: &str = "STUDIOGATE_OFFBOARD_EXECUTE";
+
 /// Which function is loading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Function {
@@ -48,6 +55,8 @@ pub enum Function {
     SamlValidator,
     /// The presign function.
     Presign,
+    /// Offboarding (a command, and optionally a scheduled function): reads the targets only.
+    Offboard,
 }
 
 impl Function {
@@ -71,6 +80,13 @@ impl Function {
                 ENV_DEFAULT_IDLE_SHUTDOWN_MINUTES,
                 ENV_PRESIGN_SEAL_KEY,
                 ENV_REPLAY_TABLE,
+                ENV_DEPLOYMENT_REVISION,
+            ],
+            Function::Offboard => &[
+                ENV_CONFIG_PARAMETER,
+                ENV_OFFBOARD_INACTIVE_DAYS,
+                ENV_OFFBOARD_HOME,
+                ENV_OFFBOARD_EXECUTE,
                 ENV_DEPLOYMENT_REVISION,
             ],
         }
@@ -114,6 +130,11 @@ impl Environment {
     /// The deployment revision, if the stack set one.
     pub fn revision(&self) -> Option<&str> {
         self.get(ENV_DEPLOYMENT_REVISION)
+    }
+
+    /// A variable's value, trimmed; `None` when unset or blank.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.get(name)
     }
 
     fn get(&self, name: &str) -> Option<&str> {
@@ -267,8 +288,8 @@ pub async fn load<P: ParameterStore>(
             }
         }
     }
-    if function == Function::Presign {
-        // presign never reads [login]; its fields that only the ACS's stack variables fill stay unchecked.
+    if function != Function::SamlValidator {
+        // Only the ACS reads [login]; its fields that only the ACS's stack variables fill stay unchecked.
         config.login = None;
     }
     config.validate_for(function)?;

@@ -77,7 +77,8 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
-    pub(crate) fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+    /// A problem with one field (or deployment variable), named.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
         ConfigError::Field {
             field: field.into(),
             message: message.into(),
@@ -245,6 +246,8 @@ impl BrokerConfig {
                     .map_err(|(field, message)| ConfigError::field(field, message))?;
             }
             Function::Presign => self.validate_shared()?,
+            // Offboarding reads the targets; it neither seals nor checks a request.
+            Function::Offboard => return self.validate_shared(),
         }
         self.presign.seal_key().map(|_| ())
     }

@@ -50,6 +50,8 @@ pub fn check_stored(
                     "https://the-stacks-sagemaker-endpoint.invalid",
                 )
                 .with(ENV_DEFAULT_IDLE_SHUTDOWN_MINUTES, "60"),
+            // Offboarding reads what presign reads of it (the targets): checked with presign.
+            Function::Offboard => env,
         }
     };
     ready(load(
