@@ -13,7 +13,7 @@ build_dir="${SAM_BUILD_DIR:-.aws-sam/build}"
 
 allowed='^(libc\.so\.6|libm\.so\.6|libgcc_s\.so\.1|ld-linux-aarch64\.so\.1|libdl\.so\.2|libpthread\.so\.0|librt\.so\.1)$'
 status=0
-for fn in SamlValidatorFunction PresignFunction; do
+for fn in SamlValidatorFunction PresignFunction OffboardFunction; do
   bin="$build_dir/$fn/bootstrap"
   machine=$(readelf -h "$bin" | awk -F: '/Machine/ {gsub(/^ +/, "", $2); print $2}')
   needed=$(readelf -d "$bin" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p')

@@ -169,3 +169,56 @@ impl Offboarding {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(days: &str, home: &str, execute: &str) -> Environment {
+        Environment::default()
+            .with(ENV_OFFBOARD_INACTIVE_DAYS, days)
+            .with(ENV_OFFBOARD_HOME, home)
+            .with(ENV_OFFBOARD_EXECUTE, execute)
+    }
+
+    #[test]
+    fn the_schedule_selects_by_inactivity_and_is_a_dry_run_unless_execute_is_true() {
+        let settings = RunSettings::from_environment(&env("90", "remove", "")).unwrap();
+        assert_eq!(settings.criteria.inactive_days, Some(90));
+        assert!(settings.criteria.users.is_empty());
+        assert_eq!(settings.home, Home::Remove);
+        assert!(!settings.execute);
+        assert!(
+            RunSettings::from_environment(&env("90", "", "true"))
+                .unwrap()
+                .execute
+        );
+        assert!(
+            !RunSettings::from_environment(&env("90", "", "TRUE"))
+                .unwrap()
+                .execute,
+            "only the template's exact value turns it on"
+        );
+        assert_eq!(
+            RunSettings::from_environment(&env("90", "", ""))
+                .unwrap()
+                .home,
+            Home::Keep
+        );
+    }
+
+    #[test]
+    fn a_schedule_without_a_positive_number_of_days_or_with_an_unknown_home_is_refused() {
+        for (days, home, field) in [
+            ("0", "keep", ENV_OFFBOARD_INACTIVE_DAYS),
+            ("ninety", "keep", ENV_OFFBOARD_INACTIVE_DAYS),
+            ("", "keep", ENV_OFFBOARD_INACTIVE_DAYS),
+            ("90", "delete", ENV_OFFBOARD_HOME),
+        ] {
+            match RunSettings::from_environment(&env(days, home, "")) {
+                Err(ConfigError::Field { field: named, .. }) => assert_eq!(named, field),
+                other => panic!("{days:?}/{home:?}: {other:?}"),
+            }
+        }
+    }
+}

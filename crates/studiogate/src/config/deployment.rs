@@ -364,7 +364,21 @@ default = { execution_role = "arn:aws:iam::123456789012:role/Exec" }
                 )
                 .with(ENV_DEFAULT_IDLE_SHUTDOWN_MINUTES, "90")
                 .with(ENV_REPLAY_TABLE, "stack-replay"),
+            Function::Offboard => env.with(ENV_OFFBOARD_INACTIVE_DAYS, "90"),
         }
+    }
+
+    #[tokio::test]
+    async fn offboarding_reads_the_stored_targets_and_needs_no_seal_key_nor_login() {
+        let env = Environment::default().with(ENV_CONFIG_PARAMETER, "/studiogate/config");
+        let config = load(Function::Offboard, &env, &store()).await.unwrap();
+        assert!(!config.targets.is_empty());
+        assert!(config.login.is_none(), "only the ACS reads [login]");
+        assert!(config.presign.seal_key.is_none());
+        let full = load(Function::Offboard, &deployed(Function::Offboard), &store())
+            .await
+            .unwrap();
+        assert_eq!(full.targets, config.targets);
     }
 
     #[tokio::test]
