@@ -34,9 +34,11 @@ else
   echo "test result: FAILED. 0 passed; 1 failed" >> "$log"; failed_steps=$((failed_steps + 1))
 fi
 
-step "template.yaml: cfn-lint, sam validate --lint, policy and contract checks (pytest, tests/template)"
-if cfn-lint template.yaml; then echo "test result: ok. 1 passed; 0 failed" >> "$log"; else echo "test result: FAILED. 0 passed; 1 failed" >> "$log"; failed_steps=$((failed_steps + 1)); fi
-if SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam validate --region us-east-1; then   # samconfig.toml: --lint
+step "template.yaml and template-spoke.yaml: cfn-lint, sam validate --lint, policy and contract checks (pytest, tests/template)"
+# Both templates: the hub (template.yaml) and what a spoke account deploys (template-spoke.yaml).
+if cfn-lint template.yaml template-spoke.yaml; then echo "test result: ok. 1 passed; 0 failed" >> "$log"; else echo "test result: FAILED. 0 passed; 1 failed" >> "$log"; failed_steps=$((failed_steps + 1)); fi
+if SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam validate --region us-east-1 \
+  && SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam validate --lint --template template-spoke.yaml --region us-east-1; then   # samconfig.toml: --lint
   echo "test result: ok. 1 passed; 0 failed" >> "$log"
 else
   echo "test result: FAILED. 0 passed; 1 failed" >> "$log"; failed_steps=$((failed_steps + 1))

@@ -142,7 +142,7 @@ async fn both_functions_load_what_the_stack_stores_in_ssm_with_their_own_roles()
         "the stack's idle shutdown is the default"
     );
     assert!(config.login.is_none(), "presign does not read [login]");
-    assert!(presign::build(&config, &aws).is_ok());
+    assert!(presign::build(&config, &aws).await.is_ok());
     let ssm_calls: Vec<_> = world
         .aws
         .calls()

@@ -127,7 +127,9 @@ identity_store_id = "d-9067c0ffee"
     }
 
     pub(crate) async fn presigner_of(&self, config: &BrokerConfig) -> SdkPresigner {
-        presign::build(config, &sdk_config().await).expect("a configuration presign can run")
+        presign::build(config, &sdk_config().await)
+            .await
+            .expect("a configuration presign can run")
     }
 
     /// The profile's ARN, as the operator reads it.

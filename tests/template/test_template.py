@@ -28,15 +28,17 @@ RUNTIME = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments",
 VPC_ATTACHMENT = {"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:CreateNetworkInterface",
                   "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"}
 # Implied by operations the code calls: SecureString reads decrypt through KMS (only via SSM), and
-# EMR's CreateStudioSessionMapping looks the identity up in IAM Identity Center as the caller.
+# EMR's Create/DeleteStudioSessionMapping look the identity up in IAM Identity Center as the caller
+# (Amazon EMR Management Guide, "Permissions required to manage an EMR Studio": assigning needs
+# sso:AssociateProfile, removing sso:DisassociateProfile).
 IDENTITY_CENTER_LOOKUPS = {"sso:GetManagedApplicationInstance", "sso:GetProfile", "sso:ListDirectoryAssociations",
-                           "sso:ListProfiles", "sso:AssociateProfile", "sso-directory:SearchUsers",
-                           "sso-directory:SearchGroups", "sso-directory:DescribeUser", "sso-directory:DescribeGroup"}
+                           "sso:ListProfiles", "sso-directory:SearchUsers", "sso-directory:SearchGroups",
+                           "sso-directory:DescribeUser", "sso-directory:DescribeGroup"}
 IMPLIED = {
     # A Parameter Store reference to a secret (the SP key) is authorized on the secret too.
     "ssm:GetParameter": {"kms:Decrypt", "secretsmanager:GetSecretValue"},
-    "elasticmapreduce:CreateStudioSessionMapping": IDENTITY_CENTER_LOOKUPS,
-    "elasticmapreduce:DeleteStudioSessionMapping": IDENTITY_CENTER_LOOKUPS,
+    "elasticmapreduce:CreateStudioSessionMapping": IDENTITY_CENTER_LOOKUPS | {"sso:AssociateProfile"},
+    "elasticmapreduce:DeleteStudioSessionMapping": IDENTITY_CENTER_LOOKUPS | {"sso:DisassociateProfile"},
 }
 
 

@@ -47,6 +47,7 @@ pub fn of(function: Function) -> FunctionContract {
             environment,
             role_operations: concat(&[
                 sagemaker::port::OPERATIONS,
+                sagemaker::port::SPOKE_OPERATIONS,
                 emr::port::OPERATIONS,
                 provision::SEAL_OPERATIONS,
                 PARAMETER_OPERATIONS,

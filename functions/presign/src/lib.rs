@@ -5,9 +5,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+use aws_config::sts::AssumeRoleProvider;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use std::collections::BTreeMap;
 use studiogate::config::{BrokerConfig, SealLedgerSetting};
 use studiogate::provision::{PresignPorts, Presigner};
-use studiogate::targets::KindPorts;
+use studiogate::targets::sagemaker::SagemakerTarget;
+use studiogate::targets::{KindPorts, TargetKind};
 use studiogate_aws::dynamodb::DynamoReplayCache;
 use studiogate_aws::emr::SdkEmr;
 use studiogate_aws::federation::HttpFederation;
@@ -47,6 +51,8 @@ pub struct SdkPresignPorts {
     seal_ledger: SealLedgerBackend,
     identity: SdkSts,
     sagemaker: SdkSageMaker,
+    /// Per spoke provisioning role: SageMaker with that role's credentials.
+    spokes: BTreeMap<String, SdkSageMaker>,
     emr: SdkEmr,
     clock: SystemClock,
 }
@@ -54,8 +60,13 @@ pub struct SdkPresignPorts {
 impl KindPorts for SdkPresignPorts {
     type SageMaker = SdkSageMaker;
     type Emr = SdkEmr;
-    fn sagemaker(&self) -> &SdkSageMaker {
-        &self.sagemaker
+    fn sagemaker(&self, target: &SagemakerTarget) -> &SdkSageMaker {
+        // Every spoke role in the configuration has its client (built with the targets).
+        target
+            .spoke
+            .as_ref()
+            .and_then(|spoke| self.spokes.get(&spoke.provisioning_role_arn))
+            .unwrap_or(&self.sagemaker)
     }
     fn emr(&self) -> &SdkEmr {
         &self.emr
@@ -84,8 +95,44 @@ impl PresignPorts for SdkPresignPorts {
 /// The presigner on the SDK adapters.
 pub type SdkPresigner = Presigner<SdkPresignPorts>;
 
+/// SageMaker clients for the spokes' domains: each with its provisioning role's credentials,
+/// assumed with presign's own and the spoke's external ID when first needed and refreshed before
+/// they expire (the SDK's AssumeRoleProvider, through the same STS endpoint as everything else).
+async fn spoke_clients(
+    config: &BrokerConfig,
+    aws: &aws_config::SdkConfig,
+) -> BTreeMap<String, SdkSageMaker> {
+    let mut spokes = BTreeMap::new();
+    for target in config.targets.values() {
+        let TargetKind::Sagemaker(SagemakerTarget {
+            spoke: Some(spoke), ..
+        }) = &target.kind
+        else {
+            continue;
+        };
+        if spokes.contains_key(&spoke.provisioning_role_arn) {
+            continue;
+        }
+        let provider = AssumeRoleProvider::builder(spoke.provisioning_role_arn.clone())
+            .external_id(spoke.external_id.clone())
+            .session_name("studiogate-presign")
+            .configure(aws)
+            .build()
+            .await;
+        let spoke_config = aws
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build();
+        spokes.insert(
+            spoke.provisioning_role_arn.clone(),
+            SdkSageMaker::new(&spoke_config, config.presign.sagemaker_endpoint_url.clone()),
+        );
+    }
+    spokes
+}
+
 /// The presigner for `config` (checked by the loader for presign), on clients built from `aws`.
-pub fn build(
+pub async fn build(
     config: &BrokerConfig,
     aws: &aws_config::SdkConfig,
 ) -> Result<SdkPresigner, studiogate::config::ConfigError> {
@@ -105,6 +152,7 @@ pub fn build(
         seal_ledger,
         identity: SdkSts::new(aws),
         sagemaker: SdkSageMaker::new(aws, config.presign.sagemaker_endpoint_url.clone()),
+        spokes: spoke_clients(config, aws).await,
         emr: SdkEmr::new(
             aws,
             HttpFederation::new(config.presign.federation_url.clone()),

@@ -15,10 +15,12 @@ async fn main() -> Result<(), Error> {
     let aws = studiogate_aws::sdk_config().await;
     let function = Function::Presign;
     let env = Environment::of_process(function);
-    let presigner = load(function, &env, &SdkParameterStore::new(&aws))
-        .await
-        .and_then(|config| presign::build(&config, &aws))
-        .inspect_err(|e| tracing::error!(error = %e, "configuration rejected"))?;
+    let config = load(function, &env, &SdkParameterStore::new(&aws)).await;
+    let presigner = match config {
+        Ok(config) => presign::build(&config, &aws).await,
+        Err(error) => Err(error),
+    }
+    .inspect_err(|e| tracing::error!(error = %e, "configuration rejected"))?;
     tracing::info!(
         targets = presigner.targets.len(),
         revision = env.revision().unwrap_or("local"),

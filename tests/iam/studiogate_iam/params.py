@@ -8,7 +8,7 @@ under its own names (the SAML provider, the replay table, the two functions) tho
 
 MATRIX flips one choice of LOCAL at a time (existing endpoints instead of created ones, the HTTP API
 front door, no EMR Studios, an SP decryption key, additional SAML audiences, the AWS sign-in Recipient, existing SSM parameters,
-internet egress) and then all of them at once, so each branch of every Fn::If is rendered.
+internet egress, no scheduled offboarding) and then all of them at once, so each branch of every Fn::If is rendered.
 """
 
 from __future__ import annotations
@@ -110,11 +110,14 @@ _VARIANTS = {
     "corporate-ip": {"StudioNetworkMode": "corporate-ip", "CorporateCidrs": ["198.51.100.0/24"]},
     "open-network": {"StudioNetworkMode": "open"},
     "studio-dns-resolver": {"CreateStudioDnsResolver": "true", "CorporateCidrs": ["10.20.0.0/16"]},
+    # The template's default: no scheduled offboarding (no offboard role, function or schedule).
+    "no-offboarding": {"OffboardInactiveDays": 0},
 }
 
 MATRIX = [LOCAL.with_parameters(name, **changes) for name, changes in _VARIANTS.items()]
-# Every other choice flipped at once (open-network and the resolver are exclusive with corporate-ip).
-_ALL = {k: v for name, changes in _VARIANTS.items() if name not in ("open-network", "studio-dns-resolver")
+# Every other choice flipped at once (open-network and the resolver are exclusive with corporate-ip;
+# the offboard function stays, so its role is rendered with every other choice flipped too).
+_ALL = {k: v for name, changes in _VARIANTS.items() if name not in ("open-network", "studio-dns-resolver", "no-offboarding")
         for k, v in changes.items()}
 MATRIX.append(LOCAL.with_parameters("all-flipped", **_ALL))
 ALL = [LOCAL, *MATRIX]
@@ -125,3 +128,67 @@ BY_NAME = {parameter_set.name: parameter_set for parameter_set in ALL}
 def rendered(name: str) -> RenderedStack:
     """The rendering of a named parameter set, made once; change only a copy() of it."""
     return BY_NAME[name].render()
+
+
+# ------------------------------------------------------------------ hub and spoke (template-spoke.yaml)
+# Appended after the matrix (this section came later): LOCAL's presign may assume the local spoke's
+# provisioning role, so LOCAL and the matrix are made again below with SpokeProvisioningRoleArns,
+# and one variant renders the template's default (no spokes, the HasSpokes branch off).
+from .physical import Ids, Place, physical_values  # noqa: E402
+from .render import REPO  # noqa: E402
+
+SPOKE_TEMPLATE = REPO / "template-spoke.yaml"
+SPOKE_ACCOUNT_ID = "222222222222"
+SPOKE_STACK_NAME = "studiogate-spoke"
+SPOKE_PROVISIONING_ROLE_ARN = f"arn:aws:iam::{SPOKE_ACCOUNT_ID}:role/{SPOKE_STACK_NAME}-provisioning"
+SPOKE_EXTERNAL_ID = "studiogate-local-spoke-external-id-0001"
+# The local emulator's ID of the spoke's domain "studiogate-spoke-ml" (its domain_id_for, like
+# d-7ac2bcf8fc16 for the hub's); a world seeds the domains it creates in its place.
+SPOKE_DOMAIN_ID = "d-60c059261bac"
+
+LOCAL = LOCAL.with_parameters("local", SpokeProvisioningRoleArns=[SPOKE_PROVISIONING_ROLE_ARN])
+_VARIANTS["no-spokes"] = {"SpokeProvisioningRoleArns": ""}
+MATRIX = [LOCAL.with_parameters(name, **changes) for name, changes in _VARIANTS.items()]
+MATRIX.append(LOCAL.with_parameters("all-flipped", **_ALL))
+ALL = [LOCAL, *MATRIX]
+
+
+def _hub_value(logical: str, resource_type: str, attribute: str) -> str:
+    """A physical value of LOCAL's rendering (the hub's outputs a spoke is deployed with), computed
+    as render.py computes it, without rendering: tests/emulator/tests/test_spoke_template.py checks
+    that these equal rendered("local").outputs."""
+    place = Place(ACCOUNT_ID, REGION, "aws", STACK_NAME, "amazonaws.com")
+    values = physical_values(resource_type, Ids(STACK_NAME, logical), place, lambda name: None, LOCAL.overrides.get(logical))
+    return values[attribute]
+
+
+@dataclass(frozen=True)
+class SpokeParameterSet(ParameterSet):
+    """A parameter set of template-spoke.yaml (rendered from it unless told otherwise)."""
+
+    def render(self, overrides: dict | None = None, template: str | pathlib.Path | dict = SPOKE_TEMPLATE) -> RenderedStack:
+        return super().render(overrides, template)
+
+
+# The local spoke: account 222222222222, deployed with LOCAL's outputs (the emulator's seed gives
+# the ones it knows better: the ACS URL the world serves, the domain IDs it created).
+LOCAL_SPOKE = SpokeParameterSet(
+    name="local-spoke",
+    account_id=SPOKE_ACCOUNT_ID,
+    stack_name=SPOKE_STACK_NAME,
+    parameters={
+        "HubAcsUrl": _hub_value("SamlValidatorUrl", "AWS::Lambda::Url", "FunctionUrl") + "saml/acs",
+        "HubPresignRoleArn": _hub_value("PresignRole", "AWS::IAM::Role", "Arn"),
+        "HubSageMakerApiEndpointId": _hub_value("SageMakerApiEndpoint", "AWS::EC2::VPCEndpoint", "Ref"),
+        "HubSageMakerStudioEndpointId": _hub_value("SageMakerStudioEndpoint", "AWS::EC2::VPCEndpoint", "Ref"),
+        "ProvisioningExternalId": SPOKE_EXTERNAL_ID,
+        "IdpMetadata": LOCAL.parameters["IdpMetadata"],
+        "SageMakerDomainIds": [SPOKE_DOMAIN_ID],
+        "ExecutionRoleArns": [f"arn:aws:iam::{SPOKE_ACCOUNT_ID}:role/SpokeSageMakerExecution"],
+        "StudioUserRoleName": "SpokeStudioUser",
+        "StudioNetworkMode": "vpc",
+    },
+)
+SPOKES = [LOCAL_SPOKE]
+# template.yaml's sets (ALL) and the spokes' by name; ALL stays template.yaml's only.
+BY_NAME = {parameter_set.name: parameter_set for parameter_set in [*ALL, *SPOKES]}

@@ -173,22 +173,27 @@ def presign_never_reowns_a_profile(stack: RenderedStack, sim: Simulator) -> None
            sid="NeverReownAProfile", kind="identity")
 
 
-def _directory_lookup(stack: RenderedStack, sim: Simulator, store: str, resource: str) -> Decision:
+def _directory_lookup(stack: RenderedStack, sim: Simulator, store: str, resource: str,
+                      function: str = "PresignFunction", role: str = "PresignRole") -> Decision:
     partition, region, account = _ids(stack)
-    session = _function_session(stack, "PresignFunction")
+    session = _function_session(stack, function)
     arn = (f"arn:{partition}:identitystore::{account}:identitystore/{store}" if resource == "Identitystore"
            else f"arn:{partition}:identitystore:::user/*")
     return sim.evaluate(session.arn, "identitystore:GetUserId", arn, session.context(region=region),
-                        stack.identity_policies("PresignRole"), resource_account=account)
+                        stack.identity_policies(role), resource_account=account)
+
+
+def _looks_users_up_only_in_its_identity_store(stack: RenderedStack, sim: Simulator, function: str, role: str) -> None:
+    store = stack.parameters["IdentityStoreId"]
+    for resource in ("Identitystore", "User"):
+        expect(_directory_lookup(stack, sim, store, resource, function, role), "Allowed", f"GetUserId, {resource}",
+               sid="IdentityStoreLookups", kind="identity")
+    expect(_directory_lookup(stack, sim, "d-0000000000", "Identitystore", function, role), "ImplicitlyDenied",
+           "GetUserId in another Identity Store")
 
 
 def presign_looks_users_up_only_in_its_identity_store(stack: RenderedStack, sim: Simulator) -> None:
-    store = stack.parameters["IdentityStoreId"]
-    for resource in ("Identitystore", "User"):
-        expect(_directory_lookup(stack, sim, store, resource), "Allowed", f"GetUserId, {resource}",
-               sid="IdentityStoreLookups", kind="identity")
-    expect(_directory_lookup(stack, sim, "d-0000000000", "Identitystore"), "ImplicitlyDenied",
-           "GetUserId in another Identity Store")
+    _looks_users_up_only_in_its_identity_store(stack, sim, "PresignFunction", "PresignRole")
 
 
 def _creates_space(stack: RenderedStack, sim: Simulator, *, sharing: str = "Private", owner_domain: str | None = None,
@@ -593,6 +598,290 @@ def http_api_invokes_only_from_its_api(stack: RenderedStack, sim: Simulator) -> 
             expect_condition_fails(decision, "API Gateway for another API", sid=sid, key="AWS:SourceArn")
 
 
+# ------------------------------------------------------------------ offboard (scheduled, optional)
+OTHER_DOMAIN = "d-0another0domain"
+OTHER_STUDIO = "es-0ANOTHER0STUDIO0000000000"
+ALLOW_ALL_STS = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:*", "Resource": "*"}]}
+
+
+def _offboards(stack: RenderedStack) -> bool:
+    return stack.conditions["Offboards"]
+
+
+def _sagemaker(stack: RenderedStack, kind: str, name: str, domain: str | None = None) -> str:
+    """The ARN of a SageMaker `kind` (user-profile, space, app) of the first domain (or `domain`)."""
+    partition, region, account = _ids(stack)
+    return f"arn:{partition}:sagemaker:{region}:{account}:{kind}/{domain or stack.parameters['SageMakerDomainIds'][0]}/{name}"
+
+
+def _owner_tag(owner: str | None) -> dict:
+    """The resource keys of an existing resource tagged studiouserid=`owner` (None: untagged)."""
+    return {} if owner is None else {"sagemaker:ResourceTag/studiouserid": owner, "aws:ResourceTag/studiouserid": owner}
+
+
+def _as_offboard(stack: RenderedStack, sim: Simulator, action: str, resource: str, resource_type: str | None = None,
+                 known: dict | None = None) -> Decision:
+    """The offboard function's `action` on `resource` as Lambda runs it (a session of OffboardRole),
+    with the keys of `known` that the reference lists for the action on `resource_type`."""
+    session = _function_session(stack, "OffboardFunction")
+    context = session.context(region=stack.place.region)
+    if resource_type is not None:
+        context.update(for_action(sim, action, resource_type, known or {}))
+    return sim.evaluate(session.arn, action, resource, context, stack.identity_policies("OffboardRole"))
+
+
+def _offboard_deletes_profile(stack: RenderedStack, sim: Simulator, owner: str | None,
+                              domain: str | None = None) -> Decision:
+    return _as_offboard(stack, sim, "sagemaker:DeleteUserProfile", _sagemaker(stack, "user-profile", "alice", domain),
+                        "user-profile", _owner_tag(owner))
+
+
+def _offboard_deletes_space(stack: RenderedStack, sim: Simulator, owner: str | None, sharing: str = "Private",
+                            domain: str | None = None) -> Decision:
+    """DeleteSpace of alice-private, owned by alice's profile, tagged `owner`, of `sharing` type."""
+    known = {**_owner_tag(owner), "sagemaker:SpaceSharingType": sharing,
+             "sagemaker:OwnerUserProfileArn": _sagemaker(stack, "user-profile", "alice", domain)}
+    return _as_offboard(stack, sim, "sagemaker:DeleteSpace", _sagemaker(stack, "space", "alice-private", domain),
+                        "space", known)
+
+
+def _offboard_deletes_app(stack: RenderedStack, sim: Simulator, app: str, domain: str | None = None) -> Decision:
+    """DeleteApp of app/DOMAIN/`app` (SPACE-OR-PROFILE/TYPE/NAME); Studio's apps carry no owner tag."""
+    known = {"sagemaker:SpaceSharingType": "Private",
+             "sagemaker:OwnerUserProfileArn": _sagemaker(stack, "user-profile", "alice", domain)}
+    return _as_offboard(stack, sim, "sagemaker:DeleteApp", _sagemaker(stack, "app", app, domain), "app", known)
+
+
+def offboard_deletes_only_owner_tagged_profiles(stack: RenderedStack, sim: Simulator) -> None:
+    """offboard deletes a profile of the stack's domains only when it carries the owner tag presign
+    sets (the Null condition on sagemaker:ResourceTag/studiouserid), and none of another domain."""
+    for domain in stack.parameters["SageMakerDomainIds"]:
+        expect(_offboard_deletes_profile(stack, sim, "alice", domain), "Allowed",
+               f"alice's owner-tagged profile in {domain}", sid="DeleteOwnerTaggedProfiles", kind="identity")
+        expect_condition_fails(_offboard_deletes_profile(stack, sim, None, domain),
+                               f"a profile without the owner tag in {domain}", sid="DeleteOwnerTaggedProfiles",
+                               key="sagemaker:ResourceTag/studiouserid")
+    expect(_offboard_deletes_profile(stack, sim, "alice", OTHER_DOMAIN), "ImplicitlyDenied",
+           "an owner-tagged profile of another domain")
+
+
+def offboard_deletes_only_owner_tagged_private_spaces(stack: RenderedStack, sim: Simulator) -> None:
+    """offboard deletes only what presign creates: private spaces with the owner tag; never a shared
+    space (even with an owner tag), an untagged one, or one of another domain."""
+    for domain in stack.parameters["SageMakerDomainIds"]:
+        expect(_offboard_deletes_space(stack, sim, "alice", domain=domain), "Allowed",
+               f"alice's owner-tagged private space in {domain}", sid="DeleteOwnerTaggedPrivateSpaces", kind="identity")
+    expect_condition_fails(_offboard_deletes_space(stack, sim, "alice", sharing="Shared"), "an owner-tagged shared space",
+                           sid="DeleteOwnerTaggedPrivateSpaces", key="sagemaker:SpaceSharingType")
+    expect_condition_fails(_offboard_deletes_space(stack, sim, None), "an untagged private space",
+                           sid="DeleteOwnerTaggedPrivateSpaces", key="sagemaker:ResourceTag/studiouserid")
+    expect(_offboard_deletes_space(stack, sim, "alice", domain=OTHER_DOMAIN), "ImplicitlyDenied",
+           "an owner-tagged private space of another domain")
+
+
+def offboard_deletes_apps_only_in_its_domains(stack: RenderedStack, sim: Simulator) -> None:
+    """Apps carry no owner tag (Studio starts them): offboard may delete the apps of its domains (in a
+    private space, or of a profile), none of another domain."""
+    for domain in stack.parameters["SageMakerDomainIds"]:
+        for app in ("alice-private/jupyterlab/default", "alice/jupyterserver/default"):
+            expect(_offboard_deletes_app(stack, sim, app, domain), "Allowed", f"app {app} in {domain}",
+                   sid="DeleteAppsOfTheDomain", kind="identity")
+    expect(_offboard_deletes_app(stack, sim, "alice-private/jupyterlab/default", OTHER_DOMAIN), "ImplicitlyDenied",
+           "an app of another domain")
+
+
+def offboard_reads_what_it_offboards(stack: RenderedStack, sim: Simulator) -> None:
+    """offboard lists profiles, spaces and apps (no resource-level permission), and reads the
+    profiles and spaces of its domains with their tags (tagged or not: it finds the owner tag so)."""
+    for action in ("sagemaker:ListUserProfiles", "sagemaker:ListSpaces", "sagemaker:ListApps"):
+        expect(_as_offboard(stack, sim, action, "*"), "Allowed", action, sid="ListStudioResources", kind="identity")
+    for domain in stack.parameters["SageMakerDomainIds"]:
+        for kind, name, actions in (("user-profile", "alice", ("sagemaker:DescribeUserProfile", "sagemaker:ListTags")),
+                                    ("space", "alice-private", ("sagemaker:DescribeSpace", "sagemaker:ListTags"))):
+            for owner in ("alice", None):
+                for action in actions:
+                    expect(_as_offboard(stack, sim, action, _sagemaker(stack, kind, name, domain), kind, _owner_tag(owner)),
+                           "Allowed", f"{action} on a{'n owner-tagged' if owner else 'n untagged'} {kind} in {domain}",
+                           sid="ReadProfilesAndSpaces", kind="identity")
+    for action in ("sagemaker:DescribeUserProfile", "sagemaker:ListTags"):
+        expect(_as_offboard(stack, sim, action, _sagemaker(stack, "user-profile", "alice", OTHER_DOMAIN), "user-profile",
+                            _owner_tag("alice")), "ImplicitlyDenied", f"{action} on a profile of another domain")
+
+
+def offboard_only_reads_and_deletes(stack: RenderedStack, sim: Simulator) -> None:
+    """offboard creates, changes, tags, opens, passes and assigns nothing: on alice's owner-tagged
+    profile and space of the stack's domain, every such call is refused."""
+    profile, space = _sagemaker(stack, "user-profile", "alice"), _sagemaker(stack, "space", "alice-private")
+    partition, region, account = _ids(stack)
+    domain = stack.parameters["SageMakerDomainIds"][0]
+    tagging = {"aws:TagKeys": ["studiouserid"], "aws:RequestTag/studiouserid": "alice"}
+    space_keys = {"sagemaker:SpaceSharingType": "Private", "sagemaker:OwnerUserProfileArn": profile}
+    refused = [
+        ("sagemaker:CreateUserProfile", "user-profile", profile, tagging),
+        ("sagemaker:UpdateUserProfile", "user-profile", profile, _owner_tag("alice")),
+        ("sagemaker:CreatePresignedDomainUrl", "user-profile", profile, _owner_tag("alice")),
+        ("sagemaker:AddTags", "user-profile", profile, {**_owner_tag("alice"), **tagging}),
+        ("sagemaker:DeleteTags", "user-profile", profile, {**_owner_tag("alice"), "aws:TagKeys": ["studiouserid"]}),
+        ("sagemaker:CreateSpace", "space", space, {**tagging, **space_keys}),
+        ("sagemaker:UpdateSpace", "space", space, {**_owner_tag("alice"), **space_keys}),
+        ("sagemaker:CreateApp", "app", _sagemaker(stack, "app", "alice-private/jupyterlab/default"), space_keys),
+        ("sagemaker:DeleteDomain", "domain", f"arn:{partition}:sagemaker:{region}:{account}:domain/{domain}", {}),
+        ("iam:PassRole", "role", stack.parameters["ExecutionRoleArns"][0],
+         {"iam:PassedToService": "sagemaker.amazonaws.com"}),
+    ]
+    for action, resource_type, arn, known in refused:
+        expect(_as_offboard(stack, sim, action, arn, resource_type, known), "ImplicitlyDenied", f"{action} on {arn}")
+    # Assigning in Identity Center (CreateStudioSessionMapping's caller permission): offboard only removes.
+    expect(_as_offboard(stack, sim, "sso:AssociateProfile", "*"), "ImplicitlyDenied", "sso:AssociateProfile")
+
+
+def _studio(stack: RenderedStack, studio_id: str) -> str:
+    partition, region, account = _ids(stack)
+    return f"arn:{partition}:elasticmapreduce:{region}:{account}:studio/{studio_id}"
+
+
+def offboard_unmaps_only_the_stacks_emr_studios(stack: RenderedStack, sim: Simulator) -> None:
+    """offboard reads and deletes the session mappings of the stack's Studios; it maps no one
+    (Create/UpdateStudioSessionMapping) and touches no other Studio."""
+    for studio_id in [s for s in stack.parameters["EmrStudioIds"] if s]:
+        studio = _studio(stack, studio_id)
+        for action in ("elasticmapreduce:DescribeStudio", "elasticmapreduce:GetStudioSessionMapping",
+                       "elasticmapreduce:DeleteStudioSessionMapping"):
+            expect(_as_offboard(stack, sim, action, studio), "Allowed", f"{action} on {studio_id}", sid="EmrStudio",
+                   kind="identity")
+        for action in ("elasticmapreduce:CreateStudioSessionMapping", "elasticmapreduce:UpdateStudioSessionMapping"):
+            expect(_as_offboard(stack, sim, action, studio), "ImplicitlyDenied", f"{action} on {studio_id}")
+    for action in ("elasticmapreduce:DeleteStudioSessionMapping", "elasticmapreduce:GetStudioSessionMapping"):
+        expect(_as_offboard(stack, sim, action, _studio(stack, OTHER_STUDIO)), "ImplicitlyDenied",
+               f"{action} on another Studio")
+
+
+def offboard_looks_users_up_only_in_its_identity_store(stack: RenderedStack, sim: Simulator) -> None:
+    _looks_users_up_only_in_its_identity_store(stack, sim, "OffboardFunction", "OffboardRole")
+
+
+def _assumes(stack: RenderedStack, sim: Simulator, role: str, principal: str, context: dict,
+             identity: list | None = None) -> Decision:
+    """`principal` asks sts:AssumeRole for the stack's `role` (its trust policy is the resource policy)."""
+    trust = {"name": f"{role} trust policy", "policy": stack.roles[role]["trust_policy"]}
+    return sim.evaluate(principal, "sts:AssumeRole", stack.roles[role]["arn"], context, identity or [], trust,
+                        resource_account=stack.place.account_id)
+
+
+def _expect_principal_refused(decision: Decision, what: str) -> None:
+    expect(decision, "ImplicitlyDenied", what)
+    if not any(m["principalMatch"] == "NoMatch" for m in decision.near_misses):
+        raise AssertionError(f"{what}: denied, but not for its principal; simulator: {decision.explain()}")
+
+
+def _refuses_other_principals(stack: RenderedStack, sim: Simulator, role: str, services: tuple[str, ...],
+                              context_of) -> None:
+    """Other services, a role of the account and one of another account (each with sts:* of its own)
+    cannot assume `role`."""
+    for service in services:
+        _expect_principal_refused(_assumes(stack, sim, role, service, context_of(service)),
+                                  f"{service} assumes {role}")
+    partition, region, account = _ids(stack)
+    for arn in (f"arn:{partition}:iam::{account}:role/Operator", f"arn:{partition}:iam::{OTHER_ACCOUNT}:role/Outsider"):
+        session = RoleSession(arn, "operator")
+        _expect_principal_refused(_assumes(stack, sim, role, session.arn, session.context(region=region), [ALLOW_ALL_STS]),
+                                  f"{arn} (sts:*) assumes {role}")
+
+
+def function_roles_are_assumed_only_by_lambda(stack: RenderedStack, sim: Simulator) -> None:
+    """Each function's role (saml-validator, presign, and offboard when the stack has it) trusts
+    lambda.amazonaws.com alone: not EventBridge Scheduler (which invokes offboard with a role of
+    its own), no other service, no role of this account or another."""
+    by_arn = {role["arn"]: logical for logical, role in stack.roles.items()}
+    region = stack.place.region
+    for function in stack.functions.values():
+        role = by_arn[function["role_arn"]]
+        expect(_assumes(stack, sim, role, "lambda.amazonaws.com", service_context("lambda.amazonaws.com", region=region)),
+               "Allowed", f"Lambda assumes {role}", index=1, kind="resource")
+        _refuses_other_principals(stack, sim, role, ("scheduler.amazonaws.com", "events.amazonaws.com",
+                                                     "sagemaker.amazonaws.com"),
+                                  lambda service: service_context(service, region=region))
+
+
+def _schedule_group(stack: RenderedStack, account: str | None = None) -> str:
+    partition, region, own = _ids(stack)
+    return f"arn:{partition}:scheduler:{region}:{account or own}:schedule-group/default"
+
+
+def offboard_schedule_role_is_assumed_only_by_scheduler_for_the_account(stack: RenderedStack, sim: Simulator) -> None:
+    """EventBridge Scheduler assumes the schedule's role on behalf of a schedule of the stack's
+    account (aws:SourceAccount, the confused-deputy guard of the Scheduler User Guide); for another
+    account's schedule, or with no source account, it cannot; nor can Lambda or a role."""
+    region, account = stack.place.region, stack.place.account_id
+    role = "OffboardSchedulerRole"
+
+    def scheduler(source_account: str | None) -> dict:
+        return service_context("scheduler.amazonaws.com", region=region, source_account=source_account,
+                               source_arn=_schedule_group(stack, source_account) if source_account else None)
+
+    expect(_assumes(stack, sim, role, "scheduler.amazonaws.com", scheduler(account)), "Allowed",
+           "Scheduler, for a schedule of the stack's account", index=1, kind="resource")
+    expect_condition_fails(_assumes(stack, sim, role, "scheduler.amazonaws.com", scheduler(OTHER_ACCOUNT)),
+                           "Scheduler, for another account's schedule", sid=None, index=1, key="aws:SourceAccount")
+    expect_condition_fails(_assumes(stack, sim, role, "scheduler.amazonaws.com", scheduler(None)),
+                           "Scheduler, without a source account", sid=None, index=1, key="aws:SourceAccount")
+    _refuses_other_principals(stack, sim, role, ("lambda.amazonaws.com", "events.amazonaws.com"),
+                              lambda service: service_context(service, region=region, source_account=account,
+                                                              source_arn=_schedule_group(stack)))
+
+
+def only_the_offboard_schedule_invokes_offboard(stack: RenderedStack, sim: Simulator) -> None:
+    """The schedule invokes the offboard function with its role; that role invokes nothing else and
+    does nothing else to it, and no other role of the stack (nor another account) invokes offboard."""
+    region = stack.place.region
+    offboard = stack.functions["OffboardFunction"]["arn"]
+    schedule = stack.resources["OffboardSchedule"]["Properties"]["Target"]
+    if (schedule["Arn"], schedule["RoleArn"]) != (offboard, stack.roles["OffboardSchedulerRole"]["arn"]):
+        raise AssertionError(f"the schedule targets {schedule['Arn']} with {schedule['RoleArn']}")
+    policy = stack.lambda_permissions.get("OffboardFunction")
+    policy = {"name": "offboard function policy", "policy": policy} if policy else None
+    scheduler = RoleSession(stack.roles["OffboardSchedulerRole"]["arn"], "scheduler")
+    identity = stack.identity_policies("OffboardSchedulerRole")
+    expect(sim.evaluate(scheduler.arn, "lambda:InvokeFunction", offboard, scheduler.context(region=region), identity, policy),
+           "Allowed", "the schedule's role invokes offboard", sid="InvokeOffboard", kind="identity")
+    for other in ("PresignFunction", "SamlValidatorFunction"):
+        expect(sim.evaluate(scheduler.arn, "lambda:InvokeFunction", stack.functions[other]["arn"],
+                            scheduler.context(region=region), identity), "ImplicitlyDenied", f"the schedule's role invokes {other}")
+    for action in ("lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:AddPermission"):
+        expect(sim.evaluate(scheduler.arn, action, offboard, scheduler.context(region=region), identity, policy),
+               "ImplicitlyDenied", f"the schedule's role, {action} on offboard")
+    for function, role in (("PresignFunction", "PresignRole"), ("SamlValidatorFunction", "SamlValidatorRole")):
+        session = _function_session(stack, function)
+        expect(sim.evaluate(session.arn, "lambda:InvokeFunction", offboard, session.context(region=region),
+                            stack.identity_policies(role), policy), "ImplicitlyDenied", f"{role} invokes offboard")
+    outsider = RoleSession(f"arn:{stack.place.partition}:iam::{OTHER_ACCOUNT}:role/Outsider", "outsider")
+    expect(sim.evaluate(outsider.arn, "lambda:InvokeFunction", offboard, outsider.context(region=region),
+                        [ALLOW_ALL_LAMBDA], policy), "ImplicitlyDenied", "a lambda:* role of another account")
+
+
+def without_offboard_inactive_days_nothing_offboards(stack: RenderedStack, sim: Simulator) -> None:
+    """OffboardInactiveDays 0: no offboard resource (role, policies, function, schedule and its role),
+    and no role of the stack may delete a profile, a space or an app."""
+    present = sorted(logical for logical in stack.resources if logical.startswith("Offboard"))
+    if present:
+        raise AssertionError(f"OffboardInactiveDays is 0, but the stack has {present}")
+    offboarding = [name for name, function in stack.functions.items()
+                   if any(v.startswith("STUDIOGATE_OFFBOARD_") for v in function["environment"])]
+    if offboarding:
+        raise AssertionError(f"OffboardInactiveDays is 0, but {offboarding} offboard")
+    profile = _sagemaker(stack, "user-profile", "alice")
+    space_keys = {**_owner_tag("alice"), "sagemaker:SpaceSharingType": "Private", "sagemaker:OwnerUserProfileArn": profile}
+    deletes = [("sagemaker:DeleteUserProfile", "user-profile", profile, _owner_tag("alice")),
+               ("sagemaker:DeleteSpace", "space", _sagemaker(stack, "space", "alice-private"), space_keys),
+               ("sagemaker:DeleteApp", "app", _sagemaker(stack, "app", "alice-private/jupyterlab/default"), space_keys)]
+    for logical, role in stack.roles.items():
+        session = RoleSession(role["arn"], logical)
+        for action, resource_type, arn, known in deletes:
+            context = {**session.context(region=stack.place.region), **for_action(sim, action, resource_type, known)}
+            expect(sim.evaluate(session.arn, action, arn, context, stack.identity_policies(logical)), "ImplicitlyDenied",
+                   f"{logical}, {action}")
+
+
 def _has_additional_audience(stack: RenderedStack) -> bool:
     return any(stack.parameters["AdditionalSamlAudiences"])
 
@@ -638,5 +927,23 @@ SCENARIOS = [
              applies=lambda s: s.conditions["UseFunctionUrl"]),
     Scenario("the HTTP API invokes only from its API", http_api_invokes_only_from_its_api,
              applies=lambda s: s.conditions["UseHttpApi"]),
+    Scenario("each function's role is assumed only by Lambda", function_roles_are_assumed_only_by_lambda),
+    Scenario("offboard deletes only owner-tagged profiles", offboard_deletes_only_owner_tagged_profiles,
+             applies=_offboards),
+    Scenario("offboard deletes only owner-tagged private spaces", offboard_deletes_only_owner_tagged_private_spaces,
+             applies=_offboards),
+    Scenario("offboard deletes apps only in its domains", offboard_deletes_apps_only_in_its_domains, applies=_offboards),
+    Scenario("offboard reads what it offboards", offboard_reads_what_it_offboards, applies=_offboards),
+    Scenario("offboard only reads and deletes", offboard_only_reads_and_deletes, applies=_offboards),
+    Scenario("offboard unmaps only the stack's EMR Studios", offboard_unmaps_only_the_stacks_emr_studios,
+             applies=lambda s: s.conditions["OffboardsEmrStudios"]),
+    Scenario("offboard looks users up only in its Identity Store", offboard_looks_users_up_only_in_its_identity_store,
+             applies=lambda s: s.conditions["OffboardsIdentityStore"]),
+    Scenario("the offboard schedule's role is assumed only by Scheduler for the account",
+             offboard_schedule_role_is_assumed_only_by_scheduler_for_the_account, applies=_offboards),
+    Scenario("only the offboard schedule invokes offboard", only_the_offboard_schedule_invokes_offboard,
+             applies=_offboards),
+    Scenario("without OffboardInactiveDays nothing offboards", without_offboard_inactive_days_nothing_offboards,
+             applies=lambda s: not _offboards(s)),
 ]
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}

@@ -3,6 +3,7 @@ scenario must fail, by the simulator's decision (not by a refused request)."""
 
 from __future__ import annotations
 
+import copy
 from typing import Callable
 
 import pytest
@@ -41,6 +42,25 @@ def permission(stack: RenderedStack, logical: str) -> dict:
 
 def set_(target: dict, key: str, value) -> None:
     target[key] = value
+
+
+def role_trust(stack: RenderedStack, role: str) -> dict:
+    return stack.roles[role]["trust_policy"]["Statement"][0]
+
+
+def add_offboard_permission(stack: RenderedStack) -> None:
+    stack.lambda_permissions["OffboardFunction"] = {"Version": "2012-10-17", "Statement": [{
+        "Sid": "Anyone", "Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction",
+        "Resource": stack.functions["OffboardFunction"]["arn"]}]}
+
+
+def offboarding_rendered_anyway(stack: RenderedStack) -> None:
+    """The offboard resources of LOCAL's rendering, as if their Condition were ignored."""
+    local = rendered("local")
+    stack.resources.update({k: copy.deepcopy(v) for k, v in local.resources.items() if k.startswith("Offboard")})
+    for role in ("OffboardRole", "OffboardSchedulerRole"):
+        stack.roles[role] = copy.deepcopy(local.roles[role])
+    stack.functions["OffboardFunction"] = copy.deepcopy(local.functions["OffboardFunction"])
 
 
 def add_presign_permission(stack: RenderedStack) -> None:
@@ -195,6 +215,83 @@ MUTATIONS: list[tuple[str, str, str, Mutation]] = [
     ("the HTTP API invokes only from its API", "http-api", "SourceArn widened to every API",
      lambda s: set_(permission(s, "HttpApiPermission"), "Condition",
                     {"ArnLike": {"AWS:SourceArn": "arn:aws:execute-api:*:*:*"}})),
+    ("each function's role is assumed only by Lambda", "local", "the offboard role trusts every principal",
+     lambda s: set_(role_trust(s, "OffboardRole"), "Principal", "*")),
+    ("each function's role is assumed only by Lambda", "local", "the offboard role trusts Scheduler too",
+     lambda s: set_(role_trust(s, "OffboardRole"), "Principal",
+                    {"Service": ["lambda.amazonaws.com", "scheduler.amazonaws.com"]})),
+    ("each function's role is assumed only by Lambda", "local", "the offboard role trusts the account too",
+     lambda s: set_(role_trust(s, "OffboardRole"), "Principal",
+                    {"Service": "lambda.amazonaws.com", "AWS": "arn:aws:iam::123456789012:root"})),
+    ("each function's role is assumed only by Lambda", "no-offboarding", "presign's role trusts another service",
+     lambda s: set_(role_trust(s, "PresignRole"), "Principal", {"Service": "sagemaker.amazonaws.com"})),
+    ("offboard deletes only owner-tagged profiles", "local", "the Null owner-tag condition dropped",
+     lambda s: identity_statement(s, "OffboardRole", "DeleteOwnerTaggedProfiles").pop("Condition")),
+    ("offboard deletes only owner-tagged profiles", "local", "the owner tag required absent instead",
+     lambda s: set_(identity_statement(s, "OffboardRole", "DeleteOwnerTaggedProfiles")["Condition"], "Null",
+                    {"sagemaker:ResourceTag/studiouserid": "true"})),
+    ("offboard deletes only owner-tagged profiles", "local", "profiles of every domain",
+     lambda s: set_(identity_statement(s, "OffboardRole", "DeleteOwnerTaggedProfiles"), "Resource",
+                    "arn:aws:sagemaker:us-east-1:123456789012:user-profile/*")),
+    ("offboard deletes only owner-tagged private spaces", "local", "the SpaceSharingType condition dropped",
+     lambda s: identity_statement(s, "OffboardRole", "DeleteOwnerTaggedPrivateSpaces")["Condition"].pop("StringEquals")),
+    ("offboard deletes only owner-tagged private spaces", "local", "the Null owner-tag condition dropped",
+     lambda s: identity_statement(s, "OffboardRole", "DeleteOwnerTaggedPrivateSpaces")["Condition"].pop("Null")),
+    ("offboard deletes only owner-tagged private spaces", "local", "spaces of every domain",
+     lambda s: set_(identity_statement(s, "OffboardRole", "DeleteOwnerTaggedPrivateSpaces"), "Resource",
+                    "arn:aws:sagemaker:us-east-1:123456789012:space/*")),
+    ("offboard deletes apps only in its domains", "local", "DeleteApp widened to app/*",
+     lambda s: set_(identity_statement(s, "OffboardRole", "DeleteAppsOfTheDomain"), "Resource",
+                    "arn:aws:sagemaker:us-east-1:123456789012:app/*")),
+    ("offboard deletes apps only in its domains", "local", "DeleteAppsOfTheDomain removed",
+     lambda s: remove_identity_statement(s, "OffboardRole", "DeleteAppsOfTheDomain")),
+    ("offboard reads what it offboards", "local", "ListStudioResources removed",
+     lambda s: remove_identity_statement(s, "OffboardRole", "ListStudioResources")),
+    ("offboard reads what it offboards", "local", "profiles and spaces of every domain readable",
+     lambda s: set_(identity_statement(s, "OffboardRole", "ReadProfilesAndSpaces"), "Resource", "*")),
+    ("offboard only reads and deletes", "local", "the profile statement widened to sagemaker:*",
+     lambda s: set_(identity_statement(s, "OffboardRole", "DeleteOwnerTaggedProfiles"), "Action", "sagemaker:*")),
+    ("offboard only reads and deletes", "local", "the space statement may update spaces too",
+     lambda s: set_(identity_statement(s, "OffboardRole", "DeleteOwnerTaggedPrivateSpaces"), "Action",
+                    ["sagemaker:DeleteSpace", "sagemaker:UpdateSpace"])),
+    ("offboard only reads and deletes", "local", "the Identity Center lookups may assign profiles too",
+     lambda s: identity_statement(s, "OffboardRole", "EmrIdentityCenterLookups")["Action"].append("sso:AssociateProfile")),
+    ("offboard unmaps only the stack's EMR Studios", "local", "the Studio statement widened to every Studio",
+     lambda s: set_(identity_statement(s, "OffboardRole", "EmrStudio"), "Resource",
+                    "arn:aws:elasticmapreduce:us-east-1:123456789012:studio/*")),
+    ("offboard unmaps only the stack's EMR Studios", "local", "the Studio statement may map users too",
+     lambda s: identity_statement(s, "OffboardRole", "EmrStudio")["Action"].append(
+         "elasticmapreduce:CreateStudioSessionMapping")),
+    ("offboard looks users up only in its Identity Store", "local", "every Identity Store admitted",
+     lambda s: set_(identity_statement(s, "OffboardRole", "IdentityStoreLookups"), "Resource", "*")),
+    ("the offboard schedule's role is assumed only by Scheduler for the account", "local",
+     "the aws:SourceAccount condition dropped", lambda s: role_trust(s, "OffboardSchedulerRole").pop("Condition")),
+    ("the offboard schedule's role is assumed only by Scheduler for the account", "local",
+     "the schedule's role trusts Lambda too",
+     lambda s: set_(role_trust(s, "OffboardSchedulerRole"), "Principal",
+                    {"Service": ["scheduler.amazonaws.com", "lambda.amazonaws.com"]})),
+    ("the offboard schedule's role is assumed only by Scheduler for the account", "local",
+     "aws:SourceAccount names another account",
+     lambda s: set_(role_trust(s, "OffboardSchedulerRole")["Condition"]["StringEquals"], "aws:SourceAccount",
+                    "999999999999")),
+    ("only the offboard schedule invokes offboard", "local", "the schedule's role may invoke every function",
+     lambda s: set_(identity_statement(s, "OffboardSchedulerRole", "InvokeOffboard"), "Resource", "*")),
+    ("only the offboard schedule invokes offboard", "local", "the schedule's role may do anything to offboard",
+     lambda s: set_(identity_statement(s, "OffboardSchedulerRole", "InvokeOffboard"), "Action", "lambda:*")),
+    ("only the offboard schedule invokes offboard", "local", "offboard gets a public function policy",
+     add_offboard_permission),
+    ("only the offboard schedule invokes offboard", "local", "presign's role may invoke any function",
+     lambda s: s.roles["PresignRole"]["identity_policies"][0]["document"]["Statement"].append(
+         {"Sid": "Widened", "Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*"})),
+    ("only the offboard schedule invokes offboard", "local", "the schedule targets presign",
+     lambda s: set_(s.resources["OffboardSchedule"]["Properties"]["Target"], "Arn", s.functions["PresignFunction"]["arn"])),
+    ("only the offboard schedule invokes offboard", "local", "InvokeOffboard removed",
+     lambda s: remove_identity_statement(s, "OffboardSchedulerRole", "InvokeOffboard")),
+    ("without OffboardInactiveDays nothing offboards", "no-offboarding", "the offboard resources rendered anyway",
+     offboarding_rendered_anyway),
+    ("without OffboardInactiveDays nothing offboards", "no-offboarding", "presign's role may delete profiles",
+     lambda s: s.roles["PresignRole"]["identity_policies"][0]["document"]["Statement"].append(
+         {"Sid": "Widened", "Effect": "Allow", "Action": "sagemaker:DeleteUserProfile", "Resource": "*"})),
 ]
 
 

@@ -52,13 +52,20 @@ ALLOWED = [
     Allowed(r"PresignRole/presign", r"PERMISSIONS_MANAGEMENT_ACTIONS: \['iam:passrole'\]",
             "presign passes only the mapped ExecutionRoleArns and only to SageMaker (PassMappedExecutionRoles: "
             "Resource = the parameter, iam:PassedToService = sagemaker.amazonaws.com)."),
-    Allowed(r"PresignRole/presign", r"PERMISSIONS_MANAGEMENT_ACTIONS: \['sso:associateprofile'\]",
+    Allowed(r"PresignRole/presign", r"PERMISSIONS_MANAGEMENT_ACTIONS: \['sso:(dis)?associateprofile'\]",
             "EMR checks these IAM Identity Center permissions of the caller when CreateStudioSessionMapping assigns a "
             "user or group to a Studio in Identity Center mode (Amazon EMR Management Guide, \"Configure EMR Studio "
             "admin permissions\": sso:GetProfile, sso:ListDirectoryAssociations, sso:ListProfiles, sso:AssociateProfile, "
-            "sso-directory:DescribeUser/DescribeGroup). They are granted only when the stack has EMR Studios "
+            "sso-directory:DescribeUser/DescribeGroup), and sso:DisassociateProfile when DeleteStudioSessionMapping "
+            "removes one (presign does, for a user no rule entitles any more). They are granted only when the stack has EMR Studios "
             "(EmrIdentityCenterLookups); sso has no resource-level permissions for them. A real account confirms the "
             "set: README.md, \"Checks only a real account can make\"."),
+    Allowed(r"OffboardRole/offboard", r"PERMISSIONS_MANAGEMENT_ACTIONS: \['sso:disassociateprofile'\]",
+            "EMR checks these IAM Identity Center permissions of the caller when DeleteStudioSessionMapping removes a "
+            "user or group from a Studio in Identity Center mode (Amazon EMR Management Guide, \"Permissions required to "
+            "manage an EMR Studio\", \"Remove a user or group from a Studio\": sso:DisassociateProfile with the lookups). "
+            "Granted only when the stack offboards and has EMR Studios (EmrIdentityCenterLookups); sso has no "
+            "resource-level permissions for it. The offboard role gets no sso:AssociateProfile: it maps no one."),
     Allowed(r"PresignSealKey key policy", r"PERMISSIONS_MANAGEMENT_ACTIONS: \['kms:putkeypolicy'\]",
             "the account keeps the administration of the seal key (AccountAdministersButCannotUse), by design."),
     Allowed(r"PresignSealKey key policy", r"RESOURCE_STAR: \['kms:",

@@ -374,6 +374,9 @@ def test_every_parameter_set_renders_its_branches(parameter_set):
         assert provider["AssertionEncryptionMode"] == "Required"
     else:
         assert "AddPrivateKey" not in provider and "AssertionEncryptionMode" not in provider
+    offboards = str(given.get("OffboardInactiveDays", 0)) != "0"
+    assert ({"OffboardRole", "OffboardFunction", "OffboardSchedulerRole", "OffboardSchedule"} <= set(stack.resources)) == offboards
+    assert ("OffboardFunction" in stack.functions) == offboards
     assert ("HttpApiPermission" in stack.resources) == (given.get("FrontDoor") == "HttpApi")
     assert ("SamlValidatorUrl" in stack.resources) == (given.get("FrontDoor", "FunctionUrl") == "FunctionUrl")
     if set(EXISTING_ENDPOINTS) <= set(given):

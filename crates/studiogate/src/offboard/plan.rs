@@ -115,11 +115,15 @@ pub struct Plan {
     pub skipped: Vec<Skip>,
 }
 
-/// The owner tags the targets on each SageMaker domain use.
+/// The owner tags the targets on each SageMaker domain of this account use. A spoke's domains are
+/// not offboarded from the hub: its provisioning role deletes nothing.
 fn owner_tags_by_domain(targets: &BTreeMap<String, Target>) -> BTreeMap<&str, BTreeSet<&str>> {
     let mut domains: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for target in targets.values() {
         if let TargetKind::Sagemaker(t) = &target.kind {
+            if t.spoke.is_some() {
+                continue;
+            }
             domains
                 .entry(t.domain_id.as_str())
                 .or_default()

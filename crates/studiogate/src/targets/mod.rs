@@ -130,8 +130,8 @@ pub trait KindPorts: Send + Sync {
     type SageMaker: sagemaker::SageMakerApi;
     /// EMR Studio (session mappings) and the console federation endpoint.
     type Emr: emr::EmrStudioAccess;
-    /// The SageMaker port.
-    fn sagemaker(&self) -> &Self::SageMaker;
+    /// The SageMaker port for `target`'s domain: presign's own, or a spoke's provisioning role's.
+    fn sagemaker(&self, target: &sagemaker::SagemakerTarget) -> &Self::SageMaker;
     /// The EMR Studio port.
     fn emr(&self) -> &Self::Emr;
 }
@@ -164,7 +164,7 @@ pub async fn open<P: KindPorts>(
     context: &FlowContext<'_>,
 ) -> Result<(String, Action), PresignError> {
     match &target.kind {
-        TargetKind::Sagemaker(t) => sagemaker::flow::open(ports.sagemaker(), t, context).await,
+        TargetKind::Sagemaker(t) => sagemaker::flow::open(ports.sagemaker(t), t, context).await,
         TargetKind::Emr(t) => emr::flow::open(ports.emr(), t, context).await,
     }
 }

@@ -50,6 +50,44 @@ pub struct SagemakerTarget {
     pub space_name: Option<String>,
     /// Land here (e.g. `app:JupyterLab:`).
     pub landing_uri: Option<String>,
+    /// The domain is in another account (hub and spoke): presign provisions through this role.
+    pub spoke: Option<Box<SpokeAccess>>,
+}
+
+/// How presign reaches a domain in another account: the spoke's provisioning role
+/// (template-spoke.yaml), assumed with presign's own credentials and the spoke's external ID.
+/// The user's role and SAML provider are in that account too; presign presigns with the user's
+/// credentials as for any target.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpokeAccess {
+    /// The spoke stack's `ProvisioningRoleArn` output.
+    pub provisioning_role_arn: String,
+    /// The spoke stack's `ProvisioningExternalId` (its role requires it: `sts:ExternalId`).
+    pub external_id: String,
+}
+
+impl SpokeAccess {
+    fn check(&self, path: &str) -> Result<(), FieldProblem> {
+        let role = &self.provisioning_role_arn;
+        if !role.starts_with("arn:") || !role.contains(":role/") {
+            return Err((
+                format!("{path}.provisioning_role_arn"),
+                "must be an IAM role ARN (the spoke stack's ProvisioningRoleArn output)".into(),
+            ));
+        }
+        // AssumeRole's ExternalId: 2-1224 characters of [\w+=,.@:/-] (STS API reference).
+        let id = &self.external_id;
+        let allowed = |c: char| c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(c);
+        if !(2..=1224).contains(&id.len()) || !id.chars().all(allowed) {
+            return Err((
+                format!("{path}.external_id"),
+                "must be 2-1224 characters of letters, digits and _+=,.@:/- (STS ExternalId)"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
 }
 
 fn default_owner_tag() -> String {
@@ -92,6 +130,9 @@ impl SagemakerTarget {
         if self.owner_tag.is_empty() {
             return problem(format!("{path}.owner_tag"), "must not be empty");
         }
+        if let Some(spoke) = &self.spoke {
+            spoke.check(&format!("{path}.spoke"))?;
+        }
         for (index, rule) in self.rules.iter().enumerate() {
             if rule.group.is_none() {
                 return problem(
@@ -123,5 +164,49 @@ impl SagemakerTarget {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SagemakerTarget;
+
+    fn target(spoke: &str) -> SagemakerTarget {
+        toml::from_str(&format!(
+            "domain_id = \"d-spoke1\"\ndefault = {{ execution_role = \"arn:aws:iam::222222222222:role/x\" }}\n{spoke}"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_spoke_names_its_provisioning_role_and_a_valid_external_id() {
+        let role = "arn:aws:iam::222222222222:role/studiogate-spoke-provisioning";
+        let good = target(&format!(
+            "spoke = {{ provisioning_role_arn = \"{role}\", external_id = \"studiogate-team-b-0001\" }}"
+        ));
+        assert_eq!(good.check("targets.team-b"), Ok(()));
+        assert_eq!(good.spoke.unwrap().provisioning_role_arn, role);
+        let problem = |spoke: &str| target(spoke).check("targets.team-b").unwrap_err().0;
+        assert_eq!(
+            problem("spoke = { provisioning_role_arn = \"team-b\", external_id = \"abc\" }"),
+            "targets.team-b.spoke.provisioning_role_arn"
+        );
+        assert_eq!(
+            problem(&format!(
+                "spoke = {{ provisioning_role_arn = \"{role}\", external_id = \"a b\" }}"
+            )),
+            "targets.team-b.spoke.external_id"
+        );
+        assert_eq!(
+            problem(&format!(
+                "spoke = {{ provisioning_role_arn = \"{role}\", external_id = \"x\" }}"
+            )),
+            "targets.team-b.spoke.external_id",
+            "STS wants 2 characters at least"
+        );
+        assert!(
+            target("").spoke.is_none(),
+            "a target is in this account by default"
+        );
     }
 }

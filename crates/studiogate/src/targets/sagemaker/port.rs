@@ -23,6 +23,10 @@ pub const OPERATIONS: &[&str] = &[
     "iam:PassRole",
 ];
 
+/// For a target in another account, the operation presign's own role calls first (the spoke's
+/// provisioning role then grants [`OPERATIONS`] there).
+pub const SPOKE_OPERATIONS: &[&str] = &["sts:AssumeRole"];
+
 /// The operations it calls with the user's federated credentials (the user's role grants them).
 pub const USER_OPERATIONS: &[&str] = &["sagemaker:CreatePresignedDomainUrl"];
 
