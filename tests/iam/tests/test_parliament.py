@@ -66,6 +66,11 @@ ALLOWED = [
             "manage an EMR Studio\", \"Remove a user or group from a Studio\": sso:DisassociateProfile with the lookups). "
             "Granted only when the stack offboards and has EMR Studios (EmrIdentityCenterLookups); sso has no "
             "resource-level permissions for it. The offboard role gets no sso:AssociateProfile: it maps no one."),
+    Allowed(r"PresignRole/presign", r"CREDENTIALS_EXPOSURE: \['sts:assumerole'\]",
+            "presign assumes only the spokes' provisioning roles the stack lists (AssumeSpokeProvisioningRoles: "
+            "Resource = SpokeProvisioningRoleArns, granted only when there are spokes), whose trust admits only this "
+            "role and only with the target's external ID (template-spoke.yaml, OnlyTheHubsPresign); the credentials "
+            "stay in presign's memory and provision that spoke's profiles and spaces, nothing else."),
     Allowed(r"PresignSealKey key policy", r"PERMISSIONS_MANAGEMENT_ACTIONS: \['kms:putkeypolicy'\]",
             "the account keeps the administration of the seal key (AccountAdministersButCannotUse), by design."),
     Allowed(r"PresignSealKey key policy", r"RESOURCE_STAR: \['kms:",
