@@ -11,3 +11,4 @@ mod replay;
 mod saml_validator;
 mod saml_validator_logs;
 mod spaces;
+mod spoke;

@@ -20,7 +20,26 @@ pub fn assertion(world: &World, session_name: &str, name_id: &str) -> String {
     ))
 }
 
+/// A federated role and its SAML provider (the Role attribute's pair).
+#[derive(Debug, Clone, Copy)]
+pub struct RolePair<'a> {
+    /// The role ARN.
+    pub role: &'a str,
+    /// The SAML provider ARN.
+    pub provider: &'a str,
+}
+
+/// The default world's pair (the hub's StudioUser).
+pub const HUB_USER: RolePair<'static> = RolePair {
+    role: STUDIO_USER,
+    provider: PROVIDER,
+};
+
 fn spec(world: &World, session_name: &str, name_id: &str) -> ResponseSpec {
+    spec_for(world, HUB_USER, session_name, name_id)
+}
+
+fn spec_for(world: &World, pair: RolePair<'_>, session_name: &str, name_id: &str) -> ResponseSpec {
     let mut spec = ResponseSpec::aws(time::OffsetDateTime::now_utc());
     spec.name_id = name_id.to_owned();
     spec.destination = Some(world.acs_url());
@@ -28,7 +47,7 @@ fn spec(world: &World, session_name: &str, name_id: &str) -> ResponseSpec {
     spec.attributes = vec![
         (
             studiogate_saml::aws::ROLE.into(),
-            vec![format!("{STUDIO_USER},{PROVIDER}")],
+            vec![format!("{},{}", pair.role, pair.provider)],
         ),
         (
             studiogate_saml::aws::ROLE_SESSION_NAME.into(),
@@ -60,15 +79,24 @@ pub async fn assume(world: &World, session_name: &str, name_id: &str) -> AssumeR
 }
 
 /// AssumeRoleWithSAML with `saml_response` (base64) for the world's federated role.
-pub async fn assume_with(_world: &World, saml_response: &str) -> AssumeRoleWithSamlOutput {
+pub async fn assume_with(world: &World, saml_response: &str) -> AssumeRoleWithSamlOutput {
+    assume_pair(world, HUB_USER, saml_response).await
+}
+
+/// AssumeRoleWithSAML with `saml_response` (base64) for `pair`.
+async fn assume_pair(
+    _world: &World,
+    pair: RolePair<'_>,
+    saml_response: &str,
+) -> AssumeRoleWithSamlOutput {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region("us-east-1")
         .load()
         .await;
     aws_sdk_sts::Client::new(&config)
         .assume_role_with_saml()
-        .role_arn(STUDIO_USER)
-        .principal_arn(PROVIDER)
+        .role_arn(pair.role)
+        .principal_arn(pair.provider)
         .saml_assertion(saml_response)
         .duration_seconds(3600)
         .send()
@@ -78,7 +106,22 @@ pub async fn assume_with(_world: &World, saml_response: &str) -> AssumeRoleWithS
 
 /// AssumeRoleWithSAML against the endpoint in `AWS_ENDPOINT_URL`: the credentials, as presign gets them.
 pub async fn federate(world: &World, session_name: &str, name_id: &str) -> FederatedCredentials {
-    let output = assume(world, session_name, name_id).await;
+    federate_as(world, HUB_USER, session_name, name_id).await
+}
+
+/// [`federate`] into `pair` (a spoke account's role, for one).
+pub async fn federate_as(
+    world: &World,
+    pair: RolePair<'_>,
+    session_name: &str,
+    name_id: &str,
+) -> FederatedCredentials {
+    let response = testkit::encode(&testkit::signed_response(
+        &spec_for(world, pair, session_name, name_id),
+        Signing::Assertion,
+        &testkit::IDP,
+    ));
+    let output = assume_pair(world, pair, &response).await;
     let c = output.credentials().expect("credentials");
     FederatedCredentials {
         access_key_id: c.access_key_id().to_owned(),

@@ -16,6 +16,7 @@ pub mod sagemaker;
 pub mod ssm;
 pub mod sts;
 
+use aws_credential_types::provider::error::CredentialsError;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use studiogate_kernel::error::classify;
@@ -40,6 +41,18 @@ where
     R: std::fmt::Debug + HasStatus + Send + Sync + 'static,
 {
     let described = || aws_smithy_types::error::display::DisplayErrorContext(&error).to_string();
+    // The client's own credentials could not be had (a spoke's provisioning role refused to
+    // AssumeRole, say): the call never left; what failed is the role, said once, by type.
+    if let Some(credentials) = source_of::<CredentialsError>(&error) {
+        let message =
+            aws_smithy_types::error::display::DisplayErrorContext(credentials).to_string();
+        return AwsError::new(
+            operation,
+            ErrorKind::AccessDenied,
+            "CredentialsNotLoaded",
+            message,
+        );
+    }
     match &error {
         SdkError::ServiceError(service) => {
             let status = service.raw().status_code();
@@ -57,6 +70,20 @@ where
         }
         _ => AwsError::new(operation, ErrorKind::Other, "SdkError", described()),
     }
+}
+
+/// The first error of type `T` in `error`'s source chain.
+fn source_of<'a, T: std::error::Error + 'static>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = e.source();
+    }
+    None
 }
 
 /// The HTTP status of a raw response.

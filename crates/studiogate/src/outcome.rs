@@ -15,7 +15,8 @@ pub fn fail(code: ErrorCode, message: impl Into<String>) -> PresignError {
 
 /// Maps an AWS failure to what the user is told; the detail goes to the log.
 pub fn aws_failure(error: AwsError) -> PresignError {
-    tracing::warn!(operation = error.operation, code = %error.code, kind = ?error.kind, "AWS call failed");
+    // AWS's message names the resource and the missing permission: what an operator fixes.
+    tracing::warn!(operation = error.operation, code = %error.code, kind = ?error.kind, message = %error.message, "AWS call failed");
     match error.kind {
         ErrorKind::Throttled | ErrorKind::ServerError | ErrorKind::Network => {
             fail(ErrorCode::TryAgain, copy::AWS_BUSY)

@@ -49,6 +49,7 @@ class StudioSession:
     signer: dict | None
     signer_key: str | None
     expires_at: float
+    account_id: str       # the domain's account, whose policies and tags authorize each request
 
 
 @dataclass

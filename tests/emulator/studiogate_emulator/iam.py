@@ -3,8 +3,9 @@
 
 What this module does is assemble the request as AWS would:
 - the principal: the operator (an IAM user with an AdministratorAccess-like policy), a session the
-  emulator issued (a function's role session or a federated AssumeRoleWithSAML session), with the
-  role's identity policies and permissions boundary as IAM holds them now (moto's IAM backend),
+  emulator issued (a function's role session, a federated AssumeRoleWithSAML session or an
+  AssumeRole session, in its role's account), with the role's identity policies and permissions
+  boundary as IAM holds them now (moto's IAM backend of that account),
   the session's principal tags, source identity and session policy;
 - the action and resource (operations.py), the resource's tags and resource policy;
 - the request context: the principal's global keys (studiogate_iam.context.RoleSession), the network
@@ -36,7 +37,7 @@ if str(REPO / "tests" / "iam") not in sys.path:
 from studiogate_iam.context import RoleSession, SamlAssertion, network as network_keys  # noqa: E402
 from studiogate_iam.simulator import Decision, Simulator  # noqa: E402
 
-from .operations import IamRequest  # noqa: E402
+from .iamrequest import IamRequest  # noqa: E402
 
 ACCOUNT_ID = "123456789012"
 # The well-known operator: an IAM user of the emulated account, authorized like anyone else.
@@ -373,8 +374,9 @@ class Authorizer:
             raise AuthorizationFailed(f"{request.resource} is a {decision.resource_type}, not the {request.resource_type} "
                                       f"the emulator's mapping says", entry)
         if not decision.allowed:
-            raise Denied(denial_message(principal.arn, request.action, request.resource, decision,
-                                        request.resource_policy is not None), entry)
+            message = request.denial.format(principal=principal.arn) if request.denial else denial_message(
+                principal.arn, request.action, request.resource, decision, request.resource_policy is not None)
+            raise Denied(message, entry)
         return entry
 
     def authorize(self, principal: Principal, requests: list[IamRequest], region: str, network: Network) -> dict:

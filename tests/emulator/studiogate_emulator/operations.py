@@ -18,46 +18,17 @@ fails loudly (iam.py answers HTTP 500 naming it), so a new operation gets its ma
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Callable
 
+from . import assume_role
+from .iamrequest import IamRequest, NoMapping, request_tags as _request_tags, tags_of as _tags_of
 from .protocol import AwsCall
+from .sagemaker_requests import SageMakerRequests
+
+__all__ = ["IamRequest", "Mapper", "NoMapping"]
 
 
-@dataclass
-class IamRequest:
-    """One IAM request: what the simulator is asked, besides the principal and the network."""
-
-    action: str
-    resource: str                      # an ARN, or "*" for an action without resource types
-    resource_type: str | None          # the reference's resource type name (None for "*")
-    keys: dict = field(default_factory=dict)            # service keys the request carries
-    resource_tags: dict = field(default_factory=dict)   # the resource's tags (aws:ResourceTag/...)
-    resource_policy: dict | None = None                 # {"name", "policy"}
-    why: str | None = None             # for a second request: what it is for ("passes ExecutionRole")
-    resource_account: str | None = None  # for an ARN without an account (identitystore:::user/*)
-    not_evaluated: str | None = None   # the resource does not exist and the service answers first
-
-
-class NoMapping(Exception):
-    """The emulator does not know which IAM request an operation is."""
-
-
-def _tags_of(items) -> dict:
-    """Tags as [{"Key", "Value"}] (most services) or {"k": "v"} (some), as a dict."""
-    if isinstance(items, dict):
-        return {str(k): str(v) for k, v in items.items()}
-    return {str(t.get("Key", t.get("key", t.get("TagKey")))): str(t.get("Value", t.get("value", t.get("TagValue", ""))))
-            for t in items or []}
-
-
-def _request_tags(tags: dict) -> dict:
-    if not tags:
-        return {}
-    return {**{f"aws:RequestTag/{k}": v for k, v in tags.items()}, "aws:TagKeys": list(tags)}
-
-
-class Mapper:
+class Mapper(SageMakerRequests):
     """Builds the IAM requests of a call from the request and the emulator's state."""
 
     def __init__(self, state) -> None:
@@ -91,203 +62,6 @@ class Mapper:
     def _role_tags(self, role_arn: str) -> dict:
         role = self.state.moto_role(role_arn)
         return _tags_of(role.tags) if role is not None else {}
-
-    # ------------------------------------------------------------------ SageMaker (ours)
-    def _sm_tags(self, arn: str) -> dict:
-        return _tags_of(self.state.sagemaker.tags.get(arn, []))
-
-    def _profile(self, call: AwsCall, action: str) -> IamRequest:
-        p = call.params
-        arn = self.arn("sagemaker", f"user-profile/{p.get('DomainId')}/{p.get('UserProfileName')}", call.region)
-        return IamRequest(action, arn, "user-profile", {}, self._sm_tags(arn))
-
-    def _profile_settings_keys(self, settings: dict) -> dict:
-        keys: dict = {}
-        arns, types = [], []
-        for app in ("JupyterLabAppSettings", "JupyterServerAppSettings", "CodeEditorAppSettings", "KernelGatewayAppSettings"):
-            app_settings = settings.get(app) or {}
-            arns += list(app_settings.get("LifecycleConfigArns", []))
-            spec = app_settings.get("DefaultResourceSpec") or {}
-            if spec.get("LifecycleConfigArn"):
-                arns.append(spec["LifecycleConfigArn"])
-            if spec.get("InstanceType"):
-                types.append(spec["InstanceType"])
-        if arns:
-            keys["sagemaker:StudioLifecycleConfigArns"] = sorted(set(arns))
-        if types:
-            keys["sagemaker:InstanceTypes"] = sorted(set(types))
-        return keys
-
-    def _sagemaker_CreateDomain(self, call: AwsCall) -> list[IamRequest]:
-        from .sagemaker import domain_id_for
-
-        p = call.params
-        arn = self.arn("sagemaker", f"domain/{domain_id_for(p.get('DomainName', ''))}", call.region)
-        keys = {**_request_tags(_tags_of(p.get("Tags"))), **self._profile_settings_keys(p.get("DefaultUserSettings") or {})}
-        if p.get("AuthMode"):
-            keys["sagemaker:AuthMode"] = p["AuthMode"]
-        if p.get("SubnetIds"):
-            keys["sagemaker:VpcSubnets"] = list(p["SubnetIds"])
-        out = [IamRequest("sagemaker:CreateDomain", arn, "domain", keys)]
-        role = (p.get("DefaultUserSettings") or {}).get("ExecutionRole")
-        if role:
-            out.append(self.pass_role(role, "sagemaker.amazonaws.com", "passes DefaultUserSettings.ExecutionRole"))
-        return out
-
-    def _sagemaker_DescribeDomain(self, call: AwsCall) -> list[IamRequest]:
-        arn = self.arn("sagemaker", f"domain/{call.params.get('DomainId')}", call.region)
-        return [IamRequest("sagemaker:DescribeDomain", arn, "domain", {}, self._sm_tags(arn))]
-
-    def _sagemaker_CreateUserProfile(self, call: AwsCall) -> list[IamRequest]:
-        request = self._profile(call, "sagemaker:CreateUserProfile")
-        request.resource_tags = {}  # a new resource has no tags yet
-        settings = call.params.get("UserSettings") or {}
-        request.keys = {**_request_tags(_tags_of(call.params.get("Tags"))), **self._profile_settings_keys(settings)}
-        out = [request]
-        if settings.get("ExecutionRole"):
-            out.append(self.pass_role(settings["ExecutionRole"], "sagemaker.amazonaws.com", "passes UserSettings.ExecutionRole"))
-        return out
-
-    def _sagemaker_UpdateUserProfile(self, call: AwsCall) -> list[IamRequest]:
-        request = self._profile(call, "sagemaker:UpdateUserProfile")
-        settings = call.params.get("UserSettings") or {}
-        request.keys = self._profile_settings_keys(settings)
-        out = [request]
-        if settings.get("ExecutionRole"):
-            out.append(self.pass_role(settings["ExecutionRole"], "sagemaker.amazonaws.com", "passes UserSettings.ExecutionRole"))
-        return out
-
-    def _sagemaker_DescribeUserProfile(self, call: AwsCall) -> list[IamRequest]:
-        return [self._profile(call, "sagemaker:DescribeUserProfile")]
-
-    def _sagemaker_DeleteUserProfile(self, call: AwsCall) -> list[IamRequest]:
-        return [self._profile(call, "sagemaker:DeleteUserProfile")]
-
-    # Spaces (resource type `space`, space/DOMAIN/NAME). Keys as the Service Authorization Reference
-    # lists them (iam-data actions/sagemaker.json): CreateSpace and UpdateSpace take the settings'
-    # keys (sagemaker:InstanceTypes, ImageArns, ImageVersionArns, StudioLifecycleConfigArns,
-    # RemoteAccess) and sagemaker:OwnerUserProfileArn / sagemaker:SpaceSharingType, which describe
-    # "the space in the request": the request's for CreateSpace, the space's own for UpdateSpace and
-    # DeleteSpace (whose requests cannot change them); DescribeSpace none; ListSpaces has no resource.
-    def _space(self, call: AwsCall, action: str) -> IamRequest:
-        p = call.params
-        arn = self.arn("sagemaker", f"space/{p.get('DomainId')}/{p.get('SpaceName')}", call.region)
-        return IamRequest(action, arn, "space", {}, self._sm_tags(arn))
-
-    def _space_settings_keys(self, settings: dict) -> dict:
-        keys = self._profile_settings_keys(settings)
-        images, versions = [], []
-        for app in ("JupyterLabAppSettings", "JupyterServerAppSettings", "CodeEditorAppSettings", "KernelGatewayAppSettings"):
-            spec = (settings.get(app) or {}).get("DefaultResourceSpec") or {}
-            if spec.get("SageMakerImageArn"):
-                images.append(spec["SageMakerImageArn"])
-            if spec.get("SageMakerImageVersionArn"):
-                versions.append(spec["SageMakerImageVersionArn"])
-        if images:
-            keys["sagemaker:ImageArns"] = sorted(set(images))
-        if versions:
-            keys["sagemaker:ImageVersionArns"] = sorted(set(versions))
-        if settings.get("RemoteAccess"):
-            keys["sagemaker:RemoteAccess"] = settings["RemoteAccess"]
-        return keys
-
-    def _space_owner_keys(self, domain_id, ownership: dict | None, sharing: dict | None, region: str) -> dict:
-        keys = {}
-        owner = (ownership or {}).get("OwnerUserProfileName")
-        if owner:
-            keys["sagemaker:OwnerUserProfileArn"] = self.arn("sagemaker", f"user-profile/{domain_id}/{owner}", region)
-        if (sharing or {}).get("SharingType"):
-            keys["sagemaker:SpaceSharingType"] = sharing["SharingType"]
-        return keys
-
-    def _existing_space_keys(self, call: AwsCall) -> dict:
-        space = self.state.sagemaker.spaces.get((call.params.get("DomainId"), call.params.get("SpaceName")))
-        if space is None:  # no such space (or a Classic app's request, which names none)
-            return {}
-        return self._space_owner_keys(space.domain_id, space.ownership, space.sharing, call.region)
-
-    def _sagemaker_CreateSpace(self, call: AwsCall) -> list[IamRequest]:
-        p = call.params
-        request = self._space(call, "sagemaker:CreateSpace")
-        request.resource_tags = {}  # a new resource has no tags yet
-        tags = _tags_of(p.get("Tags"))
-        request.keys = {**_request_tags(tags), **self._space_settings_keys(p.get("SpaceSettings") or {}),
-                        **self._space_owner_keys(p.get("DomainId"), p.get("OwnershipSettings"), p.get("SpaceSharingSettings"),
-                                                 call.region)}
-        out = [request]
-        if tags:
-            # Tags on create are authorized as sagemaker:AddTags on the new resource, with
-            # sagemaker:TaggingAction naming the create operation (SageMaker Developer Guide,
-            # "Provide permissions for tagging SageMaker AI resources").
-            out.append(IamRequest("sagemaker:AddTags", request.resource, "space",
-                                  {**_request_tags(tags), "sagemaker:TaggingAction": "CreateSpace"},
-                                  why="tags the new space (CreateSpace Tags)"))
-        return out
-
-    def _sagemaker_UpdateSpace(self, call: AwsCall) -> list[IamRequest]:
-        request = self._space(call, "sagemaker:UpdateSpace")
-        request.keys = {**self._space_settings_keys(call.params.get("SpaceSettings") or {}), **self._existing_space_keys(call)}
-        return [request]
-
-    def _sagemaker_DescribeSpace(self, call: AwsCall) -> list[IamRequest]:
-        return [self._space(call, "sagemaker:DescribeSpace")]
-
-    def _sagemaker_DeleteSpace(self, call: AwsCall) -> list[IamRequest]:
-        request = self._space(call, "sagemaker:DeleteSpace")
-        request.keys = self._existing_space_keys(call)
-        return [request]
-
-    # Apps (resource type `app`): app/DOMAIN/SPACE-OR-PROFILE/TYPE/NAME, the type in lower case, the
-    # space's name for an app in a space, the profile's for a Classic app. DeleteApp takes
-    # sagemaker:OwnerUserProfileArn and sagemaker:SpaceSharingType, the space's own (iam-data
-    # actions/sagemaker.json); DescribeApp none. Apps are not tagged here (no CreateApp), so no
-    # resource tags. A request naming neither space nor profile is refused by SageMaker's validation
-    # before any policy applies (and has no ARN to evaluate).
-    def _app(self, call: AwsCall, action: str) -> IamRequest:
-        p = call.params
-        owner = p.get("SpaceName") or p.get("UserProfileName")
-        arn = self.arn("sagemaker", f"app/{p.get('DomainId')}/{owner}/{str(p.get('AppType') or '').lower()}/{p.get('AppName')}",
-                       call.region)
-        request = IamRequest(action, arn, "app", {}, self._sm_tags(arn))
-        if not owner:
-            request.not_evaluated = "neither SpaceName nor UserProfileName: SageMaker answers ValidationException first"
-        return request
-
-    def _sagemaker_DeleteApp(self, call: AwsCall) -> list[IamRequest]:
-        request = self._app(call, "sagemaker:DeleteApp")
-        if call.params.get("SpaceName"):
-            request.keys = self._existing_space_keys(call)
-        return [request]
-
-    def _sagemaker_DescribeApp(self, call: AwsCall) -> list[IamRequest]:
-        return [self._app(call, "sagemaker:DescribeApp")]
-
-    def _sagemaker_CreatePresignedDomainUrl(self, call: AwsCall) -> list[IamRequest]:
-        return [self._profile(call, "sagemaker:CreatePresignedDomainUrl")]
-
-    def _tagging(self, call: AwsCall, action: str, keys: dict) -> list[IamRequest]:
-        arn = call.params.get("ResourceArn", "")
-        kind = arn.split(":", 5)[5].split("/", 1)[0] if arn.count(":") >= 5 else None
-        return [IamRequest(action, arn, kind, keys, self._sm_tags(arn))]
-
-    def _sagemaker_AddTags(self, call: AwsCall) -> list[IamRequest]:
-        return self._tagging(call, "sagemaker:AddTags", _request_tags(_tags_of(call.params.get("Tags"))))
-
-    def _sagemaker_DeleteTags(self, call: AwsCall) -> list[IamRequest]:
-        keys = {"aws:TagKeys": list(call.params.get("TagKeys") or [])} if call.params.get("TagKeys") else {}
-        return self._tagging(call, "sagemaker:DeleteTags", keys)
-
-    def _sagemaker_ListTags(self, call: AwsCall) -> list[IamRequest]:
-        return self._tagging(call, "sagemaker:ListTags", {})
-
-    def _sagemaker_CreateStudioLifecycleConfig(self, call: AwsCall) -> list[IamRequest]:
-        arn = self.arn("sagemaker", f"studio-lifecycle-config/{call.params.get('StudioLifecycleConfigName')}", call.region)
-        return [IamRequest("sagemaker:CreateStudioLifecycleConfig", arn, "studio-lifecycle-config",
-                           _request_tags(_tags_of(call.params.get("Tags"))))]
-
-    def _sagemaker_DescribeStudioLifecycleConfig(self, call: AwsCall) -> list[IamRequest]:
-        arn = self.arn("sagemaker", f"studio-lifecycle-config/{call.params.get('StudioLifecycleConfigName')}", call.region)
-        return [IamRequest("sagemaker:DescribeStudioLifecycleConfig", arn, "studio-lifecycle-config", {}, self._sm_tags(arn))]
 
     # ------------------------------------------------------------------ EMR (ours)
     def studio_request(self, action: str, studio_id: str | None, region: str = "us-east-1") -> IamRequest:
@@ -501,6 +275,10 @@ class Mapper:
                            {"name": f"function policy of {name}", "policy": policy} if policy else None)]
 
     # ------------------------------------------------------------------ STS
+    def _sts_AssumeRole(self, call: AwsCall) -> list[IamRequest]:
+        # sts:AssumeRole on the role with its trust policy (assume_role.py); any account's role.
+        return [assume_role.iam_request(call, self.state.moto_role(call.params.get("RoleArn", "")))]
+
     def _sts_GetCallerIdentity(self, call: AwsCall) -> list[IamRequest]:
         # Needs no permission (AWS documents it); the simulator says so too.
         return [IamRequest("sts:GetCallerIdentity", "*", None)]

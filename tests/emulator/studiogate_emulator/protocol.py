@@ -29,6 +29,9 @@ class AwsCall:
     session_token: str | None = None  # X-Amz-Security-Token
     body: bytes = b""
     headers: dict = field(default_factory=dict)
+    # The account the call acts in: its signer's (set once authenticated). SageMaker resolves IDs
+    # in the caller's own account; another account's resources are reached only with its credentials.
+    account_id: str | None = None
 
 
 def parse_call(request: Request) -> AwsCall | None:

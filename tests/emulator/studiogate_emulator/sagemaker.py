@@ -23,9 +23,14 @@ SHARING_TYPES = ("Private", "Shared")
 EBS_GB = (5, 16384)  # EbsStorageSettings.EbsVolumeSizeInGb (SageMaker API reference)
 
 
-def domain_id_for(name: str) -> str:
-    """Deterministic per name, so a local configuration can name the seeded domain."""
-    return "d-" + hashlib.sha256(name.encode()).hexdigest()[:12]
+HUB_ACCOUNT = "123456789012"
+
+
+def domain_id_for(name: str, account_id: str = HUB_ACCOUNT) -> str:
+    """Deterministic, so a local configuration can name the seeded domain: by name in the hub
+    account (d-7ac2bcf8fc16), by account and name in another (domain IDs are unique across accounts)."""
+    key = name if account_id == HUB_ACCOUNT else f"{account_id}/{name}"
+    return "d-" + hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
 def _validation(message: str) -> AwsError:
@@ -101,12 +106,13 @@ class PresignedUrl:
     signer_key: str | None = None  # the access key that signed CreatePresignedDomainUrl (never logged)
     network: str | None = None     # the listener the CreatePresignedDomainUrl call came in on
     used: bool = False
+    account_id: str = HUB_ACCOUNT  # the domain's account (the signer's)
 
 
 class SageMaker(Apps):
     """State and operations. `delay` is how long Pending/Updating/Deleting last (seconds)."""
 
-    def __init__(self, account_id: str = "123456789012") -> None:
+    def __init__(self, account_id: str = HUB_ACCOUNT) -> None:
         self.account_id = account_id
         self.delay = 0.5
         self._lock = threading.RLock()
@@ -175,7 +181,7 @@ class SageMaker(Apps):
     def op_CreateDomain(self, p: dict, **_) -> dict:
         if p.get("AuthMode") not in ("IAM", "SSO"):
             raise _validation("AuthMode must be IAM or SSO")
-        domain_id = domain_id_for(p.get("DomainName", ""))
+        domain_id = domain_id_for(p.get("DomainName", ""), self.account_id)
         if domain_id in self.domains:
             raise AwsError("ResourceInUse", f"Domain {p.get('DomainName')} already exists")
         arn = f"arn:aws:sagemaker:us-east-1:{self.account_id}:domain/{domain_id}"
@@ -506,7 +512,7 @@ class SageMaker(Apps):
             token, domain.domain_id, profile.name, p.get("SpaceName"), p.get("LandingUri"), session,
             time.time() + expires, signer.describe() if signer else None,
             signer_key=getattr(signer, "access_key_id", None) or getattr(getattr(signer, "creds", None), "access_key_id", None),
-            network=network,
+            network=network, account_id=self.account_id,
         )
         return {"AuthorizedUrl": f"{studio_base.format(domain_id=domain.domain_id)}/auth?token={token}"}
 
@@ -549,4 +555,5 @@ class SageMaker(Apps):
                 "domain_id": url.domain_id, "user_profile_name": url.profile, "space_name": url.space,
                 "landing_uri": url.landing_uri, "session_expiration_seconds": url.session_seconds,
                 "expires_at": url.expires_at, "used": url.used, "signer": url.signer, "presigned_through": url.network,
+                "account_id": url.account_id,
             }

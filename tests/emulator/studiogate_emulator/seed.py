@@ -21,10 +21,11 @@ optional `account_id`; or `like`: a stack role's logical ID, whose rendered trus
 policies the role gets, "a second role made like the stack's example role"), `lifecycle_configs`,
 `sagemaker_domains`, `emr_studios` (optional `tags`), `dynamodb_tables`, `ssm_parameters`,
 `kms_mac_keys`, `secrets` (Secrets Manager, created before the stack, which may name them). Paths are relative to the world file. Fixtures in another account are created
-in-process (the operator administers 123456789012 only).
+in-process (the operator administers 123456789012 only). `spoke`: a spoke account with
+template-spoke.yaml deployed in it, after the hub and with its outputs (spoke.py).
 
 Returns the ARNs and IDs created, keyed by the names the world file gives, plus `stack`,
-`function_credentials`, `endpoints`, `networks` and `operator`.
+`function_credentials`, `endpoints`, `networks`, `operator` and `spoke` (when the world has one).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ import boto3
 from moto.iam.models import iam_backends
 
 from .iam import ACCOUNT_ID, OPERATOR_ACCESS_KEY, OPERATOR_ARN, OPERATOR_SECRET, REPO
+from .spoke import seed_spoke
 from .sts import IssuedCredentials
 from .testidp import ACS_URL
 
@@ -437,6 +439,14 @@ def seed(app, world: dict, base_dir: str = ".") -> dict:
                                 Description=key.get("description", ""))["KeyMetadata"]["KeyId"]
         kms.create_alias(AliasName=key["alias"], TargetKeyId=key_id)
         created["kms_mac_keys"][key["alias"]] = key_id
+
+    if world.get("spoke"):
+        def metadata_of(idp):
+            if idp not in providers:
+                raise SeedError(f"spoke.stack.idp must name a saml_providers entry (the IdP whose metadata the spoke gets); got {idp!r}")
+            return _metadata_of(providers[idp], base_dir)
+
+        created["spoke"] = seed_spoke(app, world["spoke"], stack, metadata_of, SeedError)
 
     created.update(app.urls())
     created["operator"] = {"access_key_id": OPERATOR_ACCESS_KEY, "secret_access_key": OPERATOR_SECRET, "arn": OPERATOR_ARN}

@@ -27,24 +27,29 @@ import urllib.request
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.wrappers import Request, Response
 
-from . import browser, seed
+from . import browser
+from .accounts import SageMakerAccounts
+from .assume_role import assume_role
+from .control import ControlApi
 from .emr import Emr
-from .faults import KINDS, Dropped, Fault, FaultBook
+from .faults import Dropped, FaultBook
 from .federation import Federation, FederationError
 from .iam import (ACCOUNT_ID, OPERATOR, OPERATOR_ACCESS_KEY, OPERATOR_SECRET, OPERATOR_USER_ID, AuthorizationFailed, Authorizer,
                   Denied, Network, Session, backend, clear_backends, host_in)
 from .operations import IamRequest, Mapper, NoMapping
 from .protocol import AwsCall, AwsError, auth_error, error_response, json_response, parse_call, xml_escape
-from .sagemaker import SageMaker
 from .samlkeys import SamlProviderKeys
 from .sts import CredentialStore, assume_role_with_saml, get_caller_identity
 
 DEFAULTS = {"public_ip": "203.0.113.10", "corporate_cidr": "198.51.100.0/24", "studio_network": "internet",
             "lambda_runtime": None}
 _UNSIGNED = {("sts", "AssumeRoleWithSAML"), ("sts", "AssumeRoleWithWebIdentity")}
+# What a principal of another account than the hub's (a spoke's session) may call: the services
+# whose state the emulator keeps per account. moto's would act in the hub's account.
+_ANY_ACCOUNT = ("sts", "sagemaker")
 
 
-class Emulator:
+class Emulator(ControlApi):
     """The WSGI application (every listener calls it, naming itself in the environ)."""
 
     def __init__(self) -> None:
@@ -53,7 +58,7 @@ class Emulator:
         self._dynamodb_lock = threading.Lock()
         self.credentials = CredentialStore()
         self.faults = FaultBook()
-        self.sagemaker = SageMaker(ACCOUNT_ID)
+        self.sagemakers = SageMakerAccounts(ACCOUNT_ID)   # SageMaker's state per account (accounts.py)
         self.emr = Emr(ACCOUNT_ID)
         self.federation = Federation(self.credentials)
         self.sessions = browser.Sessions()
@@ -120,6 +125,11 @@ class Emulator:
         name = {"vpc": "studio"}.get(self.config["studio_network"], self.config["studio_network"])
         url = self.listeners.get(name, self.listeners.get("internet", (None, self.endpoint)))[1]
         return "http://{domain_id}.studio.us-east-1.sagemaker.localhost:" + url.rsplit(":", 1)[-1]
+
+    @property
+    def sagemaker(self):
+        """The hub account's SageMaker."""
+        return self.sagemakers.hub
 
     # ----- state the operation mapping reads
     def saml_provider_exists(self, arn: str) -> bool:
@@ -238,6 +248,10 @@ class Emulator:
             if not unsigned:
                 principal = self.authenticate(call)
                 signer = principal.describe()
+                call.account_id = principal.account_id
+                if principal.account_id != self.account_id and call.service not in _ANY_ACCOUNT:
+                    raise NoMapping(f"{call.service}:{call.operation} signed in account {principal.account_id}: the emulator "
+                                    f"keeps other accounts than {self.account_id} for {' and '.join(_ANY_ACCOUNT)} only")
             self.faults.apply(call, signer, network.name)
             if principal is not None:
                 started = time.perf_counter()
@@ -290,6 +304,10 @@ class Emulator:
                         f"<RequestId>{call.request_id}</RequestId></ResponseMetadata></UpdateSAMLProviderResponse>")
                 return Response(body, headers={"Content-Type": "text/xml"}), None
             return None, None
+        if call.service == "sts" and call.operation == "AssumeRole":
+            # Authorized above (sts:AssumeRole with the role's trust policy: assume_role.py).
+            body = assume_role(call, principal, self.moto_role(call.params["RoleArn"]), self.credentials)
+            return Response(body, headers={"Content-Type": "text/xml"}), None
         if call.service == "sts" and call.operation == "GetCallerIdentity":
             if principal is OPERATOR:
                 body = get_caller_identity(call, OPERATOR.arn, OPERATOR_USER_ID, OPERATOR.account_id)
@@ -298,7 +316,9 @@ class Emulator:
                 body = get_caller_identity(call, creds.assumed_role_arn, f"{creds.role_id}:{creds.session_name}", creds.account_id)
             return Response(body, headers={"Content-Type": "text/xml"}), None
         if call.service == "sagemaker":
-            return json_response(self.sagemaker.handle(call, principal, self.studio_base(), network.name), call.request_id), None
+            # In the signer's account: a DomainId names a domain of the caller's own account.
+            state = self.sagemakers.of(principal.account_id)
+            return json_response(state.handle(call, principal, self.studio_base(), network.name), call.request_id), None
         if call.service == "elasticmapreduce" and call.operation in _EMR_OPERATIONS:
             return json_response(self.emr.handle(call), call.request_id), None
         if call.service == "lambda" and call.operation == "Invoke":
@@ -398,23 +418,25 @@ class Emulator:
         self.faults.record(call, principal.describe(), "ok", authorization, network.name)
         return True, ""
 
-    def _profile_request(self, domain_id: str, profile: str) -> IamRequest:
-        arn = f"arn:aws:sagemaker:us-east-1:{self.account_id}:user-profile/{domain_id}/{profile}"
+    def _profile_request(self, account_id: str, domain_id: str, profile: str) -> IamRequest:
+        # The profile of the domain's account (a spoke's domain: the spoke's ARN and tags).
+        arn = f"arn:aws:sagemaker:us-east-1:{account_id}:user-profile/{domain_id}/{profile}"
         return IamRequest("sagemaker:CreatePresignedDomainUrl", arn, "user-profile", {}, self.mapper._sm_tags(arn))
 
     def studio_landing(self, request: Request, network: Network) -> Response:
-        url, state = self.sagemaker.redeem(request.args["token"])
+        url, state = self.sagemakers.redeem(request.args["token"])
         if state != "ok":
             return browser.studio_denied(f"Auth token is {state}")
         call = self._browser_call("OpenPresignedDomainUrl", {"DomainId": url.domain_id, "UserProfileName": url.profile}, network)
         try:
-            allowed, _ = self._authorize_browser(call, url.signer_key, self._profile_request(url.domain_id, url.profile), network)
+            allowed, _ = self._authorize_browser(call, url.signer_key, self._profile_request(url.account_id, url.domain_id, url.profile),
+                                                 network)
         except AuthorizationFailed as failure:
             return _loud(failure.message)
         if not allowed:
             return browser.studio_denied(browser.INSUFFICIENT)
         session = browser.StudioSession(url.domain_id, url.profile, url.space, url.landing_uri, url.signer, url.signer_key,
-                                        time.time() + url.session_seconds)
+                                        time.time() + url.session_seconds, url.account_id)
         response = Response("", status=302, headers={"Location": browser.landing_path(url.landing_uri)})
         response.set_cookie(browser.STUDIO_COOKIE, self.sessions.new_studio(session), httponly=True, samesite="Lax")
         return response
@@ -426,7 +448,8 @@ class Emulator:
         call = self._browser_call("StudioRequest", {"DomainId": session.domain_id, "UserProfileName": session.profile,
                                                     "Path": request.path}, network)
         try:
-            allowed, _ = self._authorize_browser(call, session.signer_key, self._profile_request(session.domain_id, session.profile), network)
+            allowed, _ = self._authorize_browser(call, session.signer_key,
+                                                 self._profile_request(session.account_id, session.domain_id, session.profile), network)
         except AuthorizationFailed as failure:
             return _loud(failure.message)
         if not allowed:
@@ -451,94 +474,6 @@ class Emulator:
                                               f"<p id=\"reason\">{message}</p>", status=403)
         return browser.emr_studio_page(studio, session.arn, network.name)
 
-    # ----- control API
-    def control(self, request: Request) -> Response:
-        route = (request.method, request.path.removeprefix("/_emulator"))
-        body = request.get_json(silent=True) or {}
-        if route == ("GET", "/health"):
-            return _json({"ok": True, "endpoint": self.endpoint, **self.urls()})
-        if route == ("POST", "/reset"):
-            self.reset()
-            return _json({"ok": True})
-        if route == ("POST", "/seed"):
-            try:
-                return _json(seed.seed(self, body))
-            except seed.SeedError as error:
-                return _json({"error": str(error)}, 400)
-        if route == ("GET", "/world"):
-            return _json(self.world)
-        if route == ("GET", "/faults"):
-            return _json(self.faults.faults())
-        if route == ("POST", "/faults"):
-            fault = Fault(body.get("kind", "none"), body.get("count"), int(body.get("latency_ms", 0)),
-                          body.get("network"), body.get("principal"))
-            if fault.kind not in KINDS:
-                return _json({"error": f"kind must be one of {', '.join(KINDS)}"}, 400)
-            self.faults.set(body["operation"], fault)
-            return _json({"ok": True})
-        if route == ("DELETE", "/faults"):
-            for key in list(self.faults.faults()):
-                self.faults.set(key, Fault("none"))
-            return _json({"ok": True})
-        if route == ("GET", "/calls"):
-            return _json(self.faults.calls())
-        if route == ("POST", "/config"):
-            return self.configure(body)
-        if route == ("GET", "/sagemaker/presigned"):
-            resolved = self.sagemaker.resolve(_token_of(request.args.get("url", "")) or request.args.get("token", ""))
-            return _json(resolved, 200 if resolved else 404)
-        if route == ("POST", "/sagemaker/apps"):
-            try:
-                self.sagemaker.set_apps_running(body["DomainId"], body["UserProfileName"], bool(body.get("running", True)),
-                                                space=body.get("SpaceName"), app_type=body.get("AppType"),
-                                                app_name=body.get("AppName"), status=body.get("Status"))
-            except AwsError as error:
-                return _json({"error": error.message}, 400 if error.code == "ValidationException" else 404)
-            return _json({"ok": True})
-        if route == ("POST", "/sagemaker/profile-status"):
-            try:
-                self.sagemaker.force_status(body["DomainId"], body["UserProfileName"], body["Status"])
-            except AwsError as error:
-                return _json({"error": error.message}, 404)
-            return _json({"ok": True})
-        if route == ("POST", "/sagemaker/space-status"):
-            try:
-                self.sagemaker.force_space_status(body["DomainId"], body["SpaceName"], body["Status"])
-            except AwsError as error:
-                return _json({"error": error.message}, 404)
-            return _json({"ok": True})
-        if route == ("GET", "/federation/logins"):
-            return _json(self.federation.logins)
-        if route == ("GET", "/secrets"):
-            # For leak tests: what a log must never contain. The call log never holds these.
-            return _json({
-                "credentials": self.credentials.secrets(),
-                "signin_tokens": self.federation.issued_tokens(),
-                "presigned_tokens": self.sagemaker.issued_tokens(),
-            })
-        return _json({"error": f"no control route {route}"}, 404)
-
-    def configure(self, body: dict) -> Response:
-        if "transition_seconds" in body:
-            self.sagemaker.delay = float(body["transition_seconds"])
-        if "studio_network" in body:
-            wanted = body["studio_network"]
-            name = {"vpc": "studio"}.get(wanted, wanted)
-            if wanted not in ("internet", "corporate", "vpc") or name not in self.listeners:
-                return _json({"error": f"studio_network must be internet, corporate or vpc (vpc needs a Studio interface "
-                                       f"endpoint in the seeded stack); got {wanted!r}"}, 400)
-            self.config["studio_network"] = wanted
-        for key in ("public_ip", "corporate_cidr", "lambda_runtime"):
-            if key in body:
-                self.config[key] = body[key]
-        try:
-            self.network("corporate").keys()
-            self.network("internet").keys()
-        except ValueError as error:
-            self.config.update({k: self.defaults[k] for k in ("public_ip", "corporate_cidr")})
-            return _json({"error": f"bad network setting: {error}"}, 400)
-        return _json({"transition_seconds": self.sagemaker.delay, **self.config})
-
     def reset(self) -> None:
         with self._reset_lock:
             reset_environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/moto-api/reset", "SERVER_NAME": "localhost",
@@ -547,7 +482,7 @@ class Emulator:
             clear_backends()
             self.credentials.clear()
             self.faults.clear()
-            self.sagemaker.reset()
+            self.sagemakers.reset()
             self.emr.reset()
             self.federation.reset()
             self.sessions.reset()
@@ -593,15 +528,6 @@ def _drop_connection(environ) -> None:
 
 def _xml(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _token_of(url: str) -> str | None:
-    marker = "token="
-    return url.split(marker, 1)[1].split("&", 1)[0] if marker in url else None
-
-
-def _json(payload, status: int = 200) -> Response:
-    return Response(json.dumps(payload, default=str), status=status, headers={"Content-Type": "application/json"})
 
 
 class _Replay:

@@ -62,7 +62,7 @@ class IssuedCredentials:
     session_name: str
     source_identity: str | None
     principal_tags: dict
-    principal: str = "federated"   # "federated" (AssumeRoleWithSAML) or "function" (a Lambda function's role)
+    principal: str = "federated"   # "federated" (AssumeRoleWithSAML), "function" (a Lambda function's role), "assumed" (AssumeRole)
     role_path: str = "/"
     session_policy: dict | None = None
     issued_at: float = field(default_factory=time.time)

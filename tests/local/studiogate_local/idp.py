@@ -124,12 +124,18 @@ class LocalIdp:
         return str(entity_descriptor(self._config(None)))
 
     # ----- the assertion
+    def role_pair(self, role: str) -> str:
+        """The Role attribute's value for `role`: NAME is the world's account's role, ACCOUNT/NAME
+        another account's (a spoke's), each with its account's SAML provider."""
+        account, _, name = role.rpartition("/")
+        account = account or self.world["account_id"]
+        provider = self.world.get("accounts", {}).get(account, {}).get("saml_provider", self.world["saml_provider"])
+        return f"arn:aws:iam::{account}:role/{name},arn:aws:iam::{account}:saml-provider/{provider}"
+
     def attributes(self, user_id: str, roles: list[str], session_duration: int, user: dict | None = None) -> dict:
         user = user or self.world["users"][user_id]
-        account, provider = self.world["account_id"], self.world["saml_provider"]
-        provider_arn = f"arn:aws:iam::{account}:saml-provider/{provider}"
         return {
-            AWS + "Role": [f"arn:aws:iam::{account}:role/{role},{provider_arn}" for role in roles],
+            AWS + "Role": [self.role_pair(role) for role in roles],
             AWS + "RoleSessionName": [user_id],
             AWS + "SessionDuration": [str(session_duration)],
             AWS + "PrincipalTag:studiouserid": [user_id],

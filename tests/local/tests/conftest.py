@@ -135,6 +135,15 @@ class LocalStack:
             self.control("POST", "/config", {"studio_network": studio_network})
         return seeded
 
+    def new_presign_environments(self) -> None:
+        """Retires presign's execution environments, as a deploy of the hub does. A test that uses
+        the spoke account calls it first: presign caches the spoke's provisioning-role session for
+        its lifetime, and a fresh world (an emulator reset) has forgotten a session an earlier test made."""
+        request = urllib.request.Request(f"{self.ready['functions']}/_lambda/recycle", data=json.dumps({"function": "presign"}).encode(),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            answer.read()
+
     def function_logs(self) -> str:
         """Everything both functions wrote (each function's environments share its log)."""
         return "\n".join(self.logs[name].read_text(encoding="utf-8", errors="replace") for name in ("saml-validator", "presign"))

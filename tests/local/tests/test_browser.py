@@ -112,6 +112,18 @@ def test_the_private_space_tile_lands_in_the_users_own_space(browser, stack, wor
     browser.save_screenshot(str(SHOTS / "studio-private-space.png"))
 
 
+def test_the_team_b_tile_lands_in_the_spoke_accounts_studio(browser, stack, world):
+    """Hub and spoke: the tile sends the spoke account's role; the hub's ACS gets the assertion,
+    presign provisions through the spoke's provisioning role and presigns as the user's spoke
+    session, and Studio opens in the spoke's domain (which admits the hub's endpoints only)."""
+    stack.new_presign_environments()
+    click_tile(browser, stack, "alice", "team-b")
+    assert studio_profile(browser) == (world["spoke"]["sagemaker_domains"]["spoke-ml"]["id"], "alice")
+    (presigned,) = stack.calls("sagemaker:CreatePresignedDomainUrl")
+    assert presigned["signer"]["arn"] == "arn:aws:sts::222222222222:assumed-role/SpokeStudioUser/alice"
+    browser.save_screenshot(str(SHOTS / "studio-spoke-account.png"))
+
+
 # Each StudioNetworkMode of template.yaml, and the networks a browser may open Studio from: AWS
 # evaluates the user role's policy on every Studio request, so a browser elsewhere is refused by IAM
 # (the role's network guard), not by the broker.

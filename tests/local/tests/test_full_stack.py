@@ -376,3 +376,20 @@ def test_the_private_space_tile_creates_the_users_space_and_opens_it(stack, worl
     assert stack.login("alice", "sagemaker-private")[0] == 302
     assert len(stack.calls("sagemaker:CreateSpace")) == 1, "the returning user's space is reused"
     assert [c for c in stack.calls() if c["outcome"] in ("AccessDenied", "AuthorizationFailed")] == []
+
+
+def test_a_spoke_accounts_target_is_provisioned_there_and_opened_as_the_users_spoke_session(stack, world):
+    """Hub and spoke over HTTP: the Team B tile's assertion (the spoke's role and provider) goes to
+    the hub's ACS; STS issues spoke credentials; presign assumes the spoke's provisioning role with
+    the external ID to create the profile there, and presigns with the user's spoke session through
+    the hub's SageMaker API endpoint. Nothing is refused on the way."""
+    stack.new_presign_environments()
+    status, headers, page = stack.login("bob", "team-b")
+    assert status == 302, page
+    opened = stack.resolve(headers["location"])
+    assert (opened["domain_id"], opened["user_profile_name"]) == (world["spoke"]["sagemaker_domains"]["spoke-ml"]["id"], "bob")
+    (assumed,) = stack.calls("sts:AssumeRole")
+    assert assumed["signer"]["arn"].startswith("arn:aws:sts::123456789012:assumed-role/"), "by presign's own role"
+    (created,) = stack.calls("sagemaker:CreateUserProfile")
+    assert created["signer"]["arn"] == "arn:aws:sts::222222222222:assumed-role/studiogate-spoke-provisioning/studiogate-presign"
+    assert [c for c in stack.calls() if c["outcome"] in ("AccessDenied", "AuthorizationFailed")] == []
