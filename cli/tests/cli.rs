@@ -284,7 +284,7 @@ fn config_check_validates_a_file_and_names_the_bad_field() {
         String::from_utf8_lossy(&local.stderr)
     );
     assert!(String::from_utf8_lossy(&local.stdout).contains(
-        "login: presign function \"presign\"; replay table \"studiogate-replay\"; 2 allowed role(s)"
+        "login: presign function \"presign\"; replay table \"studiogate-replay\"; 3 allowed role(s)"
     ));
     assert!(!String::from_utf8_lossy(&local.stdout).contains("warning:"));
     let dir = std::env::temp_dir().join(format!("studiogate-cli-{}", std::process::id()));

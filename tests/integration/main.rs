@@ -10,5 +10,6 @@ mod presign;
 mod replay;
 mod saml_validator;
 mod saml_validator_logs;
+mod shared_spaces;
 mod spaces;
 mod spoke;

@@ -91,6 +91,8 @@ pub const SIGN_IN_EXPIRED: &str = "Your sign-in has expired. Sign in again from 
 pub const PROFILE_OWNED_BY_ANOTHER: &str = "A workspace with your name already belongs to someone else. Ask your administrator to resolve the name clash.";
 /// A space with the name of the user's private space belongs to another profile, or is shared.
 pub const SPACE_OWNED_BY_ANOTHER: &str = "A Studio space with your workspace's name belongs to someone else. Ask your administrator to resolve the name clash.";
+/// The group's shared space is missing, or is not a shared space.
+pub const SHARED_SPACE_UNAVAILABLE: &str = "Your team's Studio space is not available. Ask your administrator to check that it exists and is shared.";
 /// The profile is not InService yet.
 pub const STILL_PREPARING: &str = "Your workspace is still being prepared. Try again in a minute.";
 /// No session policy rule matches (Identity Center EMR Studio).

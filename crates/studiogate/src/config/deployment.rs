@@ -282,7 +282,7 @@ pub async fn load<P: ParameterStore>(
         })?;
         for target in config.targets.values_mut() {
             if let TargetKind::Sagemaker(t) = &mut target.kind {
-                for rule in t.rules.iter_mut().chain([&mut t.default]) {
+                for rule in t.rules.iter_mut().chain([&mut *t.default]) {
                     rule.idle_shutdown_minutes.get_or_insert(minutes);
                 }
             }

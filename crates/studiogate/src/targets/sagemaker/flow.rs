@@ -107,7 +107,13 @@ pub async fn open<S: SageMakerApi>(
             }
             Some(space)
         }
-        None => target.space_name.clone(),
+        None => match &rule.shared_space {
+            Some(shared) => {
+                space::check_shared(api, domain, shared, budget).await?;
+                Some(shared.clone())
+            }
+            None => target.space_name.clone(),
+        },
     };
 
     let session_seconds = session_length(identity.session_duration, context.credentials_left);

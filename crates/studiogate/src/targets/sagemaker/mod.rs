@@ -42,7 +42,7 @@ pub struct SagemakerTarget {
     #[serde(default)]
     pub rules: Vec<ProfileRule>,
     /// The rule for everyone else.
-    pub default: ProfileRule,
+    pub default: Box<ProfileRule>,
     /// Presigned URL lifetime, 5-300 seconds.
     #[serde(default = "default_expires")]
     pub expires_in_seconds: u32,
@@ -146,13 +146,27 @@ impl SagemakerTarget {
             .iter()
             .enumerate()
             .map(|(i, r)| (format!("{path}.rules[{i}]"), r))
-            .chain([(format!("{path}.default"), &self.default)])
+            .chain([(format!("{path}.default"), &*self.default)])
         {
             if !rule.execution_role.starts_with("arn:") || !rule.execution_role.contains(":role/") {
                 return problem(format!("{field}.execution_role"), "must be an IAM role ARN");
             }
             if let Some(space) = &rule.private_space {
                 space.check(&format!("{field}.private_space"))?;
+            }
+            if let Some(shared) = &rule.shared_space {
+                if rule.private_space.is_some() {
+                    return problem(
+                        format!("{field}.shared_space"),
+                        "a rule opens the user's private space or the group's shared space, not both",
+                    );
+                }
+                if !naming::is_valid_profile_name(shared) {
+                    return problem(
+                        format!("{field}.shared_space"),
+                        "must be a space name: letters, digits and hyphens, up to 63, starting and ending alphanumeric",
+                    );
+                }
             }
             if let Some(minutes) = rule.idle_shutdown_minutes {
                 if !rules::IDLE_MINUTES.contains(&minutes) {
@@ -207,6 +221,28 @@ mod tests {
         assert!(
             target("").spoke.is_none(),
             "a target is in this account by default"
+        );
+    }
+
+    #[test]
+    fn a_rule_opens_a_named_shared_space_or_the_private_one_never_both() {
+        let rule = |extra: &str| {
+            target(&format!(
+                "[[rules]]\ngroup = \"forecasters\"\nexecution_role = \"arn:aws:iam::222222222222:role/f\"\n{extra}"
+            ))
+        };
+        assert_eq!(
+            rule("shared_space = \"forecasting\"").check("targets.t"),
+            Ok(())
+        );
+        let problem = |extra: &str| rule(extra).check("targets.t").unwrap_err().0;
+        assert_eq!(
+            problem("shared_space = \"-forecasting\""),
+            "targets.t.rules[0].shared_space"
+        );
+        assert_eq!(
+            problem("shared_space = \"team\"\nprivate_space = { instance_type = \"ml.t3.medium\", storage_gb = 5 }"),
+            "targets.t.rules[0].shared_space"
         );
     }
 }

@@ -109,7 +109,7 @@ fn fnv1a(bytes: &[u8]) -> u32 {
     })
 }
 
-/// Whether `name` matches SageMaker's user profile name pattern.
+/// Whether `name` matches SageMaker's user profile name pattern (spaces have the same one).
 pub fn is_valid_profile_name(name: &str) -> bool {
     let bytes = name.as_bytes();
     !bytes.is_empty()

@@ -66,6 +66,10 @@ pub struct ProfileRule {
     /// The user's private JupyterLab space (Studio): created, kept in line and opened directly.
     #[serde(default)]
     pub private_space: Option<super::space::PrivateSpaceRule>,
+    /// The group's shared space (Studio), opened directly: it must exist and be shared. Who may
+    /// work in it is the rule's execution role's to grant (docs/presign.md, "A group's shared space").
+    #[serde(default)]
+    pub shared_space: Option<String>,
 }
 
 /// The app types SageMaker shuts down when idle (`AppLifecycleManagement`).
@@ -269,6 +273,7 @@ mod tests {
             lifecycle_configs,
             idle_shutdown_minutes: None,
             private_space: None,
+            shared_space: None,
         }
     }
 

@@ -199,6 +199,30 @@ fn check_ownership(
     Ok(())
 }
 
+/// The group's shared space `name`, which an administrator made: it is opened only if it exists and
+/// is shared (never a private space of that name, which is its owner's alone) and usable.
+pub async fn check_shared<S: SageMakerApi>(
+    api: &S,
+    domain: &str,
+    name: &str,
+    budget: &Budget,
+) -> Result<(), PresignError> {
+    let (described, _) = with_retry(budget, || api.describe_space(domain, name)).await;
+    match described.map_err(aws_failure)? {
+        Some(state)
+            if state.sharing.as_deref() == Some("Shared")
+                && !UNUSABLE.contains(&state.status.as_str()) =>
+        {
+            Ok(())
+        }
+        found => {
+            let (status, sharing) = found.map(|s| (s.status, s.sharing)).unwrap_or_default();
+            tracing::warn!(space = %name, %status, sharing = ?sharing, reason = "shared-space-unavailable", "shared space refused");
+            Err(fail(ErrorCode::Refused, copy::SHARED_SPACE_UNAVAILABLE))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
