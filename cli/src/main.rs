@@ -3,7 +3,8 @@
 //! `config put` checks one as a deployment loads it and stores it with the AWS CLI;
 //! `contract` prints what each function needs from its deployment; `metrics` the metrics a login
 //! emits (the stack's alarms watch them); `presign-request seal-input`
-//! gives tools (the emulator's tests) the exact bytes to MAC. It links no AWS SDK.
+//! gives tools (the emulator's tests) the exact bytes to MAC; `offboard` runs the `offboard` binary.
+//! It links no AWS SDK.
 
 mod inspect;
 mod put;
@@ -37,6 +38,15 @@ enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+    /// Remove what studiogate made for users no longer entitled (a dry run unless --execute): runs
+    /// the `offboard` binary beside this one (it links the AWS SDK, this tool does not) with these
+    /// arguments; `studiogate offboard --help` shows them.
+    #[command(disable_help_flag = true)]
+    Offboard {
+        /// Passed to `offboard` as they are.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
     },
     /// The presign function's input.
     PresignRequest {
@@ -136,6 +146,31 @@ fn main() -> ExitCode {
         Command::PresignRequest {
             command: PresignRequestCommand::SealInput { sealed_at },
         } => seal_input(sealed_at),
+        Command::Offboard { args } => offboard(&args),
+    }
+}
+
+/// Runs `offboard` (beside this binary, else on PATH) with `args`; its exit code.
+fn offboard(args: &[std::ffi::OsString]) -> ExitCode {
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("offboard")))
+        .filter(|path| path.is_file());
+    let program = beside.unwrap_or_else(|| "offboard".into());
+    match std::process::Command::new(&program).args(args).status() {
+        Ok(status) => ExitCode::from(
+            status
+                .code()
+                .and_then(|c| u8::try_from(c).ok())
+                .unwrap_or(1),
+        ),
+        Err(e) => {
+            eprintln!(
+                "studiogate offboard: cannot run {}: {e} (build it: cargo build -p offboard)",
+                program.display()
+            );
+            ExitCode::from(2)
+        }
     }
 }
 
