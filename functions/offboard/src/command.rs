@@ -85,10 +85,12 @@ pub async fn main() -> i32 {
             return 2;
         }
     };
+    // clap requires one of the two.
     let env = match (&args.config, &args.config_parameter) {
         (Some(path), _) => Environment::default().with(ENV_CONFIG_FILE, path.display().to_string()),
-        (None, Some(name)) => Environment::default().with(ENV_CONFIG_PARAMETER, name.clone()),
-        (None, None) => unreachable!("clap requires one"),
+        (None, name) => {
+            Environment::default().with(ENV_CONFIG_PARAMETER, name.clone().unwrap_or_default())
+        }
     };
     let aws = studiogate_aws::sdk_config().await;
     let config = match load(Function::Offboard, &env, &SdkParameterStore::new(&aws)).await {

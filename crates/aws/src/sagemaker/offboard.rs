@@ -1,4 +1,4 @@
-//! Offboarding on the SDK: listings (every page), tags, and deletes that treat "already gone" as
+//! Offboarding on the SDK: listings (every page, by the SDK's paginators), tags, and deletes that treat "already gone" as
 //! done, so that a run that stopped half-way can simply run again.
 
 use super::{found, tags_of, SdkSageMaker};
@@ -17,27 +17,21 @@ fn status<S: AsRef<str>>(status: Option<S>) -> String {
 
 impl StudioInventory for SdkSageMaker {
     async fn profile_names(&self, domain_id: &str) -> Result<Vec<String>, AwsError> {
-        let mut names = Vec::new();
-        let mut next = None;
-        loop {
-            let page = self
-                .admin
-                .list_user_profiles()
-                .domain_id_equals(domain_id)
-                .set_next_token(next)
-                .send()
-                .await
-                .map_err(|e| crate::sdk_error("sagemaker:ListUserProfiles", e))?;
-            names.extend(
-                page.user_profiles()
-                    .iter()
-                    .filter_map(|p| p.user_profile_name().map(str::to_owned)),
-            );
-            next = page.next_token().map(str::to_owned);
-            if next.is_none() {
-                return Ok(names);
-            }
-        }
+        // Every page: the SDK's paginator follows NextToken.
+        let profiles = self
+            .admin
+            .list_user_profiles()
+            .domain_id_equals(domain_id)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| crate::sdk_error("sagemaker:ListUserProfiles", e))?;
+        Ok(profiles
+            .iter()
+            .filter_map(|p| p.user_profile_name().map(str::to_owned))
+            .collect())
     }
 
     async fn profile(
@@ -58,32 +52,27 @@ impl StudioInventory for SdkSageMaker {
     }
 
     async fn spaces(&self, domain_id: &str) -> Result<Vec<SpaceSummary>, AwsError> {
-        let mut spaces = Vec::new();
-        let mut next = None;
-        loop {
-            let page = self
-                .admin
-                .list_spaces()
-                .domain_id_equals(domain_id)
-                .set_next_token(next)
-                .send()
-                .await
-                .map_err(|e| crate::sdk_error("sagemaker:ListSpaces", e))?;
-            spaces.extend(page.spaces().iter().map(|s| {
-                SpaceSummary {
-                    name: s.space_name().unwrap_or_default().to_owned(),
-                    status: status(s.status()),
-                    owner: s
-                        .ownership_settings_summary()
-                        .and_then(|o| o.owner_user_profile_name())
-                        .map(str::to_owned),
-                }
-            }));
-            next = page.next_token().map(str::to_owned);
-            if next.is_none() {
-                return Ok(spaces);
-            }
-        }
+        let spaces = self
+            .admin
+            .list_spaces()
+            .domain_id_equals(domain_id)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| crate::sdk_error("sagemaker:ListSpaces", e))?;
+        Ok(spaces
+            .iter()
+            .map(|s| SpaceSummary {
+                name: s.space_name().unwrap_or_default().to_owned(),
+                status: status(s.status()),
+                owner: s
+                    .ownership_settings_summary()
+                    .and_then(|o| o.owner_user_profile_name())
+                    .map(str::to_owned),
+            })
+            .collect())
     }
 
     async fn space_tags(
@@ -99,29 +88,26 @@ impl StudioInventory for SdkSageMaker {
     }
 
     async fn apps(&self, domain_id: &str) -> Result<Vec<AppSummary>, AwsError> {
-        let mut apps = Vec::new();
-        let mut next = None;
-        loop {
-            let page = self
-                .admin
-                .list_apps()
-                .domain_id_equals(domain_id)
-                .set_next_token(next)
-                .send()
-                .await
-                .map_err(|e| crate::sdk_error("sagemaker:ListApps", e))?;
-            apps.extend(page.apps().iter().map(|a| AppSummary {
+        let apps = self
+            .admin
+            .list_apps()
+            .domain_id_equals(domain_id)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| crate::sdk_error("sagemaker:ListApps", e))?;
+        Ok(apps
+            .iter()
+            .map(|a| AppSummary {
                 app_type: status(a.app_type()),
                 name: a.app_name().unwrap_or_default().to_owned(),
                 space: a.space_name().map(str::to_owned),
                 profile: a.user_profile_name().map(str::to_owned),
                 status: status(a.status()),
-            }));
-            next = page.next_token().map(str::to_owned);
-            if next.is_none() {
-                return Ok(apps);
-            }
-        }
+            })
+            .collect())
     }
 
     async fn delete_app(&self, domain_id: &str, app: &AppSummary) -> Result<(), AwsError> {

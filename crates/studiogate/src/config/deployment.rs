@@ -129,15 +129,11 @@ impl Environment {
 
     /// The deployment revision, if the stack set one.
     pub fn revision(&self) -> Option<&str> {
-        self.get(ENV_DEPLOYMENT_REVISION)
+        self.value(ENV_DEPLOYMENT_REVISION)
     }
 
     /// A variable's value, trimmed; `None` when unset or blank.
     pub fn value(&self, name: &str) -> Option<&str> {
-        self.get(name)
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
     }
 }
@@ -196,9 +192,9 @@ pub async fn load<P: ParameterStore>(
     store: &P,
 ) -> Result<BrokerConfig, ConfigError> {
     let mut config = match (
-        env.get(ENV_CONFIG_PARAMETER),
-        env.get(ENV_CONFIG_FILE),
-        env.get(ENV_CONFIG_INLINE),
+        env.value(ENV_CONFIG_PARAMETER),
+        env.value(ENV_CONFIG_FILE),
+        env.value(ENV_CONFIG_INLINE),
     ) {
         (Some(name), None, None) => {
             let text = fetch(store, ENV_CONFIG_PARAMETER, name).await?;
@@ -222,7 +218,7 @@ pub async fn load<P: ParameterStore>(
     };
     // Only the function's own variables count: a variable meant for the other function is ignored.
     let own = |name: &'static str| {
-        env.get(name)
+        env.value(name)
             .filter(|_| function.environment().contains(&name))
     };
     if let Some(name) = own(ENV_IDP_METADATA_PARAMETER) {

@@ -196,9 +196,7 @@ async fn offboard_profile<S: StudioInventory, C: Clock, R: FnMut(Record)>(
         plan.profile.as_str(),
     );
     if let Some(held) = &plan.held {
-        let why = serde_json::to_value(held)
-            .ok()
-            .and_then(|v| v.get("held").and_then(|h| h.as_str()).map(str::to_owned));
+        let why = Some(held.reason().to_owned());
         steps.note("hold", domain, name.to_owned(), owner, Outcome::Held, why);
         return;
     }

@@ -43,6 +43,16 @@ pub enum Held {
     Deleting,
 }
 
+impl Held {
+    /// The reason code, as the record's `held` field spells it.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Held::ForeignSpaces { .. } => "foreign-spaces",
+            Held::Deleting => "deleting",
+        }
+    }
+}
+
 /// One profile to offboard.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProfilePlan {
@@ -323,7 +333,19 @@ async fn plan_mappings<E: EmrStudioAccess>(
 
 #[cfg(test)]
 mod unit {
-    use super::inactive;
+    use super::{inactive, Held};
+
+    #[test]
+    fn a_holds_reason_is_the_code_its_record_serializes() {
+        for held in [
+            Held::Deleting,
+            Held::ForeignSpaces {
+                spaces: vec!["x".into()],
+            },
+        ] {
+            assert_eq!(serde_json::to_value(&held).unwrap()["held"], held.reason());
+        }
+    }
     use time::macros::date;
 
     #[test]
