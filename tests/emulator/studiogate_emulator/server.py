@@ -80,11 +80,9 @@ class Emulator(ControlApi):
     def listen(self, name: str, port: int = 0) -> str:
         """Serves this emulator on another loopback port, as the network `name`; returns its URL.
         Idempotent: a network keeps its port for the life of the process (across resets)."""
-        from werkzeug.serving import WSGIRequestHandler, make_server
+        from werkzeug.serving import make_server
 
-        class Quiet(WSGIRequestHandler):
-            def log_request(self, *args, **kwargs):
-                pass
+        from .keepalive import KeepAliveHandler
 
         with self._listen_lock:
             if name in self.listeners:
@@ -94,7 +92,7 @@ class Emulator(ControlApi):
                 environ["studiogate.listener"] = _name
                 return self(environ, start_response)
 
-            server = make_server(self.host, port, app, threaded=True, request_handler=Quiet)
+            server = make_server(self.host, port, app, threaded=True, request_handler=KeepAliveHandler)
             url = f"http://{self.host}:{server.server_address[1]}"
             threading.Thread(target=server.serve_forever, daemon=True, name=f"listener-{name}").start()
             self.listeners[name] = (server, url)

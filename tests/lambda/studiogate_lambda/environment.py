@@ -15,16 +15,23 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import pathlib
 import queue
 import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 import uuid
 
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+# The local services' one HTTP/1.1 handler (persistent connections, as Lambda's Runtime API keeps
+# them) lives with the emulator, beside this package.
+sys.path.append(str(pathlib.Path(__file__).resolve().parents[2] / "emulator"))
+from studiogate_emulator.keepalive import KeepAliveHandler  # noqa: E402
 
 PREFIX = "/2018-06-01/runtime"
 # Lambda's synchronous response limit (6 MB), in the bytes its error message names.
@@ -38,13 +45,6 @@ RESERVED = frozenset({
     "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
     "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
 })
-
-
-class QuietHandler(WSGIRequestHandler):
-    protocol_version = "HTTP/1.1"   # keep-alive, as the runtime clients expect
-
-    def log_request(self, *args, **kwargs):
-        pass
 
 
 def ms(seconds: float) -> float:
@@ -113,7 +113,7 @@ class ExecutionEnvironment:
         self.exit: dict | None = None
         self.retiring = False   # killed or stopping: takes no more invocations
         self.records: list[dict] = []
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True, request_handler=QuietHandler)
+        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True, request_handler=KeepAliveHandler)
         self.runtime_api = f"127.0.0.1:{self._server.server_port}"
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True,
                          name=f"runtime-api-{spec.name}-{self.id}").start()

@@ -20,7 +20,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from . import function_url
-from .environment import QuietHandler
+from .environment import KeepAliveHandler
 from .service import LambdaService, Throttled
 
 INVOKE_PREFIX = "/2015-03-31/functions/"
@@ -143,6 +143,6 @@ class FrontDoor:
 
 def serve(service: LambdaService, host: str = "127.0.0.1", port: int = 0):
     """Serves the front door on a thread; returns (server, base URL)."""
-    server = make_server(host, port, FrontDoor(service), threaded=True, request_handler=QuietHandler)
+    server = make_server(host, port, FrontDoor(service), threaded=True, request_handler=KeepAliveHandler)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True, name="lambda-front-door").start()
     return server, f"http://{host}:{server.server_port}"
