@@ -157,22 +157,41 @@ fn median_micros(rounds: usize, iterations: u32, mut f: impl FnMut()) -> f64 {
 fn summary() {
     let validator = validator();
     let floor = Floor::new();
-    println!("\nsummary (median of 15 rounds x 200 calls, one thread)");
+    println!("\nsummary (median of 15 rounds x 200 calls, one thread; parsing = the pre-scan and the DOM build, c14n = exclusive c14n of the whole document: parts of validate)");
     println!(
-        "{:<36} {:>12} {:>10} {:>7}",
-        "case", "validate µs", "floor µs", "ratio"
+        "{:<36} {:>12} {:>10} {:>7} {:>10} {:>10}",
+        "case", "validate µs", "floor µs", "ratio", "parsing", "c14n"
     );
+    let limits = studiogate_saml::Limits::default();
     for case in cases() {
         let validate = median_micros(15, 200, || {
             black_box(validator.validate_document(&case.xml, now()).unwrap());
         });
         let floor_us = median_micros(15, 200, || floor.run(case.xml.as_bytes(), case.signatures));
+        // The hardened pre-scan and uppsala's DOM build, which the validation above starts with.
+        let parsing = median_micros(15, 200, || {
+            let prepared = studiogate_saml::prepare_document(&case.xml, &limits).unwrap();
+            black_box(studiogate_saml::parse_document(&prepared, &limits).unwrap());
+        });
+        // Exclusive c14n of the whole parsed document into bytes: about what the assertion's
+        // Reference costs bergshamra before its digest (the validation above does it once per
+        // signed element, plus each small SignedInfo).
+        let prepared = studiogate_saml::prepare_document(&case.xml, &limits).unwrap();
+        let doc = studiogate_saml::parse_document(&prepared, &limits).unwrap();
+        let c14n = median_micros(15, 200, || {
+            black_box(
+                bergshamra::c14n::exclusive::canonicalize(&doc, false, None, &[] as &[&str])
+                    .unwrap(),
+            );
+        });
         println!(
-            "{:<36} {:>12.1} {:>10.1} {:>6.2}x",
+            "{:<36} {:>12.1} {:>10.1} {:>6.2}x {:>10.1} {:>10.1}",
             case.name,
             validate,
             floor_us,
-            validate / floor_us
+            validate / floor_us,
+            parsing,
+            c14n
         );
     }
     let one_verify = median_micros(15, 200, || floor.run(b"", 1));

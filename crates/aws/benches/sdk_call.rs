@@ -1,0 +1,250 @@
+//! What one AWS call costs in CPU through aws-sdk-rust, configured as the functions configure it
+//! ([`studiogate_aws::sdk_config`]: the one shared HTTPS client, the SDK's retries off), against
+//! the floor of the same round trip without the SDK: the request's bytes written to a kept-alive
+//! loopback connection on the same Tokio runtime and the answer read back.
+//!
+//! A warm login makes ten AWS calls (BENCHMARKS.md, "Login: studiogate against the Python way");
+//! this bench says how much of its CPU the SDK itself takes, apart from everything else a function
+//! does. The server is a thread of this process answering canned bodies with a Content-Length on
+//! kept-alive connections (as AWS's endpoints keep them); only the calling thread's CPU is counted
+//! (`/proc/thread-self/schedstat`: its on-CPU time, kernel included), so the server's work is not.
+//!
+//! Run: `cargo bench -p studiogate-aws --bench sdk_call` (prints a table). `cargo test` runs it
+//! once in a short mode, so that it cannot rot; those numbers (a debug build) mean nothing.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::Instant;
+use studiogate_kernel::wire::FederatedCredentials;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const STS_XML: &str = r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:sts::123456789012:assumed-role/StudioUser/alice@example.com</Arn><UserId>AROAEXAMPLE:alice@example.com</UserId><Account>123456789012</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>0c2f7a6e-5e0b-4d0e-9f0e-2b1f3f1a1a1a</RequestId></ResponseMetadata></GetCallerIdentityResponse>"#;
+const DESCRIBE_JSON: &str = r#"{"DomainId":"d-abcdefghijkl","UserProfileArn":"arn:aws:sagemaker:us-east-1:123456789012:user-profile/d-abcdefghijkl/alice","UserProfileName":"alice","Status":"InService","HomeEfsFileSystemUid":"200001","CreationTime":1.7e9,"LastModifiedTime":1.7e9,"UserSettings":{"ExecutionRole":"arn:aws:iam::123456789012:role/StudioExecution"}}"#;
+
+/// The answer to one request: STS speaks the query protocol (XML), the JSON services name their
+/// operation in X-Amz-Target.
+fn answer(target: Option<&str>) -> (&'static str, &'static str) {
+    match target {
+        Some(t) if t.starts_with("DynamoDB_") => ("application/x-amz-json-1.0", "{}"),
+        Some(t) if t.starts_with("SageMaker.") => ("application/x-amz-json-1.1", DESCRIBE_JSON),
+        Some(_) => ("application/x-amz-json-1.1", "{}"),
+        None => ("text/xml", STS_XML),
+    }
+}
+
+fn serve_connection(stream: TcpStream) -> std::io::Result<()> {
+    stream.set_nodelay(true)?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut writer = stream;
+    loop {
+        let (mut length, mut target) = (0usize, None);
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        loop {
+            line.clear();
+            reader.read_line(&mut line)?;
+            let header = line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            let (name, value) = header.split_once(':').unwrap_or((header, ""));
+            match name.to_ascii_lowercase().as_str() {
+                "content-length" => length = value.trim().parse().unwrap_or(0),
+                "x-amz-target" => target = Some(value.trim().to_owned()),
+                _ => {}
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body)?;
+        let (content_type, answer) = answer(target.as_deref());
+        // One write, as a server answers a small call.
+        let response = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nx-amzn-RequestId: 0c2f7a6e\r\nContent-Length: {}\r\n\r\n{answer}",
+            answer.len()
+        );
+        writer.write_all(response.as_bytes())?;
+    }
+}
+
+/// A loopback server on a thread of its own; returns its URL.
+fn serve() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("bound"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || serve_connection(stream));
+        }
+    });
+    url
+}
+
+/// The calling thread's on-CPU time so far, in nanoseconds (user and kernel).
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .expect("/proc/thread-self/schedstat (Linux)")
+}
+
+struct Row {
+    name: &'static str,
+    cpu_us: f64,
+    wall_us: f64,
+}
+
+/// Runs `call` `warmup` times, then `n` times measured; CPU and wall time per call.
+async fn measure<F, Fut>(name: &'static str, warmup: usize, n: usize, mut call: F) -> Row
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for _ in 0..warmup {
+        call().await;
+    }
+    let (cpu, wall) = (thread_cpu_ns(), Instant::now());
+    for _ in 0..n {
+        call().await;
+    }
+    Row {
+        name,
+        cpu_us: (thread_cpu_ns() - cpu) as f64 / n as f64 / 1e3,
+        wall_us: wall.elapsed().as_secs_f64() * 1e6 / n as f64,
+    }
+}
+
+/// The floor: one request's bytes (a DynamoDB PutItem as the SDK sends it, signed headers
+/// included) written on a kept-alive connection, the whole answer read back.
+async fn raw_round_trip(stream: &mut tokio::net::TcpStream, request: &[u8], buffer: &mut Vec<u8>) {
+    stream.write_all(request).await.expect("written");
+    buffer.clear();
+    loop {
+        let mut chunk = [0u8; 4096];
+        let read = stream.read(&mut chunk).await.expect("read");
+        assert!(read > 0, "the server closed the connection");
+        buffer.extend_from_slice(&chunk[..read]);
+        if let Some(head_end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = std::str::from_utf8(&buffer[..head_end]).expect("an ASCII head");
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("Content-Length: "))
+                .and_then(|v| v.parse().ok())
+                .expect("a Content-Length");
+            if buffer.len() >= head_end + 4 + length {
+                return;
+            }
+        }
+    }
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test` runs the binary with no such argument.
+    let short = !std::env::args().any(|a| a == "--bench");
+    let (warmup, n) = if short { (2, 5) } else { (500, 5000) };
+    let url = serve();
+    for (name, value) in [
+        ("AWS_ENDPOINT_URL", url.as_str()),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ] {
+        // Before any other thread reads the environment: only the server's thread runs, and it
+        // reads none.
+        std::env::set_var(name, value);
+    }
+    // The functions' runtime: one thread (lambda_runtime on a current-thread Tokio runtime).
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let rows = runtime.block_on(async {
+        let config = studiogate_aws::sdk_config().await;
+        let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+        let sagemaker = aws_sdk_sagemaker::Client::new(&config);
+        let sts = aws_sdk_sts::Client::new(&config);
+        let caller = studiogate_aws::sts::SdkSts::new(&config);
+        let user = FederatedCredentials {
+            access_key_id: "ASIAEXAMPLEUSER".into(),
+            secret_access_key: "user-secret".into(),
+            session_token: "user-session-token".into(),
+            expiration: "2026-12-03T10:00:00Z".into(),
+        };
+        let item = |key: &str| {
+            aws_sdk_dynamodb::types::AttributeValue::S(key.to_owned())
+        };
+        let mut rows = vec![
+            measure("DynamoDB PutItem (JSON 1.0)", warmup, n, || async {
+                dynamodb
+                    .put_item()
+                    .table_name("studiogate-replay")
+                    .item("pk", item("assertion#_0c2f7a6e5e0b4d0e9f0e2b1f3f1a1a1a"))
+                    .item("ttl", aws_sdk_dynamodb::types::AttributeValue::N("1796288518".into()))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .send()
+                    .await
+                    .expect("PutItem answered");
+            })
+            .await,
+            measure("SageMaker DescribeUserProfile (JSON 1.1)", warmup, n, || async {
+                sagemaker
+                    .describe_user_profile()
+                    .domain_id("d-abcdefghijkl")
+                    .user_profile_name("alice")
+                    .send()
+                    .await
+                    .expect("DescribeUserProfile answered");
+            })
+            .await,
+            measure("STS GetCallerIdentity (query, XML)", warmup, n, || async {
+                sts.get_caller_identity()
+                    .send()
+                    .await
+                    .expect("GetCallerIdentity answered");
+            })
+            .await,
+            measure(
+                "STS GetCallerIdentity, client built per call (presign)",
+                warmup,
+                n,
+                || async {
+                    use studiogate::provision::CallerIdentity as _;
+                    caller.caller_arn(&user).await.expect("an ARN");
+                },
+            )
+            .await,
+        ];
+        let address = url.trim_start_matches("http://").to_owned();
+        let stream = tokio::net::TcpStream::connect(&address)
+            .await
+            .expect("connected");
+        stream.set_nodelay(true).expect("nodelay");
+        let body = r#"{"TableName":"studiogate-replay","Item":{"pk":{"S":"assertion#_0c2f7a6e5e0b4d0e9f0e2b1f3f1a1a1a"},"ttl":{"N":"1796288518"}},"ConditionExpression":"attribute_not_exists(pk)"}"#;
+        let request = format!(
+            "POST / HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/x-amz-json-1.0\r\nx-amz-target: DynamoDB_20120810.PutItem\r\nx-amz-date: 20261203T090000Z\r\nx-amz-security-token: token\r\nauthorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261203/us-east-1/dynamodb/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-date;x-amz-target, Signature=6b2f1e0d6b2f1e0d6b2f1e0d6b2f1e0d6b2f1e0d6b2f1e0d6b2f1e0d6b2f1e0d\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        // One connection and one buffer, used by one call at a time.
+        let connection = tokio::sync::Mutex::new((stream, Vec::with_capacity(4096)));
+        let floor = measure("floor: the same round trip without the SDK", warmup, n, || async {
+            let mut held = connection.lock().await;
+            let (stream, buffer) = &mut *held;
+            raw_round_trip(stream, request.as_bytes(), buffer).await
+        })
+        .await;
+        rows.push(floor);
+        rows
+    });
+    println!(
+        "sdk_call: {n} calls each after {warmup} warm-up, one thread, CPU = the thread's on-CPU time{}",
+        if short { " (short mode: the numbers mean nothing)" } else { "" }
+    );
+    println!("{:58} {:>12} {:>12}", "call", "CPU µs", "wall µs");
+    for row in &rows {
+        println!("{:58} {:>12.1} {:>12.1}", row.name, row.cpu_us, row.wall_us);
+    }
+}
