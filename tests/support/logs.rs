@@ -33,7 +33,7 @@ pub fn start() {
     INSTALL.call_once(|| {
         let subscriber = studiogate::telemetry::json_logs(
             || ThreadCapture,
-            tracing_subscriber::EnvFilter::new("info"),
+            studiogate::telemetry::log_filter(Some("info")),
         );
         tracing::subscriber::set_global_default(subscriber)
             .expect("no other global subscriber in the test binary");

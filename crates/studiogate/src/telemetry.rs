@@ -1,30 +1,84 @@
 //! JSON logs through `tracing`, as CloudWatch expects them from a Lambda function.
 
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::MakeWriter;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
 
-/// Installs a JSON `tracing` subscriber (level from `RUST_LOG`, default `info`) writing to
+/// Installs a JSON `tracing` subscriber (levels from `RUST_LOG`, default `info`) writing to
 /// standard output. Call once in `main`. Each line carries the innermost span, so the Lambda
 /// request ID (`requestId`, from the runtime's invocation span or the handler's own) is on every line.
 pub fn init_json_logs() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing::subscriber::set_global_default(json_logs(std::io::stdout, filter));
+    let _ = tracing::subscriber::set_global_default(json_logs(
+        std::io::stdout,
+        log_filter(std::env::var("RUST_LOG").ok().as_deref()),
+    ));
+}
+
+/// The levels `RUST_LOG` asks for: a level (`debug`), targets with levels
+/// (`studiogate=debug,info`), or both; `info` when it is unset or unreadable (span and field
+/// filters, `[span{field}]=level`, are not read: they need tracing-subscriber's regex engine).
+pub fn log_filter(rust_log: Option<&str>) -> Targets {
+    rust_log
+        .and_then(|value| value.parse().ok())
+        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO))
 }
 
 /// The subscriber `init_json_logs` installs, writing to `writer`: one JSON object per line, no
 /// timestamp (CloudWatch stamps each line), the current span's fields under `span`. Tests capture
 /// the functions' real log lines with it.
-pub fn json_logs<W>(writer: W, filter: EnvFilter) -> impl tracing::Subscriber + Send + Sync
+pub fn json_logs<W>(writer: W, filter: Targets) -> impl tracing::Subscriber + Send + Sync
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
     tracing_subscriber::fmt()
         .json()
-        .with_env_filter(filter)
+        // The builder's own filter would stop at INFO; `filter` decides alone.
+        .with_max_level(tracing::level_filters::LevelFilter::TRACE)
         .with_current_span(true)
         .with_span_list(false)
         .with_target(false)
         .without_time()
         .with_writer(writer)
         .finish()
+        .with(filter)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_filter;
+    use tracing::Level;
+
+    #[test]
+    fn unset_or_unreadable_rust_log_logs_info_and_above() {
+        for rust_log in [
+            None,
+            Some("[span{field=1}]=debug"),
+            Some("no such level=loud"),
+        ] {
+            let filter = log_filter(rust_log);
+            assert!(
+                filter.would_enable("studiogate", &Level::INFO),
+                "{rust_log:?}"
+            );
+            assert!(
+                !filter.would_enable("studiogate", &Level::DEBUG),
+                "{rust_log:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_level_applies_to_every_target() {
+        let filter = log_filter(Some("debug"));
+        assert!(filter.would_enable("aws_smithy_runtime", &Level::DEBUG));
+        assert!(!filter.would_enable("aws_smithy_runtime", &Level::TRACE));
+    }
+
+    #[test]
+    fn targets_take_their_own_levels_beside_the_default() {
+        let filter = log_filter(Some("saml_validator=debug,warn"));
+        assert!(filter.would_enable("saml_validator::handler", &Level::DEBUG));
+        assert!(!filter.would_enable("studiogate", &Level::INFO));
+        assert!(filter.would_enable("studiogate", &Level::WARN));
+    }
 }
