@@ -124,3 +124,5 @@ pub(crate) fn user_credentials(
 mod adapter_tests;
 #[cfg(test)]
 mod operations_tests;
+#[cfg(test)]
+mod signing_tests;

@@ -6,12 +6,12 @@ use studiogate::login::ports as login;
 use studiogate::provision::ports as provision;
 use studiogate::targets::{emr, sagemaker};
 
-/// The SDK operations an adapter's source calls: `client.op()`, `admin.op()`,
-/// `Client::from_conf(..).op()`, as IAM action names (`sagemaker:DescribeUserProfile`).
+/// The SDK operations an adapter's source calls: `client.op()`, `admin.op()`, `presigner.op()`,
+/// as IAM action names (`sagemaker:DescribeUserProfile`).
 fn called(service: &str, source: &str) -> Vec<String> {
     let compact: String = source.split_whitespace().collect();
     let mut found = Vec::new();
-    for marker in ["client.", "admin.", "from_conf(config)."] {
+    for marker in ["client.", "admin.", "presigner."] {
         for (at, _) in compact.match_indices(marker) {
             let rest = &compact[at + marker.len()..];
             let name: String = rest
@@ -143,7 +143,7 @@ fn an_adapter_calling_an_unlisted_operation_is_caught() {
 
 #[test]
 fn the_scanner_finds_calls_however_they_are_wrapped() {
-    let source = "let x = self\n    .admin\n    .describe_user_profile()\n; aws_sdk_sts::Client::from_conf(config)\n.get_caller_identity()";
+    let source = "let x = self\n    .admin\n    .describe_user_profile()\n; self.presigner\n.get_caller_identity()";
     assert_eq!(
         called("sagemaker", source),
         vec![

@@ -10,25 +10,31 @@ use studiogate_kernel::{AwsError, ErrorKind};
 /// STS through the SDK.
 #[derive(Clone, Debug)]
 pub struct SdkSts {
-    sdk_config: aws_config::SdkConfig,
+    /// Each call signs with the credentials it is asked about, never with the function's own.
+    client: aws_sdk_sts::Client,
 }
 
 impl SdkSts {
-    /// Per-request clients are built from `config` with the user's credentials.
+    /// A client from `config` (region, endpoint); its calls override the credentials.
     pub fn new(config: &aws_config::SdkConfig) -> Self {
         SdkSts {
-            sdk_config: config.clone(),
+            client: aws_sdk_sts::Client::new(config),
         }
     }
 }
 
 impl CallerIdentity for SdkSts {
     async fn caller_arn(&self, credentials: &FederatedCredentials) -> Result<String, AwsError> {
-        let config = aws_sdk_sts::config::Builder::from(&self.sdk_config)
+        // The user's credentials for this call alone, kept by no cache (as in
+        // `sagemaker::user_override`).
+        let user = aws_sdk_sts::config::Builder::default()
             .credentials_provider(user_credentials(credentials))
-            .build();
-        let identity = aws_sdk_sts::Client::from_conf(config)
+            .identity_cache(aws_sdk_sts::config::IdentityCache::no_cache());
+        let identity = self
+            .client
             .get_caller_identity()
+            .customize()
+            .config_override(user)
             .send()
             .await
             .map_err(|e| crate::sdk_error("sts:GetCallerIdentity", e))?;

@@ -27,19 +27,32 @@ use studiogate_kernel::{AwsError, ErrorKind};
 #[derive(Clone, Debug)]
 pub struct SdkSageMaker {
     admin: aws_sdk_sagemaker::Client,
-    sdk_config: aws_config::SdkConfig,
-    presign_endpoint: Option<String>,
+    /// Through the presign endpoint; each call signs with the user's credentials
+    /// ([`user_override`]), never with the function's own.
+    presigner: aws_sdk_sagemaker::Client,
 }
 
 impl SdkSageMaker {
     /// `config` carries the function's own credentials; `presign_endpoint` the VPC endpoint URL.
     pub fn new(config: &aws_config::SdkConfig, presign_endpoint: Option<String>) -> Self {
+        let mut presigning = aws_sdk_sagemaker::config::Builder::from(config);
+        if let Some(endpoint) = presign_endpoint {
+            presigning = presigning.endpoint_url(endpoint);
+        }
         SdkSageMaker {
             admin: aws_sdk_sagemaker::Client::new(config),
-            sdk_config: config.clone(),
-            presign_endpoint,
+            presigner: aws_sdk_sagemaker::Client::from_conf(presigning.build()),
         }
     }
+}
+
+/// One call's configuration: signed with the user's credentials, which no cache keeps. A call's
+/// override rather than a client built per login: the same signing for about a quarter less
+/// CPU (BENCHMARKS.md, "One AWS call through the SDK").
+fn user_override(credentials: &FederatedCredentials) -> aws_sdk_sagemaker::config::Builder {
+    aws_sdk_sagemaker::config::Builder::default()
+        .credentials_provider(user_credentials(credentials))
+        .identity_cache(aws_sdk_sagemaker::config::IdentityCache::no_cache())
 }
 
 /// A call's answer, `None` when the resource does not exist (`not_found` tells the operation's
@@ -279,13 +292,8 @@ impl SageMakerApi for SdkSageMaker {
         credentials: &FederatedCredentials,
         params: &PresignParams,
     ) -> Result<String, AwsError> {
-        let mut config = aws_sdk_sagemaker::config::Builder::from(&self.sdk_config)
-            .credentials_provider(user_credentials(credentials));
-        if let Some(endpoint) = &self.presign_endpoint {
-            config = config.endpoint_url(endpoint);
-        }
-        let client = aws_sdk_sagemaker::Client::from_conf(config.build());
-        let output = client
+        let output = self
+            .presigner
             .create_presigned_domain_url()
             .domain_id(&params.domain_id)
             .user_profile_name(&params.profile)
@@ -295,6 +303,8 @@ impl SageMakerApi for SdkSageMaker {
             )
             .set_space_name(params.space_name.clone())
             .set_landing_uri(params.landing_uri.clone())
+            .customize()
+            .config_override(user_override(credentials))
             .send()
             .await
             .map_err(|e| crate::sdk_error("sagemaker:CreatePresignedDomainUrl", e))?;
