@@ -9,11 +9,19 @@
 //! kept-alive connections (as AWS's endpoints keep them); only the calling thread's CPU is counted
 //! (`/proc/thread-self/schedstat`: its on-CPU time, kernel included), so the server's work is not.
 //!
+//! Beside them, in the same run, levers: stalled-stream protection off, and the user's calls made
+//! on a client built for each (as presign made them until 2026-12-03) rather than as a call's
+//! configuration override on one client (as `SdkSts` and `SdkSageMaker` make them now). The kinds
+//! of call are interleaved, round after round, so a shared machine's drift falls on all alike.
+//!
 //! Run: `cargo bench -p studiogate-aws --bench sdk_call` (prints a table). `cargo test` runs it
 //! once in a short mode, so that it cannot rot; those numbers (a debug build) mean nothing.
 
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
+use std::future::Future;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::pin::Pin;
 use std::time::Instant;
 use studiogate_kernel::wire::FederatedCredentials;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -88,30 +96,69 @@ fn thread_cpu_ns() -> u64 {
         .expect("/proc/thread-self/schedstat (Linux)")
 }
 
+/// One kind of call, made again and again.
+type Call<'a> = Box<dyn FnMut() -> Pin<Box<dyn Future<Output = ()> + 'a>> + 'a>;
+
 struct Row {
     name: &'static str,
     cpu_us: f64,
     wall_us: f64,
 }
 
-/// Runs `call` `warmup` times, then `n` times measured; CPU and wall time per call.
-async fn measure<F, Fut>(name: &'static str, warmup: usize, n: usize, mut call: F) -> Row
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    for _ in 0..warmup {
-        call().await;
+/// Makes each call `warmup` times, then measures them in `rounds` rounds, each call `per_round`
+/// times a round, one after another: a shared machine's drift falls on every call alike. Each row
+/// is the median round's CPU and wall time per call.
+async fn measure(
+    calls: &mut [(&'static str, Call<'_>)],
+    warmup: usize,
+    rounds: usize,
+    per_round: usize,
+) -> Vec<Row> {
+    for (_, call) in calls.iter_mut() {
+        for _ in 0..warmup {
+            call().await;
+        }
     }
-    let (cpu, wall) = (thread_cpu_ns(), Instant::now());
-    for _ in 0..n {
-        call().await;
+    let mut samples = vec![(Vec::new(), Vec::new()); calls.len()];
+    for _ in 0..rounds {
+        for ((_, call), (cpu_samples, wall_samples)) in calls.iter_mut().zip(&mut samples) {
+            let (cpu, wall) = (thread_cpu_ns(), Instant::now());
+            for _ in 0..per_round {
+                call().await;
+            }
+            cpu_samples.push((thread_cpu_ns() - cpu) as f64 / per_round as f64 / 1e3);
+            wall_samples.push(wall.elapsed().as_secs_f64() * 1e6 / per_round as f64);
+        }
     }
-    Row {
-        name,
-        cpu_us: (thread_cpu_ns() - cpu) as f64 / n as f64 / 1e3,
-        wall_us: wall.elapsed().as_secs_f64() * 1e6 / n as f64,
-    }
+    let median = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    calls
+        .iter()
+        .zip(samples)
+        .map(|((name, _), (cpu, wall))| Row {
+            name,
+            cpu_us: median(cpu),
+            wall_us: median(wall),
+        })
+        .collect()
+}
+
+/// The PutItem of the replay ledger, as saml-validator makes it.
+fn put_item(
+    client: &aws_sdk_dynamodb::Client,
+) -> aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    client
+        .put_item()
+        .table_name("studiogate-replay")
+        .item(
+            "pk",
+            AttributeValue::S("assertion#_0c2f7a6e5e0b4d0e9f0e2b1f3f1a1a1a".into()),
+        )
+        .item("ttl", AttributeValue::N("1796288518".into()))
+        .condition_expression("attribute_not_exists(pk)")
 }
 
 /// The floor: one request's bytes (a DynamoDB PutItem as the SDK sends it, signed headers
@@ -141,7 +188,7 @@ async fn raw_round_trip(stream: &mut tokio::net::TcpStream, request: &[u8], buff
 fn main() {
     // `cargo bench` passes --bench; `cargo test` runs the binary with no such argument.
     let short = !std::env::args().any(|a| a == "--bench");
-    let (warmup, n) = if short { (2, 5) } else { (500, 5000) };
+    let (warmup, rounds, per_round) = if short { (2, 1, 5) } else { (500, 20, 250) };
     let url = serve();
     for (name, value) in [
         ("AWS_ENDPOINT_URL", url.as_str()),
@@ -163,84 +210,106 @@ fn main() {
         .build()
         .expect("a runtime");
     let rows = runtime.block_on(async {
-        let config = studiogate_aws::sdk_config().await;
-        let dynamodb = aws_sdk_dynamodb::Client::new(&config);
-        let sagemaker = aws_sdk_sagemaker::Client::new(&config);
-        let sts = aws_sdk_sts::Client::new(&config);
-        let caller = studiogate_aws::sts::SdkSts::new(&config);
-        let user = FederatedCredentials {
+        let config = &studiogate_aws::sdk_config().await;
+        let dynamodb = &aws_sdk_dynamodb::Client::new(config);
+        let sagemaker = &aws_sdk_sagemaker::Client::new(config);
+        let sts = &aws_sdk_sts::Client::new(config);
+        let caller = &studiogate_aws::sts::SdkSts::new(config);
+        let user = &FederatedCredentials {
             access_key_id: "ASIAEXAMPLEUSER".into(),
             secret_access_key: "user-secret".into(),
             session_token: "user-session-token".into(),
             expiration: "2026-12-03T10:00:00Z".into(),
         };
-        let item = |key: &str| {
-            aws_sdk_dynamodb::types::AttributeValue::S(key.to_owned())
-        };
-        let mut rows = vec![
-            measure("DynamoDB PutItem (JSON 1.0)", warmup, n, || async {
-                dynamodb
-                    .put_item()
-                    .table_name("studiogate-replay")
-                    .item("pk", item("assertion#_0c2f7a6e5e0b4d0e9f0e2b1f3f1a1a1a"))
-                    .item("ttl", aws_sdk_dynamodb::types::AttributeValue::N("1796288518".into()))
-                    .condition_expression("attribute_not_exists(pk)")
-                    .send()
-                    .await
-                    .expect("PutItem answered");
-            })
-            .await,
-            measure("SageMaker DescribeUserProfile (JSON 1.1)", warmup, n, || async {
-                sagemaker
-                    .describe_user_profile()
-                    .domain_id("d-abcdefghijkl")
-                    .user_profile_name("alice")
-                    .send()
-                    .await
-                    .expect("DescribeUserProfile answered");
-            })
-            .await,
-            measure("STS GetCallerIdentity (query, XML)", warmup, n, || async {
-                sts.get_caller_identity()
-                    .send()
-                    .await
-                    .expect("GetCallerIdentity answered");
-            })
-            .await,
-            measure(
-                "STS GetCallerIdentity, client built per call (presign)",
-                warmup,
-                n,
-                || async {
-                    use studiogate::provision::CallerIdentity as _;
-                    caller.caller_arn(&user).await.expect("an ARN");
-                },
-            )
-            .await,
-        ];
+        // Levers, measured beside the functions' configuration in the same run.
+        let dynamodb_unguarded = &aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(config)
+                .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
+                .build(),
+        );
+        let user_credentials = &aws_credential_types::Credentials::new(
+            &user.access_key_id,
+            &user.secret_access_key,
+            Some(user.session_token.clone()),
+            None,
+            "federated-user",
+        );
         let address = url.trim_start_matches("http://").to_owned();
         let stream = tokio::net::TcpStream::connect(&address)
             .await
             .expect("connected");
         stream.set_nodelay(true).expect("nodelay");
         let body = r#"{"TableName":"studiogate-replay","Item":{"pk":{"S":"assertion#_0c2f7a6e5e0b4d0e9f0e2b1f3f1a1a1a"},"ttl":{"N":"1796288518"}},"ConditionExpression":"attribute_not_exists(pk)"}"#;
-        let request = format!(
+        let request = &format!(
             "POST / HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/x-amz-json-1.0\r\nx-amz-target: DynamoDB_20120810.PutItem\r\nx-amz-date: 20261203T090000Z\r\nx-amz-security-token: token\r\nauthorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261203/us-east-1/dynamodb/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-date;x-amz-target, Signature=6b2f1e0d6b2f1e0d6b2f1e0d6b2f1e0d6b2f1e0d6b2f1e0d6b2f1e0d6b2f1e0d\r\ncontent-length: {}\r\n\r\n{body}",
             body.len()
         );
         // One connection and one buffer, used by one call at a time.
-        let connection = tokio::sync::Mutex::new((stream, Vec::with_capacity(4096)));
-        let floor = measure("floor: the same round trip without the SDK", warmup, n, || async {
-            let mut held = connection.lock().await;
-            let (stream, buffer) = &mut *held;
-            raw_round_trip(stream, request.as_bytes(), buffer).await
-        })
-        .await;
-        rows.push(floor);
-        rows
+        let connection = &tokio::sync::Mutex::new((stream, Vec::with_capacity(4096)));
+        let mut calls: Vec<(&'static str, Call<'_>)> = vec![
+            (
+                "DynamoDB PutItem (JSON 1.0)",
+                Box::new(move || Box::pin(async move {
+                    put_item(dynamodb).send().await.expect("PutItem answered");
+                })),
+            ),
+            (
+                "DynamoDB PutItem, stalled-stream protection off",
+                Box::new(move || Box::pin(async move {
+                    put_item(dynamodb_unguarded).send().await.expect("PutItem answered");
+                })),
+            ),
+            (
+                "SageMaker DescribeUserProfile (JSON 1.1)",
+                Box::new(move || Box::pin(async move {
+                    sagemaker
+                        .describe_user_profile()
+                        .domain_id("d-abcdefghijkl")
+                        .user_profile_name("alice")
+                        .send()
+                        .await
+                        .expect("DescribeUserProfile answered");
+                })),
+            ),
+            (
+                "STS GetCallerIdentity (query, XML)",
+                Box::new(move || Box::pin(async move {
+                    sts.get_caller_identity().send().await.expect("GetCallerIdentity answered");
+                })),
+            ),
+            (
+                "STS GetCallerIdentity, a client built for the user's call",
+                Box::new(move || Box::pin(async move {
+                    let config = aws_sdk_sts::config::Builder::from(config)
+                        .credentials_provider(user_credentials.clone())
+                        .build();
+                    aws_sdk_sts::Client::from_conf(config)
+                        .get_caller_identity()
+                        .send()
+                        .await
+                        .expect("GetCallerIdentity answered");
+                })),
+            ),
+            (
+                "STS GetCallerIdentity, the user's call as presign makes it",
+                Box::new(move || Box::pin(async move {
+                    use studiogate::provision::CallerIdentity as _;
+                    caller.caller_arn(user).await.expect("an ARN");
+                })),
+            ),
+            (
+                "floor: the same round trip without the SDK",
+                Box::new(move || Box::pin(async move {
+                    let mut held = connection.lock().await;
+                    let (stream, buffer) = &mut *held;
+                    raw_round_trip(stream, request.as_bytes(), buffer).await
+                })),
+            ),
+        ];
+        measure(&mut calls, warmup, rounds, per_round).await
     });
     println!(
-        "sdk_call: {n} calls each after {warmup} warm-up, one thread, CPU = the thread's on-CPU time{}",
+        "sdk_call: {rounds} rounds of {per_round} calls of each kind, interleaved, after {warmup} warm-up; the median round; one thread, CPU = the thread's on-CPU time{}",
         if short { " (short mode: the numbers mean nothing)" } else { "" }
     );
     println!("{:58} {:>12} {:>12}", "call", "CPU µs", "wall µs");
