@@ -1,9 +1,10 @@
 //! The one HTTPS client behind every SDK client of a function.
 //!
 //! Without an explicit client in the configuration, each SDK client gets a default HTTPS client of
-//! its own (aws-smithy-runtime's `default_http_client_plugin`). The clients presign and the
-//! validator build per login, to sign with the user's credentials (STS, SageMaker), then each built
-//! a new connector: the root certificates parsed again, a DNS lookup and a new connection. And
+//! its own (aws-smithy-runtime's `default_http_client_plugin`). The clients presign built per
+//! login to sign with the user's credentials (STS, SageMaker; since then one client each, the
+//! credentials a call's override) each built a new connector then: the root certificates parsed
+//! again, a DNS lookup and a new connection. And
 //! every `Client::from_conf` asks the HTTP client to validate itself, which the SDK's client does by
 //! building a whole connector and dropping it (so that certificates load at start-up). Measured on
 //! the local stack: about a third of presign's CPU per login (BENCHMARKS.md, "Login: studiogate
