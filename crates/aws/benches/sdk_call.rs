@@ -227,13 +227,7 @@ fn main() {
                 .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
                 .build(),
         );
-        let user_credentials = &aws_credential_types::Credentials::new(
-            &user.access_key_id,
-            &user.secret_access_key,
-            Some(user.session_token.clone()),
-            None,
-            "federated-user",
-        );
+        let user_credentials = &studiogate_aws::user_credentials(user);
         let address = url.trim_start_matches("http://").to_owned();
         let stream = tokio::net::TcpStream::connect(&address)
             .await

@@ -22,9 +22,9 @@ use studiogate_kernel::ErrorKind;
 
 /// An HTTP client that answers every request with one status and JSON body.
 #[derive(Debug, Clone)]
-struct Canned {
-    status: u16,
-    body: String,
+pub(crate) struct Canned {
+    pub(crate) status: u16,
+    pub(crate) body: String,
 }
 
 impl HttpConnector for Canned {
@@ -56,19 +56,31 @@ fn answering_error(status: u16, code: &str, message: &str) -> aws_config::SdkCon
 }
 
 fn answering(status: u16, body: &str) -> aws_config::SdkConfig {
+    function_config(SharedHttpClient::new(Canned {
+        status,
+        body: body.into(),
+    }))
+}
+
+/// A function's SDK configuration (its own credentials: `AKIDFUNCTION`, us-east-1, the SDK's
+/// retries off) whose every call goes to `http_client`.
+pub(crate) fn function_config(http_client: SharedHttpClient) -> aws_config::SdkConfig {
     aws_config::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .retry_config(aws_config::retry::RetryConfig::disabled())
         .credentials_provider(
             aws_credential_types::provider::SharedCredentialsProvider::new(
-                aws_credential_types::Credentials::new("AKIDTEST", "secret", None, None, "test"),
+                aws_credential_types::Credentials::new(
+                    "AKIDFUNCTION",
+                    "function-secret",
+                    None,
+                    None,
+                    "function",
+                ),
             ),
         )
-        .http_client(SharedHttpClient::new(Canned {
-            status,
-            body: body.into(),
-        }))
+        .http_client(http_client)
         .build()
 }
 

@@ -107,10 +107,9 @@ pub(crate) fn operation_timeout(
         .build()
 }
 
-/// Static credentials for a per-request client. The secret never leaves this call.
-pub(crate) fn user_credentials(
-    credentials: &FederatedCredentials,
-) -> aws_credential_types::Credentials {
+/// A federated user's session as SDK credentials, for the calls made on the user's behalf (a
+/// call's configuration override). The secret never leaves the call.
+pub fn user_credentials(credentials: &FederatedCredentials) -> aws_credential_types::Credentials {
     aws_credential_types::Credentials::new(
         &credentials.access_key_id,
         &credentials.secret_access_key,

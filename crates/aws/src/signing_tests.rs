@@ -1,17 +1,16 @@
 //! Who signs what: the calls made for a user (presigning, the STS cross-check) carry the user's
 //! credentials and go where they are configured to go, and the function's own calls keep the
 //! function's credentials, before and after a user's call on the same clients. Read from the
-//! requests themselves (SigV4's `Credential=` and the session token), recorded by a hand-made
-//! HTTP client that answers each with a canned body.
+//! requests themselves (SigV4's `Credential=` and the session token), recorded on their way to
+//! the adapter tests' canned answer.
 
+use crate::adapter_tests::{function_config, Canned};
 use crate::sagemaker::SdkSageMaker;
 use crate::sts::SdkSts;
 use aws_smithy_runtime_api::client::http::{
     http_client_fn, HttpConnector, HttpConnectorFuture, SharedHttpConnector,
 };
-use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
-use aws_smithy_runtime_api::http::StatusCode;
-use aws_smithy_types::body::SdkBody;
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use std::sync::{Arc, Mutex};
 use studiogate::provision::CallerIdentity;
 use studiogate::targets::sagemaker::{PresignParams, SageMakerApi};
@@ -25,10 +24,10 @@ struct Sent {
     session_token: Option<String>,
 }
 
-/// Records every request and answers `body`.
+/// Records every request, then answers it as `answer` does.
 #[derive(Debug, Clone)]
 struct Recording {
-    body: &'static str,
+    answer: Canned,
     sent: Arc<Mutex<Vec<Sent>>>,
 }
 
@@ -53,39 +52,23 @@ impl HttpConnector for Recording {
             access_key,
             session_token: header("x-amz-security-token"),
         });
-        HttpConnectorFuture::ready(Ok(HttpResponse::new(
-            StatusCode::try_from(200).expect("a status"),
-            SdkBody::from(self.body),
-        )))
+        self.answer.call(request)
     }
 }
 
-/// A configuration with the function's own credentials (`AKIDFUNCTION`), recording its calls.
-fn function_config(body: &'static str) -> (aws_config::SdkConfig, Arc<Mutex<Vec<Sent>>>) {
-    let sent = Arc::new(Mutex::new(Vec::new()));
-    let config = aws_config::SdkConfig::builder()
-        .behavior_version(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .credentials_provider(
-            aws_credential_types::provider::SharedCredentialsProvider::new(
-                aws_credential_types::Credentials::new(
-                    "AKIDFUNCTION",
-                    "function-secret",
-                    None,
-                    None,
-                    "f",
-                ),
-            ),
-        )
-        .http_client(http_client_fn({
-            let recording = Recording {
-                body,
-                sent: sent.clone(),
-            };
-            move |_, _| SharedHttpConnector::new(recording.clone())
-        }))
-        .build();
+/// A function's configuration (`AKIDFUNCTION`) whose calls are recorded and answered `body`.
+fn recorded_function_config(body: &str) -> (aws_config::SdkConfig, Arc<Mutex<Vec<Sent>>>) {
+    let recording = Recording {
+        answer: Canned {
+            status: 200,
+            body: body.into(),
+        },
+        sent: Arc::default(),
+    };
+    let sent = recording.sent.clone();
+    let config = function_config(http_client_fn(move |_, _| {
+        SharedHttpConnector::new(recording.clone())
+    }));
     (config, sent)
 }
 
@@ -108,7 +91,7 @@ fn signed(host: &str, access_key: &str, session_token: Option<&str>) -> Sent {
 
 #[tokio::test]
 async fn presigning_signs_with_each_users_credentials_through_the_presign_endpoint() {
-    let (config, sent) = function_config(
+    let (config, sent) = recorded_function_config(
         r#"{"AuthorizedUrl":"https://d-1.studio.us-east-1.sagemaker.aws/auth?token=t"}"#,
     );
     let api = SdkSageMaker::new(
@@ -153,7 +136,7 @@ async fn presigning_signs_with_each_users_credentials_through_the_presign_endpoi
 
 #[tokio::test]
 async fn the_sts_cross_check_asks_with_the_users_credentials_each_time() {
-    let (config, sent) = function_config(
+    let (config, sent) = recorded_function_config(
         r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:sts::123456789012:assumed-role/R/alice</Arn><UserId>AROA:alice</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>"#,
     );
     let sts = SdkSts::new(&config);

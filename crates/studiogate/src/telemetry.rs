@@ -30,17 +30,14 @@ pub fn json_logs<W>(writer: W, filter: Targets) -> impl tracing::Subscriber + Se
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
-    tracing_subscriber::fmt()
+    let lines = tracing_subscriber::fmt::layer()
         .json()
-        // The builder's own filter would stop at INFO; `filter` decides alone.
-        .with_max_level(tracing::level_filters::LevelFilter::TRACE)
         .with_current_span(true)
         .with_span_list(false)
         .with_target(false)
         .without_time()
-        .with_writer(writer)
-        .finish()
-        .with(filter)
+        .with_writer(writer);
+    tracing_subscriber::registry().with(lines).with(filter)
 }
 
 #[cfg(test)]
