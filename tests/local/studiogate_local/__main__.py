@@ -40,6 +40,8 @@ def main() -> int:
     perf.add_argument("--burst", type=int, default=100, help="new users logging in at once")
     perf.add_argument("--same-user", type=int, default=20, help="logins of one new user at once")
     perf.add_argument("--no-python", action="store_true", help="measure studiogate only")
+    perf.add_argument("--also", action="append", default=[], metavar="LABEL=FOLDER",
+                      help="another build of studiogate's binaries, measured in the same run after the first (repeatable)")
     perf.add_argument("--short", action="store_true",
                       help="the test command's smoke run: a few logins of each kind, default binaries the debug build")
     args = parser.parse_args()

@@ -16,10 +16,13 @@ enforced, the local Lambda service, the local IdP), and measured the same way:
 - a burst: distinct new users at once, then one new user many times at once; the latency
   distribution, and the profiles the emulator holds afterwards.
 
-    python -m studiogate_local perf [--rust DIR] [--logins 200] [--burst 100] [--same-user 20] [--short]
+    python -m studiogate_local perf [--rust DIR] [--also LABEL=DIR ...] [--no-python]
+                                    [--logins 200] [--burst 100] [--same-user 20] [--short]
 
 `--rust` is the folder of the release build (`cargo build --release --bins`, the profile of the
-arm64 package). `--short` (the test command's smoke run) measures a few logins of each kind on
+arm64 package). `--also` measures another build of studiogate in the same run, after the first, as
+a column of its own: the way to weigh a change (A, B, A, B, ...), since this machine drifts by 10 %
+or more between runs. `--short` (the test command's smoke run) measures a few logins of each kind on
 whatever binaries it is given: it keeps the harness from rotting, its numbers mean nothing. The table
 goes to stdout and the figures to test-output/perf.json. Nothing here asserts on time; every login
 must succeed, and the burst must leave exactly the profiles it should.
@@ -381,7 +384,11 @@ def main(args) -> int:
         args.logins, args.burst, args.same_user = 4, 4, 3
         if not args.rust:
             rust = binaries_dir()
-    implementations = [("studiogate", rust)] + ([] if args.no_python else [("python", PYTHON_REFERENCE)])
+    others = [tuple(also.split("=", 1)) for also in args.also]
+    if any(len(other) != 2 or other[0] == "python" for other in others):
+        raise SystemExit("perf: --also takes LABEL=FOLDER, a label other than python")
+    implementations = ([("studiogate", rust)] + [(label, pathlib.Path(folder).resolve()) for label, folder in others]
+                       + ([] if args.no_python else [("python", PYTHON_REFERENCE)]))
     results = [measure(label, binaries, args) for label, binaries in implementations]
     failures = [f"{r['label']} {kind}: {r[kind]['errors']} errors, {r[kind]['profiles']} profiles of {r[kind]['users']} users"
                 for r in results for kind in ("burst", "same_user")
