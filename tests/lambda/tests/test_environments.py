@@ -14,7 +14,7 @@ import time
 import pytest
 import requests
 
-from conftest import pid_alive
+from conftest import REPO, pid_alive
 
 
 def test_the_first_invocation_starts_an_environment_and_the_next_reuses_it(lambda_service):
@@ -255,3 +255,39 @@ def test_stats_give_init_durations_and_peak_memory_per_environment(lambda_servic
     assert fresh["invocations"][0]["cold"] is True
     health = requests.get(f"{running.url}/_lambda/health", timeout=10).json()
     assert health == {"ok": True, "functions": {"measured": {"environments": 1, "busy": 0, "idle": 1}}}
+
+
+QUERY_WORDS = {"filter", "stats", "fields", "sort", "by", "asc", "desc", "limit", "and", "or", "not",
+               "like", "max", "min", "avg", "sum", "count", "display"}
+
+
+def flattened(value, path=""):
+    """A JSON object's scalars under their dotted paths, as CloudWatch Logs Insights names them."""
+    if isinstance(value, dict):
+        return {key: leaf for name, member in value.items()
+                for key, leaf in flattened(member, f"{path}.{name}" if path else name).items()}
+    return {path: value}
+
+
+def test_the_docs_report_queries_read_fields_a_report_carries(lambda_service):
+    # README's "Before the first deploy" and docs/operations.md query Lambda's report as the JSON log
+    # format writes it (the stack sets LogFormat JSON); the report here is modelled on it. A query
+    # naming a field the report does not carry matches nothing in a real account.
+    running = lambda_service({"name": "reported"})
+    running.invoke("reported", {})
+    time.sleep(0.1)
+    (report,) = [json.loads(line) for line in running.log("reported").splitlines() if '"platform.report"' in line]
+    carried = flattened(report)
+    docs = (REPO / "README.md").read_text() + (REPO / "docs" / "operations.md").read_text()
+    queries = [query for query in re.findall(r"`(filter [^`]+)`", docs) if '"platform.report"' in query]
+    assert len(queries) >= 2, queries
+    for query in queries:
+        unquoted = re.sub(r'"[^"]*"', " ", query.replace("\\|", "|"))
+        for word in re.findall(r"[A-Za-z_@][A-Za-z0-9_.@]*", unquoted):
+            if word.startswith("@") or word in QUERY_WORDS:
+                continue
+            assert word in carried, f"{word!r} of {query!r} is not in the report: {sorted(carried)}"
+        # Each compared value is one the field takes: the report's type, and a successful
+        # invocation's status (what `!= "success"` leaves out).
+        for field, value in re.findall(r'([A-Za-z_.]+) !?= "([^"]*)"', query):
+            assert str(carried[field]) == value, (query, field, carried[field])
