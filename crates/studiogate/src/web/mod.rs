@@ -5,8 +5,8 @@
 //! |---|---|
 //! | `POST /saml/acs` | 302 into Studio, the chooser (200), or an error page (400/403/503) |
 //! | `GET /login?target=KEY` | 302 to the IdP with an AuthnRequest (SP-initiated), or an error page (400/404/503) |
-//! | `GET /saml/metadata` | the SP metadata for the IdP administrator |
-//! | `GET /healthz` | `ok` |
+//! | `GET /saml/metadata` | the SP metadata for the IdP administrator (`HEAD`: its headers) |
+//! | `GET /healthz` | `ok` (`HEAD`: its headers) |
 
 pub mod metadata;
 pub mod pages;
@@ -153,7 +153,23 @@ impl<P: LoginPorts> Broker<P> {
 
     /// Answers one request; for an ACS POST also returns the login's audit record.
     pub async fn handle(&self, request: &WebRequest<'_>) -> (WebResponse, Option<LoginAudit>) {
-        match (request.method, request.path) {
+        // A HEAD of a read-only page is its GET without the body (RFC 9110, 9.3.2), so uptime
+        // checkers that send HEAD see what a GET would. Not for `/login`, which starts a sign-in.
+        let read_only = matches!(request.path, METADATA_PATH | HEALTH_PATH);
+        if request.method == "HEAD" && read_only {
+            let (mut response, audit) = self.route("GET", request).await;
+            response.body.clear();
+            return (response, audit);
+        }
+        self.route(request.method, request).await
+    }
+
+    async fn route(
+        &self,
+        method: &str,
+        request: &WebRequest<'_>,
+    ) -> (WebResponse, Option<LoginAudit>) {
+        match (method, request.path) {
             ("POST", ACS_PATH) => {
                 let acs = AcsRequest {
                     body: request.body,

@@ -94,6 +94,41 @@ async fn every_route_answers_with_the_security_headers() {
     assert_eq!(audit.unwrap().outcome, "redirect");
 }
 
+#[tokio::test]
+async fn a_head_of_a_read_only_page_is_its_get_without_the_body() {
+    let broker = broker();
+    for path in [HEALTH_PATH, METADATA_PATH] {
+        let (full, _) = broker.handle(&get(path)).await;
+        let (head, audit) = broker
+            .handle(&WebRequest {
+                method: "HEAD",
+                ..get(path)
+            })
+            .await;
+        assert_eq!(head.status, 200, "{path}");
+        assert_eq!(head.headers, full.headers, "{path}");
+        assert!(head.body.is_empty() && !full.body.is_empty(), "{path}");
+        assert!(audit.is_none());
+    }
+    // A HEAD of the sign-in start would start a sign-in: it is refused as any other method is.
+    let (login, audit) = sp_broker()
+        .handle(&WebRequest {
+            method: "HEAD",
+            ..login("target=ml")
+        })
+        .await;
+    assert_eq!(login.status, 405);
+    assert_eq!(login.header("allow"), Some("GET"));
+    assert!(audit.is_none());
+    let (acs, _) = broker
+        .handle(&WebRequest {
+            method: "HEAD",
+            ..get(ACS_PATH)
+        })
+        .await;
+    assert_eq!(acs.status, 405);
+}
+
 #[test]
 fn the_csp_allows_exactly_the_stylesheet_the_pages_carry() {
     use base64::Engine as _;
