@@ -170,3 +170,78 @@ async fn a_profile_without_the_owner_tag_is_never_planned_and_the_role_cannot_de
     assert_eq!(code.as_deref(), Some("AccessDeniedException"));
     assert!(profile_exists(&world, "hand-made").await);
 }
+
+/// The scheduled run's plan, as operations.md tells an operator to read it before turning
+/// `OffboardExecute` on: the guide's Logs Insights query names fields the function's real lines
+/// carry, and each planned step is there as the guide describes it.
+#[tokio::test(flavor = "current_thread")]
+async fn the_operations_guide_reads_a_scheduled_plan_from_fields_the_lines_carry() {
+    let world = world();
+    alice_signed_in(&world).await;
+    let offboarding = offboarding(&world).await;
+    studiogate_tests::logs::start();
+    let summary = offboarding
+        .scheduled(&settings("alice", false))
+        .await
+        .unwrap();
+    let lines: Vec<serde_json::Value> = studiogate_tests::logs::finish()
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(summary["executed"], false);
+
+    let guide = include_str!("../../docs/operations.md");
+    let query = guide
+        .split_once("`filter fields.message = ")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(query, _)| format!("filter fields.message = {query}"))
+        .expect("the guide's query for the scheduled plan");
+    let mut discovered = std::collections::BTreeMap::new();
+    for line in &lines {
+        crate::saml_validator_logs::flatten("", line, &mut discovered);
+    }
+    for field in crate::saml_validator_logs::field_references(&query) {
+        assert!(
+            discovered.contains_key(&field),
+            "`{field}` in `{query}` is in no line: {:?}",
+            discovered.keys().collect::<Vec<_>>()
+        );
+    }
+    let message = crate::saml_validator_logs::compared_values(&query, "fields.message");
+    assert_eq!(message, ["offboarding step"]);
+    let records: Vec<&str> = lines
+        .iter()
+        .filter(|line| line["fields"]["message"] == message[0].as_str())
+        .map(|line| line["fields"]["record"].as_str().unwrap())
+        .collect();
+    assert!(
+        records
+            .iter()
+            .all(|r| r.contains("\"outcome\":\"planned\"")),
+        "{records:?}"
+    );
+    let planned: Vec<serde_json::Value> = records
+        .iter()
+        .map(|record| serde_json::from_str(record).unwrap())
+        .collect();
+    let actions: Vec<&str> = planned
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions[..3],
+        ["delete-app", "delete-space", "delete-profile"]
+    );
+    assert!(
+        planned.iter().all(|r| r["outcome"] == "planned"),
+        "{planned:?}"
+    );
+    assert!(
+        guide.contains("`\"outcome\":\"planned\"`"),
+        "the guide names the planned outcome as the record's JSON spells it"
+    );
+    assert!(
+        profile_exists(&world, "alice").await,
+        "the plan changed nothing"
+    );
+}

@@ -110,7 +110,11 @@ async fn the_operations_guide_queries_fields_the_log_lines_carry() {
 }
 
 /// Every scalar in `value` under its dotted path, with the values seen there.
-fn flatten(path: &str, value: &Value, into: &mut std::collections::BTreeMap<String, Vec<String>>) {
+pub(crate) fn flatten(
+    path: &str,
+    value: &Value,
+    into: &mut std::collections::BTreeMap<String, Vec<String>>,
+) {
     match value {
         Value::Object(members) => {
             for (key, member) in members {
@@ -143,7 +147,7 @@ fn logs_insights_queries(guide: &str) -> Vec<String> {
 
 /// The field names a query reads: its words outside quotes, less the query language's own
 /// commands, functions and operators, and the `@` fields Logs Insights makes itself.
-fn field_references(query: &str) -> Vec<String> {
+pub(crate) fn field_references(query: &str) -> Vec<String> {
     const LANGUAGE: [&str; 14] = [
         "filter", "stats", "count", "by", "sort", "desc", "asc", "limit", "fields", "and", "or",
         "not", "like", "display",
@@ -164,7 +168,7 @@ fn field_references(query: &str) -> Vec<String> {
 }
 
 /// The quoted values `field` is compared to with `=` in `query`.
-fn compared_values(query: &str, field: &str) -> Vec<String> {
+pub(crate) fn compared_values(query: &str, field: &str) -> Vec<String> {
     let pattern = format!("{field} = \"");
     query
         .match_indices(&pattern)
