@@ -9,7 +9,7 @@ use studiogate::login::replay::{
     replay_key, request_key, Consumed, OutstandingRequest, ReplayCache, ReplayUnavailable,
     RequestId,
 };
-use studiogate_kernel::retry::{with_retry, Budget};
+use studiogate_kernel::retry::{with_retry_by_deadline, Budget};
 use studiogate_kernel::seal::SealLedger;
 use studiogate_kernel::{AwsError, ErrorKind};
 use time::OffsetDateTime;
@@ -23,7 +23,8 @@ pub struct DynamoReplayCache {
 }
 
 impl DynamoReplayCache {
-    /// `budget`: how long to retry throttling before failing closed.
+    /// `budget`: how long one write may take, retries of throttling included, before failing
+    /// closed.
     pub fn new(
         config: &aws_config::SdkConfig,
         table: impl Into<String>,
@@ -118,14 +119,14 @@ impl DynamoReplayCache {
             .await
     }
 
-    /// `call`, retried within the budget; a failure is logged with `refusal`.
+    /// `call`, retried and cut off within the budget; a failure is logged with `refusal`.
     async fn within_budget<T, F, Fut>(&self, refusal: &'static str, call: F) -> Result<T, AwsError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, AwsError>>,
     {
         let budget = Budget::new(self.budget);
-        let (result, attempts) = with_retry(&budget, call).await;
+        let (result, attempts) = with_retry_by_deadline(&budget, "dynamodb:PutItem", call).await;
         if let Err(error) = &result {
             tracing::error!(operation = error.operation, code = %error.code, kind = ?error.kind, attempts, "{refusal}");
         }

@@ -3,7 +3,7 @@
 
 use aws_sdk_kms::types::MacAlgorithmSpec;
 use aws_smithy_types::Blob;
-use studiogate_kernel::retry::{with_retry, Budget};
+use studiogate_kernel::retry::{with_retry_by_deadline, Budget};
 use studiogate_kernel::seal::{MacGenerator, MacVerifier};
 use studiogate_kernel::{AwsError, ErrorKind};
 
@@ -56,11 +56,12 @@ impl MacGenerator for KmsMacKey {
 }
 
 impl MacVerifier for KmsMacKey {
-    /// Throttling, a 5xx or a dropped connection is retried within `timeout` (saml-validator
-    /// retries its side, sealing and invoking, the same way); a MAC that does not match is not.
+    /// Throttling, a 5xx or a dropped connection is retried, all over within `timeout`
+    /// (saml-validator retries its side, sealing and invoking, the same way); a MAC that does not
+    /// match is not.
     async fn verify_mac(&self, message: &[u8], mac: &[u8]) -> Result<bool, AwsError> {
         let budget = Budget::new(self.timeout);
-        with_retry(&budget, || self.verify_once(message, mac))
+        with_retry_by_deadline(&budget, "kms:VerifyMac", || self.verify_once(message, mac))
             .await
             .0
     }

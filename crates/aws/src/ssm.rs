@@ -1,11 +1,11 @@
 //! SSM Parameter Store on the SDK: the deployed configuration, IdP metadata and SP key.
 
 use studiogate::config::deployment::ParameterStore;
-use studiogate_kernel::retry::{with_retry, Budget};
+use studiogate_kernel::retry::{with_retry_by_deadline, Budget};
 use studiogate_kernel::{AwsError, ErrorKind};
 
-/// How long a cold start retries a parameter read that was throttled, failed with a 5xx or lost its
-/// connection, before the function refuses to start (Lambda allows 10 s of init).
+/// How long a cold start may spend on one parameter read, retries of a throttled, failed (5xx) or
+/// lost read included, before the function refuses to start (Lambda allows 10 s of init).
 const READ_BUDGET: std::time::Duration = std::time::Duration::from_secs(4);
 
 /// Parameter Store through the SDK.
@@ -26,7 +26,9 @@ impl SdkParameterStore {
 impl ParameterStore for SdkParameterStore {
     async fn parameter(&self, name: &str) -> Result<String, AwsError> {
         let budget = Budget::new(READ_BUDGET);
-        with_retry(&budget, || self.read_once(name)).await.0
+        with_retry_by_deadline(&budget, "ssm:GetParameter", || self.read_once(name))
+            .await
+            .0
     }
 }
 

@@ -73,6 +73,33 @@ where
     }
 }
 
+/// [`with_retry`] for one AWS operation, each attempt cut off where the budget ends: the whole step,
+/// retries and the slowest answer included, is over by the deadline. An attempt cut off is a
+/// [`AwsError::timed_out`] (a network error); an attempt never starts with nothing left.
+pub async fn with_retry_by_deadline<T, F, Fut>(
+    budget: &Budget,
+    operation: &'static str,
+    mut op: F,
+) -> (Result<T, crate::AwsError>, u32)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, crate::AwsError>>,
+{
+    with_retry(budget, || {
+        let left = budget.remaining();
+        let attempt = (!left.is_zero()).then(&mut op);
+        async move {
+            match attempt {
+                Some(attempt) => tokio::time::timeout(left, attempt)
+                    .await
+                    .unwrap_or_else(|_| Err(crate::AwsError::timed_out(operation, left))),
+                None => Err(crate::AwsError::timed_out(operation, left)),
+            }
+        }
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,5 +158,48 @@ mod tests {
         assert_eq!(result, Err(Fake::Throttled));
         // The first wait is at most 100 ms, so a 400 ms budget always allows a second attempt.
         assert!(attempts >= 2, "{attempts}");
+    }
+
+    #[tokio::test]
+    async fn by_deadline_cuts_off_an_attempt_that_outlasts_the_budget() {
+        let budget = Budget::new(Duration::from_millis(50));
+        let calls = AtomicU32::new(0);
+        let (result, attempts) = with_retry_by_deadline(&budget, "PutItem", || {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                Ok::<_, crate::AwsError>(())
+            }
+        })
+        .await;
+        let error = result.unwrap_err();
+        assert_eq!(
+            (error.operation, error.code.as_str()),
+            ("PutItem", "TimedOut")
+        );
+        assert_eq!((attempts, calls.load(Ordering::SeqCst)), (1, 1));
+        assert!(budget.is_spent());
+    }
+
+    #[tokio::test]
+    async fn by_deadline_makes_no_attempt_once_the_budget_is_spent() {
+        let budget = Budget::new(Duration::ZERO);
+        let calls = AtomicU32::new(0);
+        let (result, attempts) = with_retry_by_deadline(&budget, "AssumeRoleWithSAML", || {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async { Ok::<_, crate::AwsError>(()) }
+        })
+        .await;
+        assert_eq!(result.unwrap_err().code, "TimedOut");
+        assert_eq!((attempts, calls.load(Ordering::SeqCst)), (1, 0));
+    }
+
+    #[tokio::test]
+    async fn by_deadline_passes_an_answer_in_time_through() {
+        let budget = Budget::new(Duration::from_secs(5));
+        let (result, attempts) =
+            with_retry_by_deadline(&budget, "PutItem", || async { Ok::<_, crate::AwsError>(7) })
+                .await;
+        assert_eq!((result.unwrap(), attempts), (7, 1));
     }
 }

@@ -116,6 +116,8 @@ pub struct ScriptedSts {
     pub calls: Mutex<Vec<StsCall>>,
     /// Changes each answer (a parser that read something else than STS).
     pub tamper: Option<fn(&mut StsAnswer)>,
+    /// Never answers (and has no timeout of its own, unlike the SDK client).
+    pub hang: bool,
 }
 
 impl ScriptedSts {
@@ -130,6 +132,7 @@ impl ScriptedSts {
             errors: Mutex::default(),
             calls: Mutex::default(),
             tamper: None,
+            hang: false,
         }
     }
 }
@@ -145,6 +148,9 @@ impl SamlFederation for ScriptedSts {
             saml_response: params.saml_response.into(),
             duration_seconds: params.duration_seconds,
         });
+        if self.hang {
+            std::future::pending::<()>().await;
+        }
         if let Some(error) = self.errors.lock().unwrap().pop() {
             return Err(error);
         }

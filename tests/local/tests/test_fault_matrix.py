@@ -12,8 +12,8 @@ Each cell, on a fresh emulator world (tests/emulator: faults per operation, the 
   name once, at most one successful CreateUserProfile per name, alice's profile InService, at most
   one EMR session mapping per identity, and what the failed try left behind (a profile, a mapping).
 
-Budgets (examples/local/studiogate.toml and the code): login.budget_seconds = 3 (the replay write
-and STS: each client's operation timeout is that budget); sealing (KMS GenerateMac/VerifyMac) and the
+Budgets (examples/local/studiogate.toml and the code): login.budget_seconds = 3 (one deadline for
+the replay write and STS, each attempt cut off at it); sealing (KMS GenerateMac/VerifyMac) and the
 seal ledger write: 2 s (SEAL_TIMEOUT); saml-validator waits presign.budget_seconds + 5 = 13 s for
 presign's answer; presign.budget_seconds = 8 (GetCallerIdentity, SageMaker, EMR, Identity Store: no
 client timeout of their own); the console federation client: 10 s.
@@ -379,8 +379,9 @@ def table(cells: dict) -> str:
         "  once, at most one successful CreateUserProfile per name, alice's profile InService, at most one",
         "  session mapping per identity.",
         "",
-        "Limits (`examples/local/studiogate.toml`, the code): `login.budget_seconds` = 3 (replay write and",
-        "STS, whose clients time out at the budget); sealing and the seal ledger: 2 s; saml-validator",
+        "Limits (`examples/local/studiogate.toml`, the code): `login.budget_seconds` = 3 (one deadline for",
+        "the replay write and STS, each attempt cut off at it); sealing and the seal ledger: 2 s each, retries",
+        "included; saml-validator",
         "waits 13 s (presign's budget + 5) for presign; `presign.budget_seconds` = 8; the console",
         "federation client: 10 s. Retries: exponential backoff with full jitter inside the budget (the",
         "SDK's own retries are off); exact counts of the last run: `test-output/fault-matrix-observed.json`.",
@@ -394,9 +395,10 @@ def table(cells: dict) -> str:
         "**SSM GetParameter at cold start** is not in the table: the local stack gives both functions",
         "their configuration as a file (`STUDIOGATE_CONFIG_FILE`), so neither calls SSM. The SSM load path",
         "(`STUDIOGATE_CONFIG_PARAMETER`, the IdP metadata and SP key parameters) is exercised without faults",
-        "by `tests/integration/deployment.rs`. In the code, `load` reads each parameter once (no retry:",
-        "`studiogate_aws::sdk_config` turns the SDK's retries off), so a throttled or failed read fails the",
-        "cold start (`configuration rejected`) and Lambda retries the init on the next invocation.",
+        "by `tests/integration/deployment.rs`. In the code (`crates/aws/src/ssm.rs`), each parameter read",
+        "retries a throttled, failed (5xx) or lost read with backoff, all within 4 s (the SDK's own retries",
+        "are off); past that the cold start fails (`configuration rejected`) and Lambda retries the init on",
+        "the next invocation.",
         "",
     ]
     return "\n".join(lines)

@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use studiogate_kernel::clock::Clock;
 use studiogate_kernel::digest::sha256_hex;
-use studiogate_kernel::retry::{with_retry, Budget, Retryable};
+use studiogate_kernel::retry::{with_retry, with_retry_by_deadline, Budget, Retryable};
 use studiogate_kernel::seal;
 use studiogate_kernel::wire::{Change, Identity, PresignRequest, PresignResponse};
 use studiogate_kernel::{AwsError, ErrorKind};
@@ -209,7 +209,9 @@ impl<P: LoginPorts> LoginFlow<P> {
         audit.target = Some(picked.target.clone());
         audit.role = Some(picked.role.role_arn.clone());
 
-        // One deadline for the replay write and STS; presign has its own budget after that.
+        // One deadline for the replay write and STS, each attempt cut off at it, so both are over
+        // by then however slow an answer; it also decides whether a failed seal or invocation is
+        // tried again, each try waiting at most presign's budget and the margin (`presign_wait`).
         let budget = Budget::new(Duration::from_secs(self.login.budget_seconds));
         // Consumed only now that the login goes ahead (a chooser does not use it up).
         if let Some(id) = &answered {
@@ -251,8 +253,10 @@ impl<P: LoginPorts> LoginFlow<P> {
             saml_response: &posted.saml_response,
             duration_seconds,
         };
-        let (answer, attempts) =
-            with_retry(&budget, || self.ports.sts().assume_role_with_saml(&params)).await;
+        let (answer, attempts) = with_retry_by_deadline(&budget, "sts:AssumeRoleWithSAML", || {
+            self.ports.sts().assume_role_with_saml(&params)
+        })
+        .await;
         let answer = answer.map_err(|error| {
             tracing::warn!(operation = error.operation, code = %error.code, attempts, "AssumeRoleWithSAML failed");
             if error.is_retryable() {

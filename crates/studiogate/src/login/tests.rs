@@ -456,6 +456,28 @@ async fn presign_errors_and_invoke_failures_are_typed() {
 }
 
 #[tokio::test]
+async fn sts_that_does_not_answer_is_cut_off_at_the_login_budget() {
+    let sts = ScriptedSts {
+        hang: true,
+        ..alice_sts()
+    };
+    let mut flow = flow_with(InMemoryReplayCache::default(), sts);
+    flow.login.budget_seconds = 1;
+    // Bounded by the budget alone: the fake has no client timeout (the SDK's is the whole budget
+    // per attempt, which after a slow replay write would run past the ACS deadline).
+    let (result, audit) = tokio::time::timeout(
+        Duration::from_secs(20),
+        post(&flow, &body(&spec(&[USER]), Some("ml"))),
+    )
+    .await
+    .expect("the login is over by its budget");
+    assert_eq!(result.unwrap_err().reason_code(), "sts-unavailable");
+    assert_eq!(audit.outcome, "sts-unavailable");
+    assert_eq!(flow.ports.sts.calls.lock().unwrap().len(), 1);
+    assert!(flow.ports.presign.requests.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn a_replay_cache_that_does_not_answer_in_time_refuses_the_login() {
     let mut flow = flow_with(HangingReplay, alice_sts());
     flow.login.budget_seconds = 1;
