@@ -28,16 +28,25 @@ impl Clock for FixedClock {
     }
 }
 
-/// Parses an RFC 3339 / xs:dateTime instant such as `2024-05-01T12:00:00.123Z`.
+/// Parses an RFC 3339 / xs:dateTime instant such as `2024-05-01T12:00:00.123Z`, as UTC. An instant
+/// outside the years 1900 to 9000 is refused: no sign-in means one, and the checks add a clock skew
+/// or a maximum age to what they read, which near `time`'s limits (year 9999, or 9999-12-31 at
+/// `-01:00`, year 10000 in UTC) would be out of range.
 pub fn parse_instant(text: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339).ok()
+    OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+        .ok()?
+        .checked_to_offset(time::UtcOffset::UTC)
+        .filter(|at| (1900..=9000).contains(&at.year()))
 }
 
 /// Formats an instant as RFC 3339 (UTC, `Z`).
 pub fn format_instant(at: OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| at.unix_timestamp().to_string())
+    at.checked_to_offset(time::UtcOffset::UTC)
+        .and_then(|utc| {
+            utc.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| at.unix_timestamp().to_string())
 }
 
 #[cfg(test)]
@@ -50,6 +59,17 @@ mod tests {
         assert_eq!(at.unix_timestamp(), 1_452_012_939);
         assert_eq!(parse_instant("2016-01-05T16:55:39"), None);
         assert_eq!(format_instant(at), "2016-01-05T16:55:39.348Z");
+    }
+
+    #[test]
+    fn instants_no_sign_in_means_are_refused_rather_than_overflow_later() {
+        // In UTC this is year 10000, past what `time` represents.
+        assert_eq!(parse_instant("9999-12-31T23:59:59-01:00"), None);
+        assert_eq!(parse_instant("9999-12-31T23:59:59Z"), None);
+        assert_eq!(parse_instant("0001-01-01T00:00:00Z"), None);
+        let offset = parse_instant("2030-01-01T01:00:00+01:00").unwrap();
+        assert_eq!(format_instant(offset), "2030-01-01T00:00:00Z");
+        assert_eq!(offset.offset(), time::UtcOffset::UTC);
     }
 
     #[test]

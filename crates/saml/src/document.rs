@@ -61,6 +61,12 @@ pub fn prepare<'a>(text: &'a str, limits: &Limits) -> Result<Prepared<'a>, Rejec
             limit: limits.max_namespace_declarations,
         });
     }
+    if shape.longest_namespace_uri > limits.max_namespace_uri_bytes {
+        return Err(Rejection::XmlLimit {
+            what: "namespace name length",
+            limit: limits.max_namespace_uri_bytes,
+        });
+    }
     if !shape.unnormalised_attribute_bytes.is_empty() {
         // XML 1.0 §3.3.3: a literal tab or line feed in an attribute value reads as a space (a
         // character reference keeps it). The parser keeps them, so they are replaced here, byte
@@ -128,6 +134,8 @@ struct Shape {
     depth: usize,
     most_attributes: usize,
     namespace_declarations: usize,
+    /// The longest value of a namespace declaration, in bytes as written.
+    longest_namespace_uri: usize,
     /// Offsets of literal tabs and line feeds inside attribute values.
     unnormalised_attribute_bytes: Vec<usize>,
 }
@@ -204,6 +212,7 @@ fn start_tag(bytes: &[u8], mut i: usize, shape: &mut Shape, depth: &mut usize) -
         }
         let quote = *bytes.get(i).filter(|q| matches!(q, b'"' | b'\''))?;
         i += 1;
+        let value_start = i;
         while *bytes.get(i)? != quote {
             if matches!(bytes[i], b'\t' | b'\n') {
                 shape.unnormalised_attribute_bytes.push(i);
@@ -215,6 +224,9 @@ fn start_tag(bytes: &[u8], mut i: usize, shape: &mut Shape, depth: &mut usize) -
         shape.most_attributes = shape.most_attributes.max(attributes);
         if name == b"xmlns" || name.starts_with(b"xmlns:") {
             shape.namespace_declarations += 1;
+            // As written: character references only shorten it when read.
+            let value = i - 1 - value_start;
+            shape.longest_namespace_uri = shape.longest_namespace_uri.max(value);
         }
     }
 }
@@ -311,6 +323,23 @@ mod tests {
                 limit: 64
             })
         );
+    }
+
+    #[test]
+    fn a_namespace_name_past_the_limit_is_refused_before_parsing() {
+        // One long name in scope of many elements: each element would copy it.
+        let document = |name_bytes: usize| {
+            let name = format!("urn:{}", "&#x61;".repeat(name_bytes / 6));
+            format!("<r xmlns:x=\"{name}\">{}</r>", "<x:a/>".repeat(100))
+        };
+        assert_eq!(
+            prepare(&document(1030), &limits()).err(),
+            Some(Rejection::XmlLimit {
+                what: "namespace name length",
+                limit: 1024
+            })
+        );
+        assert_eq!(verdict(&document(1014)), Ok(()));
     }
 
     #[test]

@@ -77,6 +77,9 @@ pub struct Limits {
     pub max_attributes_per_element: usize,
     /// Most namespace declarations in one document (canonicalization walks them per element).
     pub max_namespace_declarations: usize,
+    /// Longest namespace name a declaration may bind, in bytes: a name is copied for each element
+    /// and attribute in its scope (by the parser, and into messages), so its length multiplies.
+    pub max_namespace_uri_bytes: usize,
 }
 
 impl Default for Limits {
@@ -88,6 +91,7 @@ impl Default for Limits {
             max_elements: 5000,
             max_attributes_per_element: 64,
             max_namespace_declarations: 512,
+            max_namespace_uri_bytes: 1024,
         }
     }
 }

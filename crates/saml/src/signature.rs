@@ -143,17 +143,20 @@ fn preflight(
         .ok_or_else(|| policy_error("the signed element has no ID attribute"))?;
 
     let parts = xml::element_children(doc, signature);
-    let names: Vec<String> = parts.iter().map(|p| xml::qualified_name(doc, *p)).collect();
-    let expected_prefix = [
-        format!("{{{DSIG}}}SignedInfo"),
-        format!("{{{DSIG}}}SignatureValue"),
-    ];
-    let tail_ok = names[2.min(names.len())..]
-        .iter()
-        .all(|n| *n == format!("{{{DSIG}}}KeyInfo"));
-    if names.len() < 2 || names[..2] != expected_prefix || names.len() > 3 || !tail_ok {
+    let shape_ok = matches!(parts.len(), 2 | 3)
+        && xml::is(doc, parts[0], DSIG, "SignedInfo")
+        && xml::is(doc, parts[1], DSIG, "SignatureValue")
+        && parts[2..].iter().all(|p| xml::is(doc, *p, DSIG, "KeyInfo"));
+    if !shape_ok {
+        // A hostile Signature may hold thousands of children: the message names a few.
+        let first: Vec<String> = parts
+            .iter()
+            .take(4)
+            .map(|p| xml::qualified_name(doc, *p))
+            .collect();
         return Err(policy_error(format!(
-            "Signature must hold SignedInfo, SignatureValue and optionally KeyInfo (ds:Object is refused); found {names:?}"
+            "Signature must hold SignedInfo, SignatureValue and optionally KeyInfo (ds:Object is refused); found {} elements, first {first:?}",
+            parts.len()
         )));
     }
     let signed_info = parts[0];

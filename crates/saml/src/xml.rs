@@ -67,13 +67,14 @@ pub fn text(doc: &Document<'_>, node: NodeId) -> String {
     doc.text_content_deep(node)
 }
 
-/// `{namespace}local` of an element, for messages.
+/// `{namespace}local` of an element, for messages: clipped (see [`clip`]), as the names are the
+/// sender's.
 pub fn qualified_name(doc: &Document<'_>, node: NodeId) -> String {
     match doc.node_kind(node) {
-        Some(NodeKind::Element(e)) => match &e.name.namespace_uri {
+        Some(NodeKind::Element(e)) => clip(&match &e.name.namespace_uri {
             Some(ns) => format!("{{{ns}}}{}", e.name.local_name),
             None => e.name.local_name.to_string(),
-        },
+        }),
         _ => "(not an element)".to_owned(),
     }
 }

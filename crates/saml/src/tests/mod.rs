@@ -298,6 +298,43 @@ fn rejects_signed_info_outside_the_profile_before_verifying() {
 }
 
 #[test]
+fn an_unsigned_envelope_dated_past_the_representable_is_malformed_not_a_panic() {
+    let xml = signed(&ResponseSpec::aws(now()), Signing::Assertion);
+    let (head, rest) = xml.split_once("IssueInstant=\"").unwrap();
+    let (_, tail) = rest.split_once('"').unwrap();
+    for instant in ["9999-12-31T23:59:59-01:00", "9999-12-31T23:59:59Z"] {
+        let far = format!("{head}IssueInstant=\"{instant}\"{tail}");
+        assert_eq!(reason(&far), "malformed-value", "{instant}");
+    }
+}
+
+#[test]
+fn a_signature_stuffed_with_children_is_refused_with_a_message_of_bounded_size() {
+    let xml = signed(&ResponseSpec::aws(now()), Signing::Assertion);
+    // The longest namespace name the limits allow, in scope of 3000 extra children: naming each
+    // in the message would take 3 MB (and 750 MB at the size limit with a longer name).
+    let name = format!("urn:{}", "n".repeat(1000));
+    let stuffed = xml
+        .replacen(
+            "<ds:Signature",
+            &format!("<ds:Signature xmlns:x=\"{name}\""),
+            1,
+        )
+        .replacen(
+            "</ds:SignatureValue>",
+            &format!("</ds:SignatureValue>{}", "<x:a/>".repeat(3000)),
+            1,
+        );
+    match validator().validate_document(&stuffed, now()) {
+        Err(Rejection::SignaturePolicy(message)) => {
+            assert!(message.len() < 1000, "{} bytes", message.len());
+            assert!(message.contains("found 3002 elements, first"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn rejects_a_signature_placed_outside_the_response_and_assertion() {
     let spec = ResponseSpec::aws(now());
     let xml = signed(&spec, Signing::Assertion).replace(
