@@ -1,6 +1,6 @@
 //! JSON logs through `tracing`, as CloudWatch expects them from a Lambda function.
 
-use tracing_subscriber::filter::Targets;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -17,10 +17,23 @@ pub fn init_json_logs() {
 /// The levels `RUST_LOG` asks for: a level (`debug`), targets with levels
 /// (`studiogate=debug,info`), or both; `info` when it is unset or unreadable (span and field
 /// filters, `[span{field}]=level`, are not read: they need tracing-subscriber's regex engine).
+/// Never more than `debug`, whatever it asks: at `trace` lambda_runtime logs each raw event (an
+/// ACS event holds the SAMLResponse, presign's its credentials) and the SDK each request and
+/// response (the SAMLResponse sent to STS, the sealed invocation, the presigned URL).
 pub fn log_filter(rust_log: Option<&str>) -> Targets {
-    rust_log
+    let asked: Targets = rust_log
         .and_then(|value| value.parse().ok())
-        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO))
+        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
+    let cap = |level: LevelFilter| level.min(LevelFilter::DEBUG);
+    let capped = Targets::new().with_targets(
+        asked
+            .iter()
+            .map(|(target, level)| (target.to_owned(), cap(level))),
+    );
+    match asked.default_level() {
+        Some(level) => capped.with_default(cap(level)),
+        None => capped,
+    }
 }
 
 /// The subscriber `init_json_logs` installs, writing to `writer`: one JSON object per line, no
@@ -69,6 +82,26 @@ mod tests {
         let filter = log_filter(Some("debug"));
         assert!(filter.would_enable("aws_smithy_runtime", &Level::DEBUG));
         assert!(!filter.would_enable("aws_smithy_runtime", &Level::TRACE));
+    }
+
+    #[test]
+    fn trace_is_never_on_whatever_rust_log_asks() {
+        for rust_log in [
+            "trace",
+            "lambda_runtime=trace,aws_smithy_runtime=trace,info",
+        ] {
+            let filter = log_filter(Some(rust_log));
+            for target in ["lambda_runtime::layers", "aws_smithy_runtime", "aws_sigv4"] {
+                assert!(
+                    !filter.would_enable(target, &Level::TRACE),
+                    "{rust_log}: {target}"
+                );
+            }
+            assert!(
+                filter.would_enable("lambda_runtime", &Level::DEBUG),
+                "{rust_log}"
+            );
+        }
     }
 
     #[test]
