@@ -213,6 +213,52 @@ pub(crate) fn error_code(response: PresignResponse) -> ErrorCode {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_profile_that_cannot_be_named_is_a_fixed_page_and_creates_nothing() {
+    let world = world();
+    let mut config = world.config_with_rule(&world.role("SageMakerExecutionML"), 60, "");
+    let Some(TargetKind::Sagemaker(target)) = config
+        .targets
+        .get_mut("sagemaker-ml")
+        .map(|target| &mut target.kind)
+    else {
+        panic!("the test world has a SageMaker target");
+    };
+    target.profile_name = sagemaker::naming::ProfileNameRule::Attribute(
+        "https://idp.example.test/claims/team".into(),
+    );
+    let presigner = world.presigner_of(&config).await;
+    let creds = federate(&world, "alice", "alice@example.com").await;
+    let mut alice = identity("alice", &["ml-engineers"]);
+    // Only punctuation: nothing to name a profile after. The value is the IdP's: never shown.
+    alice.attributes.insert(
+        "https://idp.example.test/claims/team".into(),
+        vec!["<<<>>>".into()],
+    );
+    let (response, audit) = presigner
+        .handle(&request("sagemaker-ml", alice, creds))
+        .await;
+    match response {
+        PresignResponse::Error { error } => {
+            assert_eq!(error.code, ErrorCode::BadRequest);
+            assert_eq!(error.message, studiogate::copy::UNNAMEABLE_PROFILE);
+        }
+        other => panic!("expected an error, got {other:?}"),
+    }
+    assert_eq!(audit.outcome, "bad-request");
+    let profile_calls: Vec<String> = world
+        .aws
+        .calls()
+        .iter()
+        .filter_map(|c| c["operation"].as_str().map(str::to_owned))
+        .filter(|operation| operation.contains("UserProfile") || operation.contains("Presigned"))
+        .collect();
+    assert!(
+        profile_calls.is_empty(),
+        "no profile was looked up or made: {profile_calls:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn first_login_creates_the_tagged_profile_and_a_url_for_it_then_reuses_it() {
     let world = world();
     let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;

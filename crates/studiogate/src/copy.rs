@@ -3,8 +3,6 @@
 //! Each says what happened and what to do, and none carries internal detail (that goes to the log
 //! with a reason code). Change wording here and nowhere else.
 
-use std::fmt::Display;
-
 /// The error pages a browser can be shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorPage {
@@ -104,10 +102,9 @@ pub const EMR_STUDIO_NOT_SET_UP: &str = "This EMR Studio is not set up for sign-
 /// The user (or their group) is not in IAM Identity Center.
 pub const NOT_IN_IDENTITY_CENTER: &str = "Your account is not in IAM Identity Center, which this EMR Studio signs you in with. Ask your administrator to add you.";
 
-/// The profile name cannot be derived from the assertion.
-pub fn unnameable_profile(reason: &impl Display) -> String {
-    format!("We could not name your workspace: {reason}. Ask your administrator to check the IdP's attributes.")
-}
+/// The profile name cannot be derived from the assertion (why, with the attribute's value, goes to
+/// the log only).
+pub const UNNAMEABLE_PROFILE: &str = "We could not name your workspace from what your identity provider sent. Ask your administrator to check the IdP's attributes; the request ID identifies this attempt.";
 
 /// The profile is in a state that cannot be opened.
 pub fn profile_unusable(status: &str) -> String {

@@ -35,7 +35,12 @@ pub async fn open<S: SageMakerApi>(
             attributes: &identity.attributes,
         },
     )
-    .map_err(|e| fail(ErrorCode::BadRequest, copy::unnameable_profile(&e)))?;
+    .map_err(|error| {
+        // The value is the IdP's, possibly long: clipped, and in the log only.
+        let detail = studiogate_saml::xml::clip(&error.to_string());
+        tracing::warn!(reason = "unnameable-profile", detail = %detail, "no profile name");
+        fail(ErrorCode::BadRequest, copy::UNNAMEABLE_PROFILE)
+    })?;
     // The owner tag carries the same value IAM compares with ${aws:PrincipalTag/<owner tag>} (STS
     // holds principal tags to the tag alphabet already; a session name may need it).
     let owner = rules::tag_value(
