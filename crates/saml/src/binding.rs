@@ -5,13 +5,26 @@ use super::policy::Limits;
 use super::Rejection;
 use base64::Engine as _;
 
-/// The fields of a SAML HTTP-POST form.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The fields of a SAML HTTP-POST form. `Debug` shows their lengths only (a bearer assertion,
+/// and text the sender chose).
+#[derive(Clone, PartialEq, Eq)]
 pub struct PostForm {
     /// `SAMLResponse`, still base64.
     pub saml_response: String,
     /// `RelayState`, if sent.
     pub relay_state: Option<String>,
+}
+
+impl std::fmt::Debug for PostForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostForm")
+            .field("saml_response_bytes", &self.saml_response.len())
+            .field(
+                "relay_state_bytes",
+                &self.relay_state.as_ref().map(String::len),
+            )
+            .finish()
+    }
 }
 
 /// Parses an `application/x-www-form-urlencoded` body.
@@ -118,6 +131,18 @@ pub fn sniff_input(raw: &[u8], limits: &Limits) -> Result<SniffedInput, Rejectio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_shows_lengths_not_the_assertion_or_relay_state() {
+        let form = PostForm {
+            saml_response: "PHNhbWxwOlJlc3BvbnNlLz4=".into(),
+            relay_state: Some("https://evil".into()),
+        };
+        assert_eq!(
+            format!("{form:?}"),
+            "PostForm { saml_response_bytes: 24, relay_state_bytes: Some(12) }"
+        );
+    }
 
     fn limits() -> Limits {
         Limits::default()

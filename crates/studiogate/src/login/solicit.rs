@@ -6,6 +6,7 @@
 //! `idp.idp_initiated` allows it.
 
 use super::replay::{OutstandingRequest, ReplayCache, RequestId};
+use super::select::relay_state_for_log;
 use super::{LoginError, LoginFlow, LoginPorts};
 use studiogate_kernel::clock::Clock;
 use studiogate_kernel::digest::sha256_hex;
@@ -71,7 +72,7 @@ impl<P: LoginPorts> LoginFlow<P> {
             .ok_or(LoginError::SpInitiatedOff)?;
         if let Some(key) = target {
             if !self.targets.contains_key(key) {
-                return Err(LoginError::UnknownTarget(studiogate_saml::xml::clip(key)));
+                return Err(LoginError::UnknownTarget(relay_state_for_log(key)));
             }
         }
         let now = self.ports.clock().now();
@@ -163,7 +164,7 @@ impl<P: LoginPorts> LoginFlow<P> {
         if request.target.as_deref() != relay_state {
             return Err(LoginError::RequestMismatch {
                 sent: request.target,
-                returned: relay_state.map(studiogate_saml::xml::clip),
+                returned: relay_state.map(relay_state_for_log),
             });
         }
         let secure = self

@@ -222,7 +222,9 @@ impl<P: LoginPorts> Broker<P> {
                 request_id: request.request_id.to_owned(),
                 outcome: error.reason_code().into(),
                 failure: Some(error.kind()),
-                target: target.as_deref().map(studiogate_saml::xml::clip),
+                target: target
+                    .as_deref()
+                    .map(crate::login::select::relay_state_for_log),
                 source_ip: request.source_ip.map(str::to_owned),
                 latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
                 ..LoginAudit::default()

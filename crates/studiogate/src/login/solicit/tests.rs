@@ -191,6 +191,16 @@ async fn start_needs_an_sso_url_a_known_target_and_a_reachable_table() {
         sp_flow().start(Some("nope")).await,
         Err(LoginError::UnknownTarget("nope".into()))
     );
+    // Attacker text never reaches the log: what is not shaped like a key, only by length and digest.
+    let Err(LoginError::UnknownTarget(logged)) =
+        sp_flow().start(Some("https://evil.example/<script>")).await
+    else {
+        panic!("an unknown target");
+    };
+    assert!(
+        logged.starts_with("<not a target key: 29 bytes"),
+        "{logged}"
+    );
     let unreachable = flow_for(&sp_config(None), UnreachableReplay);
     assert!(matches!(
         unreachable.start(Some("ml")).await,
