@@ -3,7 +3,7 @@
 //!
 //! | route | answer |
 //! |---|---|
-//! | `POST /saml/acs` | 302 into Studio, the chooser (200), or an error page (400/403/503) |
+//! | `POST /saml/acs` | 302 into Studio, the chooser (200), or an error page (400/403/503; 502 when presign knows no such target) |
 //! | `GET /login?target=KEY` | 302 to the IdP with an AuthnRequest (SP-initiated), or an error page (400/404/503) |
 //! | `GET /saml/metadata` | the SP metadata for the IdP administrator (`HEAD`: its headers) |
 //! | `GET /healthz` | `ok` (`HEAD`: its headers) |
