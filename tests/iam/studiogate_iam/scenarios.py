@@ -86,15 +86,35 @@ def _through_endpoint(stack: RenderedStack) -> dict:
 
 
 # ------------------------------------------------------------------ presign in the VPC
+# A shared VPC and its subnets belong to the owner's account (their ARNs carry it); the stack's
+# security group and presign's interfaces belong to the stack's account (Amazon VPC User Guide,
+# "Share your VPC subnets with other accounts").
+SHARED_VPC_OWNER = "444455556666"
+
+
+def _vpc_owner(stack: RenderedStack) -> str:
+    return SHARED_VPC_OWNER if stack.parameters.get("SharedVpc") == "true" else stack.place.account_id
+
+
 def _network_interface_request(stack: RenderedStack, sim: Simulator, resource_type: str, arn: str, vpc: str) -> Decision:
     partition, region, account = _ids(stack)
+    owner = _vpc_owner(stack)
     subnet = stack.parameters["SubnetIds"][0]
     group = stack.resources["PresignSecurityGroup"]["Physical"]["GroupId"]
-    known = {"ec2:Region": region, "ec2:Vpc": f"arn:{partition}:ec2:{region}:{account}:vpc/{vpc}",
-             "ec2:Subnet": f"arn:{partition}:ec2:{region}:{account}:subnet/{subnet}", "ec2:SubnetID": subnet,
+    known = {"ec2:Region": region, "ec2:Vpc": f"arn:{partition}:ec2:{region}:{owner}:vpc/{vpc}",
+             "ec2:Subnet": f"arn:{partition}:ec2:{region}:{owner}:subnet/{subnet}", "ec2:SubnetID": subnet,
              "ec2:SecurityGroupID": group, "ec2:AvailabilityZone": f"{region}a"}
     session = _function_session(stack, "PresignFunction")
     context = {**session.context(region=region), **for_action(sim, "ec2:CreateNetworkInterface", resource_type, known)}
+    if resource_type == "subnet" and owner != account:
+        # The owner's subnet, shared with this account through AWS RAM: the share stands for a
+        # resource policy that lets the participant account create interfaces in it, so the
+        # decision turns on presign's own policy, as across accounts it does.
+        share = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
+            "Action": "ec2:CreateNetworkInterface", "Resource": arn}]}
+        return sim.evaluate(session.arn, "ec2:CreateNetworkInterface", arn, context, stack.identity_policies("PresignRole"),
+                            share, resource_account=owner)
     return sim.evaluate(session.arn, "ec2:CreateNetworkInterface", arn, context, stack.identity_policies("PresignRole"))
 
 
@@ -102,7 +122,8 @@ def _vpc_attachment_resources(stack: RenderedStack) -> list[tuple[str, str]]:
     partition, region, account = _ids(stack)
     base = f"arn:{partition}:ec2:{region}:{account}"
     group = stack.resources["PresignSecurityGroup"]["Physical"]["GroupId"]
-    return [("subnet", f"{base}:subnet/{stack.parameters['SubnetIds'][0]}"),
+    subnet = f"arn:{partition}:ec2:{region}:{_vpc_owner(stack)}:subnet/{stack.parameters['SubnetIds'][0]}"
+    return [("subnet", subnet),
             ("security-group", f"{base}:security-group/{group}"),
             ("network-interface", f"{base}:network-interface/*")]
 
@@ -121,8 +142,8 @@ def presign_attaches_to_its_vpc(stack: RenderedStack, sim: Simulator) -> None:
 
 
 def presign_attachment_stays_in_its_vpc(stack: RenderedStack, sim: Simulator) -> None:
-    partition, region, account = _ids(stack)
-    subnet = f"arn:{partition}:ec2:{region}:{account}:subnet/subnet-0other0vpc0000000"
+    partition, region, _ = _ids(stack)
+    subnet = f"arn:{partition}:ec2:{region}:{_vpc_owner(stack)}:subnet/subnet-0other0vpc0000000"
     decision = _network_interface_request(stack, sim, "subnet", subnet, "vpc-0other0vpc0000000")
     expect_condition_fails(decision, "a subnet of another VPC", sid="VpcAttachmentInOwnVpc", key="ec2:Vpc")
 
@@ -130,9 +151,10 @@ def presign_attachment_stays_in_its_vpc(stack: RenderedStack, sim: Simulator) ->
 def _existing_interface(stack: RenderedStack, sim: Simulator, action: str, vpc: str) -> Decision:
     partition, region, account = _ids(stack)
     eni = "eni-0123456789abcdef0"
-    known = {"ec2:Region": region, "ec2:Vpc": f"arn:{partition}:ec2:{region}:{account}:vpc/{vpc}",
+    owner = _vpc_owner(stack)
+    known = {"ec2:Region": region, "ec2:Vpc": f"arn:{partition}:ec2:{region}:{owner}:vpc/{vpc}",
              "ec2:NetworkInterfaceID": eni, "ec2:AvailabilityZone": f"{region}a",
-             "ec2:Subnet": f"arn:{partition}:ec2:{region}:{account}:subnet/{stack.parameters['SubnetIds'][0]}"}
+             "ec2:Subnet": f"arn:{partition}:ec2:{region}:{owner}:subnet/{stack.parameters['SubnetIds'][0]}"}
     session = _function_session(stack, "PresignFunction")
     context = {**session.context(region=region), **for_action(sim, action, "network-interface", known)}
     return sim.evaluate(session.arn, action, f"arn:{partition}:ec2:{region}:{account}:network-interface/{eni}",

@@ -394,3 +394,17 @@ def test_every_parameter_set_renders_its_branches(parameter_set):
         assert stack.outputs["AcsUrl"] == f"https://{api}.execute-api.us-east-1.amazonaws.com/saml/acs"
     else:
         assert stack.outputs["AcsUrl"] == stack.resources["SamlValidatorUrl"]["Physical"]["FunctionUrl"] + "saml/acs"
+
+
+def test_the_dns_resolver_admits_the_vpc_and_only_corporate_cidrs_that_were_given():
+    # An empty CommaDelimitedList is [""]: an ingress rule for it would have CidrIp "" and fail.
+    for corporate, expected in (([""], set()), (["10.20.0.0/16"], {"10.20.0.0/16"})):
+        stack = LOCAL.with_parameters("resolver", CreateStudioDnsResolver="true", CorporateCidrs=corporate).render()
+        assert "StudioDnsResolver" in stack.resources
+        ingress = [r["Properties"] for r in stack.resources.values()
+                   if r["Type"] == "AWS::EC2::SecurityGroupIngress"
+                   and r["Properties"].get("GroupId") == stack.resources["StudioResolverSecurityGroup"]["Physical"]["GroupId"]]
+        cidrs = {p["CidrIp"] for p in ingress}
+        assert all(cidrs), cidrs
+        assert cidrs == {"10.0.0.0/16"} | expected
+
