@@ -57,6 +57,23 @@ fn cases() -> Vec<(&'static str, String)> {
     let room = Limits::default().max_decoded_bytes - unsigned.len() - 64;
     let declarations =
         "<e xmlns:p=\"urn:p\"/>".repeat(Limits::default().max_namespace_declarations - 8);
+    // The longest namespace name the limits let through, in scope of as many elements as fit: the
+    // parser copies the name per element, and a refusal may name the elements.
+    let long_name = format!(
+        "urn:{}",
+        "n".repeat(Limits::default().max_namespace_uri_bytes - 4)
+    );
+    let stuffed = template
+        .replacen(
+            "<ds:Signature",
+            &format!("<ds:Signature xmlns:x=\"{long_name}\""),
+            1,
+        )
+        .replacen("</ds:SignatureValue>", "</ds:SignatureValue>{children}", 1);
+    let (before, after) = stuffed.split_once("{children}").unwrap();
+    // As many as the element limit leaves (the document's own take the rest).
+    let in_scope = Limits::default().max_elements - 100;
+    let children = "<x:a/>".repeat(in_scope);
     vec![
         (
             "signature flood in the Response",
@@ -69,6 +86,14 @@ fn cases() -> Vec<(&'static str, String)> {
         (
             "namespace declarations at the limit",
             fill(&format!("{head}{declarations}"), "<e/>", tail),
+        ),
+        (
+            "namespace name at the limit, on every element",
+            format!("{head}<n xmlns:x=\"{long_name}\">{children}</n>{tail}"),
+        ),
+        (
+            "a Signature stuffed with such elements",
+            testkit::insert_after_issuer(&unsigned, 0, &format!("{before}{children}{after}")),
         ),
         ("element flood", fill(head, "<e/>", tail)),
         (
