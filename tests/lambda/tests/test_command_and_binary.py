@@ -108,13 +108,14 @@ def test_the_real_saml_validator_answers_healthz_through_its_function_url(real_s
 
 
 @pytest.mark.parametrize("finding", ["http_adapter-base64-flag-with-invalid-body", "http_adapter-host-idna-error",
-                                     "http_adapter-alb-host-invalid-uri"])
+                                     "http_adapter-alb-host-invalid-uri", "http_adapter-forwarded-proto-not-a-scheme"])
 def test_an_event_lambda_http_cannot_parse_is_one_failed_invocation_and_the_function_serves_on(
         real_saml_validator, finding):
-    """RELIABILITY.md F3, F4 and F6: events no front door of ours sends (a base64-flagged body that is
-    not base64, a host that is not a domain name, an ALB event whose Host is no URI authority) make
-    lambda_http's parser panic. Only a direct invoker (who holds
-    lambda:InvokeFunction) can send them. lambda_runtime catches the panic: the invoker gets one
+    """RELIABILITY.md F3, F4, F6 and F7: events no front door of ours is known to send (a base64-flagged
+    body that is not base64, a host that is not a domain name, an ALB event whose Host is no URI
+    authority, an X-Forwarded-Proto that is no URL scheme) make lambda_http's parser panic. Only a direct invoker (who holds
+    lambda:InvokeFunction) can send the first three; whether a front door passes a client's
+    X-Forwarded-Proto through only a real account can say. lambda_runtime catches the panic: the invoker gets one
     Unhandled function error, and the same environment answers the next request."""
     running = real_saml_validator
     event = (REPO / "fuzz" / "regressions" / f"{finding}.json").read_bytes()
