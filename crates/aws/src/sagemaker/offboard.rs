@@ -71,6 +71,10 @@ impl StudioInventory for SdkSageMaker {
                     .ownership_settings_summary()
                     .and_then(|o| o.owner_user_profile_name())
                     .map(str::to_owned),
+                sharing: s
+                    .space_sharing_settings_summary()
+                    .and_then(|o| o.sharing_type())
+                    .map(|t| t.as_str().to_owned()),
             })
             .collect())
     }

@@ -1,6 +1,8 @@
-//! Carrying out a plan, or (dry run) saying what it would do, as one record per step. A step that
-//! fails stops that user's later steps (AWS would refuse them), never the other users'; running
-//! again picks up where it stopped, since deletes of what is gone succeed.
+//! Carrying out a plan, or (dry run) saying what it would do, as one record per step. A user's steps
+//! go in stages (apps, then spaces, then the profile): a step that fails stops that user's later
+//! stages (AWS would refuse them), never the other steps of its own stage (each is the user's own)
+//! nor the other users'; running again picks up where it stopped, since deletes of what is gone
+//! succeed.
 
 use super::plan::{Plan, ProfilePlan};
 use super::port::StudioInventory;

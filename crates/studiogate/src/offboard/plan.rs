@@ -39,6 +39,12 @@ pub enum Held {
         /// Their names.
         spaces: Vec<String>,
     },
+    /// It owns spaces shared with others (not `Private`), even if tagged as this user's: their
+    /// work is in them, and AWS would refuse to delete the profile while it owns them.
+    SharedSpaces {
+        /// Their names.
+        spaces: Vec<String>,
+    },
     /// It is already being deleted.
     Deleting,
 }
@@ -48,6 +54,7 @@ impl Held {
     pub fn reason(&self) -> &'static str {
         match self {
             Held::ForeignSpaces { .. } => "foreign-spaces",
+            Held::SharedSpaces { .. } => "shared-spaces",
             Held::Deleting => "deleting",
         }
     }
@@ -241,26 +248,38 @@ async fn plan_domain<S: StudioInventory>(
             .iter()
             .filter(|s| s.owner.as_deref() == Some(profile.name.as_str()))
             .collect();
-        let (mut ours, mut foreign) = (Vec::new(), Vec::new());
+        let (mut ours, mut foreign, mut shared) = (Vec::new(), Vec::new(), Vec::new());
         for space in &owned {
             let tags = read(|| api.space_tags(domain, &space.name)).await?;
             let tagged =
                 tags.is_some_and(|tags| owner_tags.iter().any(|t| tags.get(*t) == Some(&owner)));
-            if tagged { &mut ours } else { &mut foreign }.push(space.name.clone());
+            // Only a private space is one user's alone (presign makes them so); anything else,
+            // tagged or not, may hold others' work.
+            let private = space.sharing.as_deref() == Some("Private");
+            match (tagged, private) {
+                (true, true) => &mut ours,
+                (true, false) => &mut shared,
+                (false, _) => &mut foreign,
+            }
+            .push(space.name.clone());
         }
         let held = if profile.status == "Deleting" {
             Some(Held::Deleting)
         } else if !foreign.is_empty() {
             Some(Held::ForeignSpaces { spaces: foreign })
+        } else if !shared.is_empty() {
+            Some(Held::SharedSpaces { spaces: shared })
         } else {
             None
         };
+        // An app in a space belongs to the space, whoever started it: only apps in this user's own
+        // spaces, and Classic apps (no space) of this profile, are theirs.
         let live_apps = apps
             .iter()
             .filter(|a| a.is_live())
-            .filter(|a| {
-                a.profile.as_deref() == Some(profile.name.as_str())
-                    || a.space.as_ref().is_some_and(|s| ours.contains(s))
+            .filter(|a| match &a.space {
+                Some(space) => ours.contains(space),
+                None => a.profile.as_deref() == Some(profile.name.as_str()),
             })
             .cloned()
             .collect();
@@ -309,6 +328,11 @@ async fn plan_mappings<E: EmrStudioAccess>(
         .chain(target.default_session_policy_arn.as_deref())
         .collect();
     for user in &criteria.users {
+        // Two targets on one Studio: its mappings are planned once (a second delete would fail).
+        let planned = |m: &MappingPlan| m.studio_id == target.studio_id && &m.user == user;
+        if plan.mappings.iter().any(planned) {
+            continue;
+        }
         let Some(id) = read(|| emr.identity_id(store, IdentityType::User, user)).await? else {
             continue;
         };
@@ -340,6 +364,9 @@ mod unit {
         for held in [
             Held::Deleting,
             Held::ForeignSpaces {
+                spaces: vec!["x".into()],
+            },
+            Held::SharedSpaces {
                 spaces: vec!["x".into()],
             },
         ] {

@@ -49,6 +49,8 @@ pub struct SpaceSummary {
     pub status: String,
     /// `OwnershipSettingsSummary.OwnerUserProfileName`.
     pub owner: Option<String>,
+    /// `SpaceSharingSettingsSummary.SharingType`: `Private` or `Shared`.
+    pub sharing: Option<String>,
 }
 
 /// An app, as ListApps summarises it.

@@ -64,6 +64,7 @@ impl FakeStudio {
             name: name.into(),
             status: "InService".into(),
             owner: Some(owner.into()),
+            sharing: Some("Private".into()),
         };
         self.0
             .lock()
@@ -81,6 +82,20 @@ impl FakeStudio {
             status: status.into(),
         };
         self.0.lock().unwrap().apps.push(app);
+        self
+    }
+    fn shared(&self, space: &str) -> &Self {
+        if let Some((summary, _)) = self.0.lock().unwrap().spaces.get_mut(space) {
+            summary.sharing = Some("Shared".into());
+        }
+        self
+    }
+    /// An app `profile` started in `space` (ListApps names both).
+    fn app_of(&self, profile: &str, space: &str) -> &Self {
+        self.app(space, "InService");
+        if let Some(app) = self.0.lock().unwrap().apps.last_mut() {
+            app.profile = Some(profile.into());
+        }
         self
     }
     fn deletes(&self) -> Vec<String> {
@@ -471,6 +486,66 @@ async fn a_profile_owning_a_space_studiogate_did_not_create_is_held_whole() {
 }
 
 #[tokio::test]
+async fn a_shared_space_the_user_owns_holds_the_profile_even_when_tagged_as_theirs() {
+    let studio = FakeStudio::default();
+    studio
+        .profile("fay", &[("studiouserid", "fay@x")])
+        .space("fay-private", "fay", &[("studiouserid", "fay@x")])
+        .space("team-notebooks", "fay", &[("studiouserid", "fay@x")])
+        .shared("team-notebooks")
+        .app("team-notebooks", "InService");
+    let (plan, records, _) = run(
+        &studio,
+        &emr("arn:ml"),
+        &listed("fay@x"),
+        Home::Remove,
+        true,
+    )
+    .await;
+    assert_eq!(
+        plan.profiles[0].held,
+        Some(Held::SharedSpaces {
+            spaces: vec!["team-notebooks".into()]
+        })
+    );
+    assert!(studio.deletes().is_empty(), "{:?}", studio.deletes());
+    assert_eq!(records[0].detail.as_deref(), Some("shared-spaces"));
+}
+
+#[tokio::test]
+async fn apps_the_user_started_in_spaces_not_theirs_are_left_running() {
+    for home in [Home::Keep, Home::Remove] {
+        let studio = FakeStudio::default();
+        studio
+            .profile("gus", &[("studiouserid", "gus@x")])
+            .profile("hana", &[("studiouserid", "hana@x")])
+            .space("gus-private", "gus", &[("studiouserid", "gus@x")])
+            .space("hana-private", "hana", &[("studiouserid", "hana@x")])
+            .space("team", "hana", &[("studiouserid", "hana@x")])
+            .shared("team")
+            .app_of("gus", "gus-private")
+            .app_of("gus", "team")
+            .app_of("gus", "hana-private");
+        let (plan, _, clean) = run(&studio, &emr("arn:ml"), &listed("gus@x"), home, true).await;
+        assert!(clean);
+        let apps: Vec<_> = plan.profiles[0]
+            .apps
+            .iter()
+            .filter_map(|a| a.space.clone())
+            .collect();
+        assert_eq!(apps, ["gus-private"], "{home:?}");
+        assert!(
+            studio
+                .deletes()
+                .iter()
+                .all(|d| !d.contains("team") && !d.contains("hana")),
+            "{:?}",
+            studio.deletes()
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_failed_step_stops_that_user_only_and_the_run_reports_it() {
     let studio = FakeStudio::default();
     studio
@@ -508,6 +583,19 @@ async fn only_mappings_whose_policy_a_target_configures_are_deleted() {
         }]
     );
     assert!(theirs.deleted.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn two_targets_on_one_studio_plan_its_mapping_once() {
+    let studio = FakeStudio::default();
+    let ours = emr("arn:ml");
+    let mut both = targets();
+    let second = both["emr"].clone();
+    both.insert("emr-again".into(), second);
+    let plan = plan(&studio, &ours, &both, &listed("alice"), Home::Remove, TODAY)
+        .await
+        .unwrap();
+    assert_eq!(plan.mappings.len(), 1, "{:?}", plan.mappings);
 }
 
 #[test]
