@@ -408,9 +408,25 @@ fn cross_check(
     Ok(())
 }
 
-/// A URL the browser may be sent to: http(s), nothing a header cannot carry.
+/// A URL the browser may be sent to: https (the URL is a bearer token; plain http only to this
+/// machine, where the local stack serves), nothing a header cannot carry.
 fn is_redirect_url(url: &str) -> bool {
-    (url.starts_with("https://") || url.starts_with("http://"))
+    let loopback = || {
+        let Some(rest) = url.strip_prefix("http://") else {
+            return false;
+        };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        // `http://localhost@elsewhere/` names elsewhere: no user part is loopback.
+        let host = match authority.strip_prefix("[::1]") {
+            Some(port) => {
+                return !authority.contains('@') && (port.is_empty() || port.starts_with(':'))
+            }
+            None => authority.split(':').next().unwrap_or_default(),
+        };
+        !authority.contains('@')
+            && (host == "localhost" || host.ends_with(".localhost") || host == "127.0.0.1")
+    };
+    (url.starts_with("https://") || loopback())
         && url.len() <= 8192
         && url.bytes().all(|b| b.is_ascii_graphic())
 }

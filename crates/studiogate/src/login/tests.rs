@@ -546,3 +546,29 @@ fn debug_output_never_shows_the_posted_assertion() {
         .unwrap();
     assert!(!format!("{verified:?}").contains(&verified.saml_response));
 }
+
+#[test]
+fn a_presigned_url_goes_to_the_browser_over_https_or_to_this_machine_only() {
+    for sent in [
+        "https://d-1.studio.us-east-1.sagemaker.aws/auth?token=t",
+        "https://signin.aws.amazon.com/federation?Action=login",
+        "http://d-1.studio.us-east-1.sagemaker.localhost:8080/auth?token=t",
+        "http://127.0.0.1:9000/federation?Action=login",
+        "http://localhost/x",
+        "http://[::1]:8080/x",
+    ] {
+        assert!(is_redirect_url(sent), "{sent}");
+    }
+    for refused in [
+        "http://d-1.studio.us-east-1.sagemaker.aws/auth?token=t",
+        "http://localhost@evil.example/auth?token=t",
+        "http://localhost.evil.example/x",
+        "http://127.0.0.1.evil.example/x",
+        "http://[::1]@evil.example/x",
+        "javascript:alert(1)",
+        "https://d-1.studio.example/auth?token=a b",
+        "",
+    ] {
+        assert!(!is_redirect_url(refused), "{refused}");
+    }
+}
