@@ -31,7 +31,7 @@ pub struct InspectArgs {
     /// The broker's ACS URL (accepted Destination); repeatable.
     #[arg(long = "acs-url", value_name = "URL")]
     acs_urls: Vec<String>,
-    /// Accepted bearer Recipient; repeatable (default: the AWS sign-in SAML endpoints).
+    /// Accepted bearer Recipient; repeatable (default: `sp.recipients`, or else the ACS URLs).
     #[arg(long = "recipient", value_name = "URL")]
     recipients: Vec<String>,
     /// Accept RSA-SHA1 signatures and SHA-1 digests.
