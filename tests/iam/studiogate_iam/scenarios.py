@@ -667,10 +667,13 @@ def _offboard_deletes_space(stack: RenderedStack, sim: Simulator, owner: str | N
                         "space", known)
 
 
-def _offboard_deletes_app(stack: RenderedStack, sim: Simulator, app: str, domain: str | None = None) -> Decision:
-    """DeleteApp of app/DOMAIN/`app` (SPACE-OR-PROFILE/TYPE/NAME); Studio's apps carry no owner tag."""
-    known = {"sagemaker:SpaceSharingType": "Private",
-             "sagemaker:OwnerUserProfileArn": _sagemaker(stack, "user-profile", "alice", domain)}
+def _offboard_deletes_app(stack: RenderedStack, sim: Simulator, app: str, domain: str | None = None,
+                          sharing: str | None = "Private") -> Decision:
+    """DeleteApp of app/DOMAIN/`app` (SPACE-OR-PROFILE/TYPE/NAME); Studio's apps carry no owner tag.
+    An app in a space carries the space's sharing type and owner; a Classic app (sharing None) neither."""
+    known = {} if sharing is None else {
+        "sagemaker:SpaceSharingType": sharing,
+        "sagemaker:OwnerUserProfileArn": _sagemaker(stack, "user-profile", "alice", domain)}
     return _as_offboard(stack, sim, "sagemaker:DeleteApp", _sagemaker(stack, "app", app, domain), "app", known)
 
 
@@ -703,11 +706,13 @@ def offboard_deletes_only_owner_tagged_private_spaces(stack: RenderedStack, sim:
 
 def offboard_deletes_apps_only_in_its_domains(stack: RenderedStack, sim: Simulator) -> None:
     """Apps carry no owner tag (Studio starts them): offboard may delete the apps of its domains (in a
-    private space, or of a profile), none of another domain."""
+    private space, or a Classic app of a profile), never one in a shared space, none of another domain."""
     for domain in stack.parameters["SageMakerDomainIds"]:
-        for app in ("alice-private/jupyterlab/default", "alice/jupyterserver/default"):
-            expect(_offboard_deletes_app(stack, sim, app, domain), "Allowed", f"app {app} in {domain}",
+        for app, sharing in (("alice-private/jupyterlab/default", "Private"), ("alice/jupyterserver/default", None)):
+            expect(_offboard_deletes_app(stack, sim, app, domain, sharing), "Allowed", f"app {app} in {domain}",
                    sid="DeleteAppsOfTheDomain", kind="identity")
+    expect_condition_fails(_offboard_deletes_app(stack, sim, "team/jupyterlab/default", sharing="Shared"),
+                           "an app in a shared space", sid="DeleteAppsOfTheDomain", key="sagemaker:SpaceSharingType")
     expect(_offboard_deletes_app(stack, sim, "alice-private/jupyterlab/default", OTHER_DOMAIN), "ImplicitlyDenied",
            "an app of another domain")
 
