@@ -58,8 +58,10 @@ fn criteria(args: &Args) -> Result<Criteria, String> {
     if let Some(path) = &args.users_file {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        // A byte-order mark (Windows editors write one) is not part of the first name.
         users.extend(
-            text.lines()
+            text.trim_start_matches('\u{feff}')
+                .lines()
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
                 .map(str::to_owned),
@@ -73,6 +75,28 @@ fn criteria(args: &Args) -> Result<Criteria, String> {
         return Err("name who is no longer entitled: --inactive-days DAYS, --user NAME or --users-file FILE".into());
     }
     Ok(criteria)
+}
+
+/// The listed users for whom the plan has no profile, mapping or skip.
+fn unmatched_users<'a>(
+    listed: &'a std::collections::BTreeSet<String>,
+    plan: &studiogate::offboard::Plan,
+) -> Vec<&'a str> {
+    let found: std::collections::BTreeSet<&str> = plan
+        .profiles
+        .iter()
+        .map(|p| p.owner.as_str())
+        .chain(plan.mappings.iter().map(|m| m.user.as_str()))
+        .chain(plan.skipped.iter().filter_map(|skip| match skip {
+            studiogate::offboard::Skip::ForeignMapping { user, .. } => Some(user.as_str()),
+            studiogate::offboard::Skip::NoLastLogin { .. } => None,
+        }))
+        .collect();
+    listed
+        .iter()
+        .map(String::as_str)
+        .filter(|user| !found.contains(user))
+        .collect()
 }
 
 /// Runs the command; the process's exit code.
@@ -125,10 +149,15 @@ pub async fn main() -> i32 {
     };
     let offboarding = offboard::build(&config, &aws);
     let mut write_failed = false;
+    // Standard output may be a pipe the reader closed (`| less`, then q): a step's line is then
+    // lost, never the run (println! would panic mid-deletion); the record file is the audit trail.
+    let say = |line: &str| {
+        let _ = writeln!(std::io::stdout(), "{line}");
+    };
     let report = offboarding
         .run(&settings, &SystemClock, |record| {
             let line = serde_json::to_string(record).unwrap_or_default();
-            println!("{line}");
+            say(&line);
             if let Some(file) = record_file.as_mut() {
                 write_failed |= writeln!(file, "{line}").is_err();
             }
@@ -142,7 +171,16 @@ pub async fn main() -> i32 {
         }
     };
     for skip in &report.plan.skipped {
-        println!("{}", serde_json::to_string(skip).unwrap_or_default());
+        say(&serde_json::to_string(skip).unwrap_or_default());
+    }
+    // A listed name that matched nothing is said, not passed over: a typo, another spelling of the
+    // owner tag's value, or a user already offboarded.
+    let unmatched = unmatched_users(&settings.criteria.users, &report.plan);
+    for user in &unmatched {
+        say(&serde_json::json!({"skip": "not-found", "user": user}).to_string());
+        eprintln!(
+            "offboard: {user:?} matched no profile (by its owner tag's exact value) and no session mapping"
+        );
     }
     eprintln!(
         "offboard: {} profile(s), {} session mapping(s), {} skipped; {}",

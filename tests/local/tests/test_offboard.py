@@ -61,6 +61,18 @@ def test_the_command_plans_then_offboards_a_listed_user_and_records_each_step(st
         ("DeleteUserProfile", "ok", world["stack"]["roles"]["OffboardRole"]["name"])], "as the offboard role"
 
 
+def test_a_listed_name_that_matches_nothing_is_said_and_a_byte_order_mark_is_no_part_of_a_name(
+        stack, world, tmp_path):
+    assert stack.login("alice", "sagemaker-private")[0] == 302
+    leavers = tmp_path / "leavers.txt"
+    leavers.write_text("\ufeffalice\r\nAlice\n", encoding="utf-8")   # as a Windows editor saves it
+    code, lines, err = offboard(stack, world, "--users-file", str(leavers), "--home", "remove")   # a dry run
+    assert code == 0, err
+    assert ("delete-profile", "alice", "planned") in steps(lines)
+    assert [line for line in lines if line.get("skip") == "not-found"] == [{"skip": "not-found", "user": "Alice"}]
+    assert '"Alice" matched no profile' in err
+
+
 def test_the_command_refuses_to_guess_who_to_offboard(stack, world):
     code, lines, err = offboard(stack, world)
     assert (code, lines) == (2, [])
