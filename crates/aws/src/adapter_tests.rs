@@ -47,6 +47,36 @@ impl HttpClient for Canned {
     }
 }
 
+/// An HTTP client that answers 200 with the body of the first route whose needle the request's
+/// body contains, else `{}`.
+#[derive(Debug, Clone)]
+struct Routed(Vec<(&'static str, &'static str)>);
+
+impl HttpConnector for Routed {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let sent = String::from_utf8_lossy(request.body().bytes().unwrap_or_default()).into_owned();
+        let body = self
+            .0
+            .iter()
+            .find(|(needle, _)| sent.contains(needle))
+            .map_or("{}", |(_, body)| body);
+        HttpConnectorFuture::ready(Ok(HttpResponse::new(
+            StatusCode::try_from(200).expect("a valid status"),
+            SdkBody::from(body),
+        )))
+    }
+}
+
+impl HttpClient for Routed {
+    fn http_connector(
+        &self,
+        _: &HttpConnectorSettings,
+        _: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(self.clone())
+    }
+}
+
 /// An SDK configuration whose every call gets AWS's JSON error `code` with `status`.
 fn answering_error(status: u16, code: &str, message: &str) -> aws_config::SdkConfig {
     answering(
@@ -165,6 +195,26 @@ async fn a_role_change_while_apps_run_is_not_attempted_and_reported_as_such() {
         .await
         .expect_err("validation errors stay errors");
     assert_eq!(error.kind, ErrorKind::Validation);
+}
+
+#[tokio::test]
+async fn an_app_running_in_the_private_space_locks_the_role_too() {
+    // ListApps lists the user's JupyterLab under the space, not the profile.
+    let api = sagemaker(&function_config(SharedHttpClient::new(Routed(vec![
+        (r#""UserProfileNameEquals":"alice""#, r#"{"Apps":[]}"#),
+        (
+            r#""SpaceNameEquals":"alice-private""#,
+            r#"{"Apps":[{"DomainId":"d-1","SpaceName":"alice-private","AppType":"JupyterLab","AppName":"default","Status":"InService"}]}"#,
+        ),
+    ]))));
+    let role_change = Drift {
+        execution_role: Some("arn:aws:iam::123456789012:role/New".into()),
+        ..Drift::default()
+    };
+    assert_eq!(
+        api.update_profile("d-1", "alice", &role_change).await,
+        Ok(Updated::RoleLockedByRunningApps)
+    );
 }
 
 #[tokio::test]

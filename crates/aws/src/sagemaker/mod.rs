@@ -139,22 +139,37 @@ async fn described_profile(
 }
 
 impl SdkSageMaker {
-    /// Whether any of the user's apps is running or starting (ListApps).
+    /// Whether any of the user's apps is running or starting (ListApps, every page): the apps
+    /// listed under the profile, and those in the private space presign makes for it, which
+    /// ListApps lists under the space (it filters by profile or by space, not both).
     async fn apps_running(&self, domain_id: &str, name: &str) -> Result<bool, AwsError> {
-        let listed = self
-            .admin
-            .list_apps()
-            .domain_id_equals(domain_id)
-            .user_profile_name_equals(name)
-            .send()
-            .await
-            .map_err(|e| crate::sdk_error("sagemaker:ListApps", e))?;
-        Ok(listed.apps().iter().any(|app| {
-            matches!(
-                app.status(),
-                Some(AppStatus::InService | AppStatus::Pending)
-            )
-        }))
+        let private_space = studiogate::targets::sagemaker::space::space_name(name);
+        for by_space in [false, true] {
+            let request = self.admin.list_apps().domain_id_equals(domain_id);
+            let request = if by_space {
+                request.space_name_equals(&private_space)
+            } else {
+                request.user_profile_name_equals(name)
+            };
+            let apps: Vec<_> = request
+                .max_results(100)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| crate::sdk_error("sagemaker:ListApps", e))?;
+            let live = |app: &aws_sdk_sagemaker::types::AppDetails| {
+                matches!(
+                    app.status(),
+                    Some(AppStatus::InService | AppStatus::Pending)
+                )
+            };
+            if apps.iter().any(live) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 }
 
