@@ -122,6 +122,14 @@ fn emr(config: &aws_config::SdkConfig) -> SdkEmr {
     SdkEmr::new(config, HttpFederation::new("http://127.0.0.1:1/federation"))
 }
 
+/// A drift that changes the execution role.
+fn role_change() -> Drift {
+    Drift {
+        execution_role: Some("arn:aws:iam::123456789012:role/New".into()),
+        ..Drift::default()
+    }
+}
+
 fn desired() -> DesiredProfile {
     DesiredProfile {
         execution_role: "arn:aws:iam::123456789012:role/R".into(),
@@ -177,12 +185,8 @@ async fn a_role_change_while_apps_run_is_not_attempted_and_reported_as_such() {
         200,
         r#"{"Apps":[{"DomainId":"d-1","UserProfileName":"alice","AppType":"JupyterLab","AppName":"default","Status":"InService"}]}"#,
     ));
-    let role_change = Drift {
-        execution_role: Some("arn:aws:iam::123456789012:role/New".into()),
-        ..Drift::default()
-    };
     assert_eq!(
-        api.update_profile("d-1", "alice", &role_change).await,
+        api.update_profile("d-1", "alice", &role_change()).await,
         Ok(Updated::RoleLockedByRunningApps)
     );
     let api = sagemaker(&answering_error(
@@ -207,12 +211,8 @@ async fn an_app_running_in_the_private_space_locks_the_role_too() {
             r#"{"Apps":[{"DomainId":"d-1","SpaceName":"alice-private","AppType":"JupyterLab","AppName":"default","Status":"InService"}]}"#,
         ),
     ]))));
-    let role_change = Drift {
-        execution_role: Some("arn:aws:iam::123456789012:role/New".into()),
-        ..Drift::default()
-    };
     assert_eq!(
-        api.update_profile("d-1", "alice", &role_change).await,
+        api.update_profile("d-1", "alice", &role_change()).await,
         Ok(Updated::RoleLockedByRunningApps)
     );
 }
