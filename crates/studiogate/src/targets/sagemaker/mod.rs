@@ -90,6 +90,9 @@ impl SpokeAccess {
     }
 }
 
+const TAG_KEY_RULE: &str =
+    "a tag key is 1-128 characters of letters, digits, spaces and _.:/=+-@, not starting with aws:";
+
 fn default_owner_tag() -> String {
     "studiouserid".into()
 }
@@ -127,8 +130,40 @@ impl SagemakerTarget {
                 "must be between 5 and 300",
             );
         }
-        if self.owner_tag.is_empty() {
-            return problem(format!("{path}.owner_tag"), "must not be empty");
+        if !rules::is_valid_tag_key(&self.owner_tag) {
+            return problem(format!("{path}.owner_tag"), TAG_KEY_RULE);
+        }
+        // What SageMaker refuses would otherwise fail every first login (CreateUserProfile).
+        for (field, keys) in [
+            ("static_tags", self.static_tags.keys()),
+            ("tags_from_attributes", self.tags_from_attributes.keys()),
+        ] {
+            if let Some(key) = keys.into_iter().find(|key| !rules::is_valid_tag_key(key)) {
+                return problem(format!("{path}.{field}.{key:?}"), TAG_KEY_RULE);
+            }
+        }
+        if let Some((key, _)) = self
+            .static_tags
+            .iter()
+            .find(|(_, value)| rules::tag_value(value) != **value)
+        {
+            return problem(
+                format!("{path}.static_tags.{key:?}"),
+                "the value must be at most 256 characters of letters, digits, spaces and _.:/=+-@, not starting with aws:",
+            );
+        }
+        let keys: std::collections::BTreeSet<&str> = self
+            .static_tags
+            .keys()
+            .chain(self.tags_from_attributes.keys())
+            .map(String::as_str)
+            .chain([self.owner_tag.as_str(), flow::LAST_LOGIN_TAG])
+            .collect();
+        if keys.len() > rules::MAX_TAGS {
+            return problem(
+                format!("{path}.static_tags"),
+                "a profile carries at most 50 tags: these, tags_from_attributes, the owner tag and studiogate:last-login",
+            );
         }
         if let Some(spoke) = &self.spoke {
             spoke.check(&format!("{path}.spoke"))?;
@@ -222,6 +257,38 @@ mod tests {
             target("").spoke.is_none(),
             "a target is in this account by default"
         );
+    }
+
+    #[test]
+    fn tags_sagemaker_would_refuse_are_refused_at_load() {
+        let problem = |extra: &str| target(extra).check("targets.t").err().map(|p| p.0);
+        assert_eq!(
+            problem("static_tags = { cost-centre = \"42\", \"team name\" = \"a b\" }"),
+            None
+        );
+        assert_eq!(
+            problem("static_tags = { \"aws:team\" = \"x\" }").as_deref(),
+            Some("targets.t.static_tags.\"aws:team\"")
+        );
+        assert_eq!(
+            problem("tags_from_attributes = { \"team<\" = \"urn:team\" }").as_deref(),
+            Some("targets.t.tags_from_attributes.\"team<\"")
+        );
+        assert_eq!(
+            problem("static_tags = { team = \"a\\nb\" }").as_deref(),
+            Some("targets.t.static_tags.\"team\"")
+        );
+        assert_eq!(
+            problem("owner_tag = \"\"").as_deref(),
+            Some("targets.t.owner_tag")
+        );
+        // 48 configured + the owner tag + studiogate:last-login = 50: the most a profile carries.
+        let tags = |n: usize| {
+            let pairs: Vec<String> = (0..n).map(|i| format!("t{i} = \"v\"")).collect();
+            format!("static_tags = {{ {} }}", pairs.join(", "))
+        };
+        assert_eq!(problem(&tags(48)), None);
+        assert_eq!(problem(&tags(49)).as_deref(), Some("targets.t.static_tags"));
     }
 
     #[test]

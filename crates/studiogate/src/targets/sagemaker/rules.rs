@@ -214,13 +214,17 @@ pub fn drift(desired: &DesiredProfile, observed: &ObservedProfile) -> Drift {
 const TAG_VALUE_CHARS: usize = 256;
 
 /// A tag value as SageMaker accepts it (`[\p{L}\p{Z}\p{N}_.:/=+\-@]*`, at most 256 characters, per
-/// the SageMaker API reference, Tag): any other character becomes `_`, and it is cut at 256.
-/// Deterministic, so the same attribute always gives the same tag.
+/// the SageMaker API reference, Tag): any other character becomes `_`, and it is cut at 256. The
+/// separators are `\p{Z}`, white space that is no control character (a tab or line feed in an
+/// attribute is a control, `\p{Cc}`). An `aws:` prefix, reserved to AWS in any case ("Tagging
+/// best practices"), becomes `aws_`. Deterministic, so the same attribute always gives the same tag.
 pub fn tag_value(raw: &str) -> String {
-    raw.chars()
+    let mut value: String = raw
+        .chars()
         .map(|c| {
+            let separator = c.is_whitespace() && !c.is_control();
             let allowed = c.is_alphanumeric()
-                || c.is_whitespace()
+                || separator
                 || matches!(c, '_' | '.' | ':' | '/' | '=' | '+' | '-' | '@');
             if allowed {
                 c
@@ -229,8 +233,23 @@ pub fn tag_value(raw: &str) -> String {
             }
         })
         .take(TAG_VALUE_CHARS)
-        .collect()
+        .collect();
+    if value
+        .get(..4)
+        .is_some_and(|head| head.eq_ignore_ascii_case("aws:"))
+    {
+        value.replace_range(3..4, "_");
+    }
+    value
 }
+
+/// Whether SageMaker takes `key` as a tag key: 1-128 characters of the tag alphabet, no `aws:`.
+pub fn is_valid_tag_key(key: &str) -> bool {
+    (1..=128).contains(&key.chars().count()) && tag_value(key) == key
+}
+
+/// The most tags a SageMaker resource carries (API reference, AddTags).
+pub const MAX_TAGS: usize = 50;
 
 /// The tags a profile carries: the owner tag, static tags, and tags copied from SAML attributes
 /// (first value, made a valid tag value; an absent attribute adds no tag). The owner tag wins over
@@ -403,6 +422,14 @@ mod tests {
         );
         assert_eq!(tag_value("<script>,\"x\";"), "_script___x__");
         assert_eq!(tag_value("équipe données"), "équipe données");
+        assert_eq!(tag_value("line\none\ttab\u{85}"), "line_one_tab_");
+        assert_eq!(
+            tag_value("a\u{a0}b\u{3000}c"),
+            "a\u{a0}b\u{3000}c",
+            "separators stay"
+        );
+        assert_eq!(tag_value("AWS:team"), "AWS_team", "aws: is AWS's");
+        assert_eq!(tag_value("team:aws:x"), "team:aws:x");
         assert_eq!(tag_value(&"x".repeat(300)).chars().count(), 256);
         assert_eq!(tag_value("a,b"), tag_value("a,b"), "deterministic");
     }
