@@ -706,6 +706,37 @@ async fn emr_identity_center_refuses_strangers_and_removes_a_mapping_no_rule_gra
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn emr_group_mode_refuses_a_user_no_group_rule_entitles_without_looking_up_a_group() {
+    let world = world();
+    let creds = federate(&world, "alice", "alice@example.com").await;
+    let mut config = world.config(&world.role("SageMakerExecutionML"));
+    let TargetKind::Emr(idc) = &mut config.targets.get_mut("emr-idc").unwrap().kind else {
+        panic!("an EMR target")
+    };
+    idc.mapping = emr::MappingMode::Group;
+    let presigner = world.presigner_of(&config).await;
+    let (response, audit) = presigner
+        .handle(&request("emr-idc", identity("alice", &["finance"]), creds))
+        .await;
+    match response {
+        PresignResponse::Error { error } => {
+            assert_eq!(error.code, ErrorCode::Refused);
+            assert_eq!(error.message, studiogate::copy::NOT_ENTITLED_TO_EMR_STUDIO);
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(audit.outcome, "refused");
+    assert!(
+        !world
+            .aws
+            .calls()
+            .iter()
+            .any(|c| c["operation"] == "GetGroupId"),
+        "no group to look up"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_failed_profile_gives_a_clear_error_not_a_retry_loop() {
     let world = world();
     let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;

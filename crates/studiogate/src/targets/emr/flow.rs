@@ -64,6 +64,10 @@ async fn map_in_identity_center<E: EmrStudioAccess>(
         fail(ErrorCode::Refused, copy::EMR_STUDIO_NOT_SET_UP)
     })?;
     let (kind, name, policy) = mapping_for(target, context.identity);
+    if kind == IdentityType::Group && policy.is_none() {
+        // No group of the user's has a rule: there is no group to look up, and nothing to map.
+        return Err(fail(ErrorCode::Refused, copy::NOT_ENTITLED_TO_EMR_STUDIO));
+    }
     let (found, _) = with_retry(budget, || emr.identity_id(store, kind, &name)).await;
     let id = found.map_err(aws_failure)?.ok_or_else(|| {
         tracing::warn!(kind = ?kind, reason = "not-in-identity-center", "no such user or group in the Identity Store");
