@@ -100,6 +100,8 @@ fn build_config(args: &InspectArgs) -> Result<BrokerConfig, String> {
         config.saml.allow_in_response_to = true;
     }
     if let Some(path) = &args.decryption_key {
+        // The flag overrides whatever key the configuration named or held.
+        config.sp.decryption_key_pem = None;
         config.sp.decryption_key_file = Some(path.clone());
         config.resolve_files(None).map_err(|e| e.to_string())?;
     }

@@ -233,6 +233,42 @@ fn flags_override_the_config_file() {
 }
 
 #[test]
+fn a_decryption_key_flag_overrides_the_key_the_config_file_names() {
+    let dir = std::env::temp_dir().join(format!("studiogate-cli-key-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = root().join("testdata/keys/sp-encryption-key.pem");
+    let text = std::fs::read_to_string(sample("studiogate.toml"))
+        .unwrap()
+        .replace("idp-cert.pem", &sample("idp-cert.pem"))
+        .replace(
+            "[sp]\n",
+            &format!(
+                "[sp]\ndecryption_key_file = {:?}\n",
+                key.display().to_string()
+            ),
+        );
+    let config = dir.join("studiogate.toml");
+    std::fs::write(&config, text).unwrap();
+    let output = studiogate(&[
+        "inspect",
+        "--config",
+        &config.display().to_string(),
+        "--decryption-key",
+        &key.display().to_string(),
+        "--now",
+        NOW,
+        &sample("pysaml2-response.xml"),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn usage_and_configuration_errors_exit_2_and_say_what_to_fix() {
     let no_cert = studiogate(&[
         "inspect",
