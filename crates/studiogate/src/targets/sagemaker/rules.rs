@@ -177,12 +177,14 @@ pub fn drift(desired: &DesiredProfile, observed: &ObservedProfile) -> Drift {
         .lifecycle_configs
         .iter()
         .filter(|(app, wanted)| {
+            // Settings with no configuration read back as no entry: the same as an empty one, or
+            // a rule that names an app type without configurations would update on every login.
             observed
                 .lifecycle_configs
                 .get(app)
                 .map(AppLifecycle::normalized)
-                .as_ref()
-                != Some(*wanted)
+                .unwrap_or_default()
+                != **wanted
         })
         .map(|(app, wanted)| (*app, wanted.clone()))
         .collect();
@@ -367,6 +369,16 @@ mod tests {
         );
         assert_eq!(d.tags, [("team".to_string(), "ml".to_string())].into());
         assert!(d.needs_settings_update());
+
+        // An app type named with no configurations: SageMaker's settings read back without an
+        // entry for it, which is no drift.
+        let mut none = desired.clone();
+        none.lifecycle_configs = [(AppType::CodeEditor, AppLifecycle::default())].into();
+        let observed = ObservedProfile {
+            lifecycle_configs: BTreeMap::new(),
+            ..same.clone()
+        };
+        assert!(drift(&none, &observed).lifecycle_configs.is_empty());
     }
 
     #[test]
