@@ -13,7 +13,7 @@ Each cell, on a fresh emulator world (tests/emulator: faults per operation, the 
   one EMR session mapping per identity, and what the failed try left behind (a profile, a mapping).
 
 Budgets (examples/local/studiogate.toml and the code): login.budget_seconds = 3 (one deadline for
-the replay write and STS, each attempt cut off at it); sealing (KMS GenerateMac/VerifyMac) and the
+the replay write, which may take its first half, and STS, each attempt cut off at it); sealing (KMS GenerateMac/VerifyMac) and the
 seal ledger write: 2 s (SEAL_TIMEOUT); saml-validator waits presign.budget_seconds + 5 = 13 s for
 presign's answer; presign.budget_seconds = 8 (GetCallerIdentity, SageMaker, EMR, Identity Store: no
 client timeout of their own); the console federation client: 10 s.
@@ -380,8 +380,8 @@ def table(cells: dict) -> str:
         "  session mapping per identity.",
         "",
         "Limits (`examples/local/studiogate.toml`, the code): `login.budget_seconds` = 3 (one deadline for",
-        "the replay write and STS, each attempt cut off at it); sealing and the seal ledger: 2 s each, retries",
-        "included; saml-validator",
+        "the replay write, which may take its first half, and STS, each attempt cut off at it); sealing and",
+        "the seal ledger: 2 s each, retries included; saml-validator",
         "waits 13 s (presign's budget + 5) for presign; `presign.budget_seconds` = 8; the console",
         "federation client: 10 s. Retries: exponential backoff with full jitter inside the budget (the",
         "SDK's own retries are off); exact counts of the last run: `test-output/fault-matrix-observed.json`.",

@@ -5,6 +5,7 @@
 pub mod audit;
 mod error;
 pub mod ports;
+mod redirect;
 pub mod replay;
 pub mod select;
 mod solicit;
@@ -19,6 +20,7 @@ use crate::config::{BrokerConfig, ConfigError, LoginConfig, SpInitiated, PRESIGN
 use crate::targets::sagemaker;
 use crate::targets::Target;
 use ports::{AssumeRoleWithSaml, InvokeError, PresignInvoker, SamlFederation, StsAnswer};
+use redirect::is_redirect_url;
 use replay::{Consumed, ReplayCache};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -213,6 +215,9 @@ impl<P: LoginPorts> LoginFlow<P> {
         // by then however slow an answer; it also decides whether a failed seal or invocation is
         // tried again, each try waiting at most presign's budget and the margin (`presign_wait`).
         let budget = Budget::new(Duration::from_secs(self.login.budget_seconds));
+        // The table's writes get the first half of it: a throttled table cannot leave STS no time
+        // after the assertion is spent (the user's retry would then be a replay).
+        let writes = Budget::new(budget.remaining() / 2);
         // Consumed only now that the login goes ahead (a chooser does not use it up).
         if let Some(id) = &answered {
             self.take_answered(
@@ -220,13 +225,13 @@ impl<P: LoginPorts> LoginFlow<P> {
                 posted.relay_state.as_deref(),
                 request.cookie,
                 now,
-                budget.remaining(),
+                writes.remaining(),
             )
             .await?;
         }
         let skew = time::Duration::seconds(self.validator.settings().policy.clock_skew_seconds);
         let consumed = tokio::time::timeout(
-            budget.remaining(),
+            writes.remaining(),
             self.ports.replay().consume(
                 &assertion.issuer,
                 &assertion.assertion_id,
@@ -241,7 +246,7 @@ impl<P: LoginPorts> LoginFlow<P> {
             Ok(Err(unavailable)) => return Err(LoginError::ReplayUnavailable(unavailable.0)),
             Err(_) => {
                 return Err(LoginError::ReplayUnavailable(
-                    "no answer within login.budget_seconds".into(),
+                    "no answer within the table's half of login.budget_seconds".into(),
                 ))
             }
         }
@@ -287,7 +292,7 @@ impl<P: LoginPorts> LoginFlow<P> {
             PresignResponse::Redirect { url, action } => {
                 if !is_redirect_url(&url) {
                     return Err(LoginError::PresignAnswerMalformed(
-                        "a URL that is not an http(s) URL fit for a Location header".into(),
+                        "a URL that is not an https URL (or http to this machine) fit for a Location header".into(),
                     ));
                 }
                 audit.change = serde_json::to_value(action.change)
@@ -406,29 +411,6 @@ fn cross_check(
         ));
     }
     Ok(())
-}
-
-/// A URL the browser may be sent to: https (the URL is a bearer token; plain http only to this
-/// machine, where the local stack serves), nothing a header cannot carry.
-fn is_redirect_url(url: &str) -> bool {
-    let loopback = || {
-        let Some(rest) = url.strip_prefix("http://") else {
-            return false;
-        };
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        // `http://localhost@elsewhere/` names elsewhere: no user part is loopback.
-        let host = match authority.strip_prefix("[::1]") {
-            Some(port) => {
-                return !authority.contains('@') && (port.is_empty() || port.starts_with(':'))
-            }
-            None => authority.split(':').next().unwrap_or_default(),
-        };
-        !authority.contains('@')
-            && (host == "localhost" || host.ends_with(".localhost") || host == "127.0.0.1")
-    };
-    (url.starts_with("https://") || loopback())
-        && url.len() <= 8192
-        && url.bytes().all(|b| b.is_ascii_graphic())
 }
 
 #[cfg(test)]

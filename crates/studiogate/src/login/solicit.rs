@@ -157,7 +157,7 @@ impl<P: LoginPorts> LoginFlow<P> {
             Ok(Err(unavailable)) => return Err(LoginError::ReplayUnavailable(unavailable.0)),
             Err(_) => {
                 return Err(LoginError::ReplayUnavailable(
-                    "no answer within login.budget_seconds".into(),
+                    "no answer within the table's half of login.budget_seconds".into(),
                 ))
             }
         };

@@ -477,6 +477,60 @@ async fn sts_that_does_not_answer_is_cut_off_at_the_login_budget() {
     assert!(flow.ports.presign.requests.lock().unwrap().is_empty());
 }
 
+/// A replay table that answers `First`, but only after `0`.
+struct SlowReplay(Duration);
+
+impl ReplayCache for SlowReplay {
+    async fn consume(
+        &self,
+        _: &str,
+        _: &str,
+        _: OffsetDateTime,
+        _: OffsetDateTime,
+    ) -> Result<replay::Consumed, replay::ReplayUnavailable> {
+        tokio::time::sleep(self.0).await;
+        Ok(replay::Consumed::First)
+    }
+    async fn remember_request(
+        &self,
+        _: &replay::RequestId,
+        _: &replay::OutstandingRequest,
+        _: OffsetDateTime,
+        _: OffsetDateTime,
+    ) -> Result<(), replay::ReplayUnavailable> {
+        unreachable!("IdP-initiated")
+    }
+    async fn take_request(
+        &self,
+        _: &replay::RequestId,
+        _: OffsetDateTime,
+    ) -> Result<Option<replay::OutstandingRequest>, replay::ReplayUnavailable> {
+        unreachable!("IdP-initiated")
+    }
+}
+
+#[tokio::test]
+async fn the_replay_write_gets_half_the_budget_so_sts_keeps_the_other_half() {
+    // Of a 1 s budget: 700 ms is within it but past the table's half; 200 ms is well inside.
+    for (delay_ms, goes_on) in [(700, false), (200, true)] {
+        let mut flow = flow_with(SlowReplay(Duration::from_millis(delay_ms)), alice_sts());
+        flow.login.budget_seconds = 1;
+        let (result, _) = post(&flow, &body(&spec(&[USER]), Some("ml"))).await;
+        let sts_called = !flow.ports.sts.calls.lock().unwrap().is_empty();
+        assert_eq!(
+            (result.is_ok(), sts_called),
+            (goes_on, goes_on),
+            "{delay_ms} ms"
+        );
+        if !goes_on {
+            assert_eq!(
+                result.unwrap_err().reason_code(),
+                "replay-cache-unavailable"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_replay_cache_that_does_not_answer_in_time_refuses_the_login() {
     let mut flow = flow_with(HangingReplay, alice_sts());
@@ -565,6 +619,8 @@ fn a_presigned_url_goes_to_the_browser_over_https_or_to_this_machine_only() {
         "http://localhost.evil.example/x",
         "http://127.0.0.1.evil.example/x",
         "http://[::1]@evil.example/x",
+        "http://evil.example\\.localhost/auth?token=t",
+        "http://[::2]/x",
         "javascript:alert(1)",
         "https://d-1.studio.example/auth?token=a b",
         "",
