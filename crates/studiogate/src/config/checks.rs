@@ -55,6 +55,7 @@ pub(super) fn check_policy(policy: &SamlPolicy) -> Result<(), ConfigError> {
         || limits.max_elements < 64
         || limits.max_attributes_per_element < 16
         || limits.max_namespace_declarations < 16
+        || limits.max_namespace_uri_bytes < 64
     {
         return field("limits", "limits are too small for any real SAML Response");
     }

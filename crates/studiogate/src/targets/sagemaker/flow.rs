@@ -43,7 +43,7 @@ pub async fn open<S: SageMakerApi>(
     })?;
     // The owner tag carries the same value IAM compares with ${aws:PrincipalTag/<owner tag>} (STS
     // holds principal tags to the tag alphabet already; a session name may need it).
-    let owner = rules::tag_value(
+    let owner = rules::in_tag_alphabet(
         identity
             .principal_tags
             .get(&target.owner_tag)

@@ -145,11 +145,11 @@ impl SagemakerTarget {
         if let Some((key, _)) = self
             .static_tags
             .iter()
-            .find(|(_, value)| rules::tag_value(value) != **value)
+            .find(|(_, value)| rules::in_tag_alphabet(value) != **value)
         {
             return problem(
                 format!("{path}.static_tags.{key:?}"),
-                "the value must be at most 256 characters of letters, digits, spaces and _.:/=+-@, not starting with aws:",
+                "the value must be at most 256 characters of letters, digits, spaces and _.:/=+-@",
             );
         }
         let keys: std::collections::BTreeSet<&str> = self
