@@ -135,6 +135,14 @@ fn names_the_field_that_is_missing_or_wrong() {
         field_of(BrokerConfig::from_toml(&bad_acs, None)),
         "sp.acs_urls[0]"
     );
+    for limit in ["max_namespace_uri_bytes = 10", "max_depth = 2"] {
+        let small = toml_with("", &format!("[saml.limits]\n{limit}"));
+        assert_eq!(
+            field_of(BrokerConfig::from_toml(&small, None)),
+            "saml.limits",
+            "{limit}"
+        );
+    }
     let skew = toml_with("", "[saml]\nclock_skew_seconds = 9999");
     assert_eq!(
         field_of(BrokerConfig::from_toml(&skew, None)),
