@@ -137,11 +137,12 @@ pub(crate) fn read_assertion(
                     .iter()
                     .any(|local| xml::is(doc, condition, SAML, local));
                 if !understood {
+                    // Each part clipped on its own, so a long name does not hide the type.
                     let mut name = xml::qualified_name(doc, condition);
                     if let Some(kind) = xsi_type(doc, condition) {
-                        name.push_str(&format!(" of xsi:type {kind:?}"));
+                        name.push_str(&format!(" of xsi:type {:?}", xml::clip(&kind)));
                     }
-                    return Err(Rejection::UnknownCondition(xml::clip(&name)));
+                    return Err(Rejection::UnknownCondition(name));
                 }
             }
             for restriction in xml::children(doc, *conditions, SAML, "AudienceRestriction") {

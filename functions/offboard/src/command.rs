@@ -170,14 +170,21 @@ pub async fn main() -> i32 {
             return 1;
         }
     };
+    // Skips are part of the record too: what was left out, and why, is the audit trail's.
+    let mut note = |line: String| {
+        say(&line);
+        if let Some(file) = record_file.as_mut() {
+            write_failed |= writeln!(file, "{line}").is_err();
+        }
+    };
     for skip in &report.plan.skipped {
-        say(&serde_json::to_string(skip).unwrap_or_default());
+        note(serde_json::to_string(skip).unwrap_or_default());
     }
     // A listed name that matched nothing is said, not passed over: a typo, another spelling of the
     // owner tag's value, or a user already offboarded.
     let unmatched = unmatched_users(&settings.criteria.users, &report.plan);
     for user in &unmatched {
-        say(&serde_json::json!({"skip": "not-found", "user": user}).to_string());
+        note(serde_json::json!({"skip": "not-found", "user": user}).to_string());
         eprintln!(
             "offboard: {user:?} matched no profile (by its owner tag's exact value) and no session mapping"
         );

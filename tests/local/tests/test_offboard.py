@@ -66,11 +66,14 @@ def test_a_listed_name_that_matches_nothing_is_said_and_a_byte_order_mark_is_no_
     assert stack.login("alice", "sagemaker-private")[0] == 302
     leavers = tmp_path / "leavers.txt"
     leavers.write_text("\ufeffalice\r\nAlice\n", encoding="utf-8")   # as a Windows editor saves it
-    code, lines, err = offboard(stack, world, "--users-file", str(leavers), "--home", "remove")   # a dry run
+    record = tmp_path / "plan.jsonl"
+    code, lines, err = offboard(stack, world, "--users-file", str(leavers), "--home", "remove",   # a dry run
+                                "--record", str(record))
     assert code == 0, err
     assert ("delete-profile", "alice", "planned") in steps(lines)
     assert [line for line in lines if line.get("skip") == "not-found"] == [{"skip": "not-found", "user": "Alice"}]
     assert '"Alice" matched no profile' in err
+    assert [json.loads(line) for line in record.read_text().splitlines()] == lines, "the record holds the skips too"
 
 
 def test_the_command_refuses_to_guess_who_to_offboard(stack, world):

@@ -178,6 +178,25 @@ fn unknown_condition_makes_the_assertion_invalid() {
                 .into()
         )
     );
+    // A long element name does not hide the type.
+    let long = assertion_signed_after(&spec, |a| {
+        a.replace(
+            "</saml:AudienceRestriction>",
+            &format!(
+                "</saml:AudienceRestriction><ex:{} xmlns:ex=\"urn:example\" xsi:type=\"ex:OnlyOnTuesdays\"/>",
+                "C".repeat(300)
+            ),
+        )
+    });
+    match rejection(&long) {
+        Rejection::UnknownCondition(named) => {
+            assert!(
+                named.ends_with("… of xsi:type \"ex:OnlyOnTuesdays\""),
+                "{named}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
     let one_time_use = assertion_signed_after(&spec, |a| {
         a.replace(
             "</saml:AudienceRestriction>",
