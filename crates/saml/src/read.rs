@@ -140,7 +140,7 @@ pub(crate) fn read_assertion(
                     // Each part clipped on its own, so a long name does not hide the type.
                     let mut name = xml::qualified_name(doc, condition);
                     if let Some(kind) = xsi_type(doc, condition) {
-                        name.push_str(&format!(" of xsi:type {:?}", xml::clip(&kind)));
+                        name.push_str(&format!(" of xsi:type {:?}", xml::clip(kind)));
                     }
                     return Err(Rejection::UnknownCondition(name));
                 }
