@@ -89,6 +89,20 @@ fn already_there(error: AwsError, modeled_in_use: bool) -> Result<Created, AwsEr
     }
 }
 
+/// Every app a ListApps request names, every page (100 a page).
+pub(super) async fn list_apps(
+    request: aws_sdk_sagemaker::operation::list_apps::builders::ListAppsFluentBuilder,
+) -> Result<Vec<aws_sdk_sagemaker::types::AppDetails>, AwsError> {
+    request
+        .max_results(100)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| crate::sdk_error("sagemaker:ListApps", e))
+}
+
 fn tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
@@ -151,14 +165,7 @@ impl SdkSageMaker {
             } else {
                 request.user_profile_name_equals(name)
             };
-            let apps: Vec<_> = request
-                .max_results(100)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-                .await
-                .map_err(|e| crate::sdk_error("sagemaker:ListApps", e))?;
+            let apps = list_apps(request).await?;
             let live = |app: &aws_sdk_sagemaker::types::AppDetails| {
                 matches!(
                     app.status(),

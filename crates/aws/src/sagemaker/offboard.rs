@@ -92,16 +92,7 @@ impl StudioInventory for SdkSageMaker {
     }
 
     async fn apps(&self, domain_id: &str) -> Result<Vec<AppSummary>, AwsError> {
-        let apps = self
-            .admin
-            .list_apps()
-            .domain_id_equals(domain_id)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| crate::sdk_error("sagemaker:ListApps", e))?;
+        let apps = super::list_apps(self.admin.list_apps().domain_id_equals(domain_id)).await?;
         Ok(apps
             .iter()
             .map(|a| AppSummary {
