@@ -9,15 +9,23 @@
 //! kept-alive connections (as AWS's endpoints keep them); only the calling thread's CPU is counted
 //! (`/proc/thread-self/schedstat`: its on-CPU time, kernel included), so the server's work is not.
 //!
-//! Beside them, in the same run, levers: stalled-stream protection off, and the user's calls made
+//! Beside them, in the same run, levers: stalled-stream protection off; the user's calls made
 //! on a client built for each (as presign made them until 2026-12-03) rather than as a call's
-//! configuration override on one client (as `SdkSts` and `SdkSageMaker` make them now). The kinds
-//! of call are interleaved, round after round, so a shared machine's drift falls on all alike.
+//! configuration override on one client (as `SdkSts` and `SdkSageMaker` make them now); and the
+//! same PutItem without the SDK's orchestrator (signed by the SDK's own signer, sent by its own
+//! HTTP stack), which is what a hand-written client for the login's calls would cost at least.
+//! The kinds of call are interleaved, round after round, so a shared machine's drift falls on all
+//! alike.
 //!
 //! Run: `cargo bench -p studiogate-aws --bench sdk_call` (prints a table). `cargo test` runs it
 //! once in a short mode, so that it cannot rot; those numbers (a debug build) mean nothing.
 
 use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
+use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+use aws_smithy_runtime_api::client::identity::Identity;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::{connect::HttpConnector, Client as HyperClient};
 use std::future::Future;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -161,6 +169,68 @@ fn put_item(
         .condition_expression("attribute_not_exists(pk)")
 }
 
+/// A PutItem without the SDK's orchestrator: the body serialised with serde_json, the request
+/// signed with aws-sigv4 (the SDK's SigV4 signer, the same settings), sent by hyper-util's pooled
+/// client (the stack the SDK's HTTP client is built on), the answer read whole and parsed. A
+/// hand-written client would need more (retry classification, error parsing, credential
+/// refresh); this is its least cost.
+async fn put_item_without_orchestrator(
+    client: &HyperClient<HttpConnector, Full<Bytes>>,
+    url: &str,
+    identity: &Identity,
+) {
+    let body = serde_json::to_vec(&serde_json::json!({
+        "TableName": "studiogate-replay",
+        "Item": {
+            "pk": {"S": "assertion#_0c2f7a6e5e0b4d0e9f0e2b1f3f1a1a1a"},
+            "ttl": {"N": "1796288518"},
+        },
+        "ConditionExpression": "attribute_not_exists(pk)",
+    }))
+    .expect("serialised");
+    let mut request = http::Request::builder()
+        .method("POST")
+        .uri(url)
+        .header("content-type", "application/x-amz-json-1.0")
+        .header("x-amz-target", "DynamoDB_20120810.PutItem")
+        .header("content-length", body.len())
+        .body(())
+        .expect("a request");
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(identity)
+        .region("us-east-1")
+        .name("dynamodb")
+        .time(std::time::SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .expect("signing parameters")
+        .into();
+    let signable = SignableRequest::new(
+        "POST",
+        url,
+        request
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.to_str().expect("ASCII"))),
+        SignableBody::Bytes(&body),
+    )
+    .expect("signable");
+    let (instructions, _signature) = sign(signable, &params).expect("signed").into_parts();
+    instructions.apply_to_request_http1x(&mut request);
+    let response = client
+        .request(request.map(|()| Full::new(Bytes::from(body))))
+        .await
+        .expect("answered");
+    assert!(response.status().is_success());
+    let answer = response
+        .into_body()
+        .collect()
+        .await
+        .expect("read")
+        .to_bytes();
+    let _: serde_json::Value = serde_json::from_slice(&answer).expect("JSON");
+}
+
 /// The floor: one request's bytes (a DynamoDB PutItem as the SDK sends it, signed headers
 /// included) written on a kept-alive connection, the whole answer read back.
 async fn raw_round_trip(stream: &mut tokio::net::TcpStream, request: &[u8], buffer: &mut Vec<u8>) {
@@ -228,6 +298,16 @@ fn main() {
                 .build(),
         );
         let user_credentials = &studiogate_aws::user_credentials(user);
+        let hyper_client = &HyperClient::builder(hyper_util::rt::TokioExecutor::new())
+            .build(HttpConnector::new());
+        let identity = &Identity::from(aws_credential_types::Credentials::new(
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            Some("token".into()),
+            None,
+            "sdk_call",
+        ));
+        let url = url.as_str();
         let address = url.trim_start_matches("http://").to_owned();
         let stream = tokio::net::TcpStream::connect(&address)
             .await
@@ -289,6 +369,12 @@ fn main() {
                 Box::new(move || Box::pin(async move {
                     use studiogate::provision::CallerIdentity as _;
                     caller.caller_arn(user).await.expect("an ARN");
+                })),
+            ),
+            (
+                "DynamoDB PutItem without the SDK's orchestrator",
+                Box::new(move || Box::pin(async move {
+                    put_item_without_orchestrator(hyper_client, url, identity).await
                 })),
             ),
             (
