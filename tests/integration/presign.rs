@@ -653,6 +653,46 @@ async fn emr_identity_center_studio_creates_then_reuses_then_updates_the_session
         .any(|c| c["operation"] == "GetUserId" && c["authorization"]["decision"] == "Allowed"));
 }
 
+/// A double click, or two tabs: the same new user's first logins arrive together, each finds no
+/// mapping, and EMR refuses every CreateStudioSessionMapping but the first. The others find the
+/// mapping made for them and open the Studio too.
+#[tokio::test(flavor = "multi_thread")]
+async fn emr_identity_center_first_logins_at_once_make_one_mapping_and_all_open_the_studio() {
+    let world = world();
+    let presigner = world.presigner(&world.role("SageMakerExecutionML")).await;
+    let creds = federate(&world, "alice", "alice@example.com").await;
+    let first = request("emr-idc", identity("alice", &[]), creds.clone());
+    let second = request("emr-idc", identity("alice", &[]), creds.clone());
+    let third = request("emr-idc", identity("alice", &[]), creds);
+    let (a, b, c) = tokio::join!(
+        presigner.handle(&first),
+        presigner.handle(&second),
+        presigner.handle(&third)
+    );
+    let mut changes: Vec<Change> = [a, b, c]
+        .into_iter()
+        .map(|(response, _)| redirect(response).1.change)
+        .collect();
+    changes.sort_by_key(|change| format!("{change:?}"));
+    assert_eq!(
+        changes,
+        [Change::Created, Change::Unchanged, Change::Unchanged]
+    );
+    let creates: Vec<_> = world
+        .aws
+        .calls()
+        .into_iter()
+        .filter(|c| c["operation"] == "CreateStudioSessionMapping")
+        .map(|c| c["outcome"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        creates.iter().filter(|o| *o == "ok").count(),
+        1,
+        "{creates:?}"
+    );
+    assert!(creates.len() > 1, "the logins raced to create: {creates:?}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn emr_identity_center_refuses_strangers_and_removes_a_mapping_no_rule_grants() {
     let world = world();

@@ -6,7 +6,7 @@ use super::{EmrTarget, MappingMode, FEDERATION, SESSION_MAPPING};
 use crate::copy;
 use crate::outcome::{aws_failure, fail};
 use crate::targets::FlowContext;
-use studiogate_kernel::retry::with_retry;
+use studiogate_kernel::retry::{with_retry, Retryable as _};
 use studiogate_kernel::wire::{Action, Change, ErrorCode, Identity, PresignError};
 
 /// Opens the Studio: returns the redirect URL and what was done.
@@ -91,8 +91,23 @@ async fn map_in_identity_center<E: EmrStudioAccess>(
         (None, Some(policy)) => {
             let (made, _) =
                 with_retry(budget, || emr.create_mapping(studio, kind, &id, &policy)).await;
-            made.map_err(aws_failure)?;
-            Change::Created
+            match made {
+                Ok(()) => Change::Created,
+                // The same user's logins at once (a double click, two tabs) each find no
+                // mapping, and EMR refuses all creates but the first (InvalidRequestException,
+                // like any other bad request): read again, and take the mapping if it is now
+                // there with this policy. A throttled or unanswered create is not read again.
+                Err(refused) if !refused.is_retryable() => {
+                    let (now, _) =
+                        with_retry(budget, || emr.session_policy(studio, kind, &id)).await;
+                    if now.ok().flatten().as_deref() != Some(policy.as_str()) {
+                        return Err(aws_failure(refused));
+                    }
+                    tracing::info!(studio, "session mapping made by a concurrent login: used");
+                    Change::Unchanged
+                }
+                Err(failed) => return Err(aws_failure(failed)),
+            }
         }
         (Some(existing), Some(policy)) if existing != policy => {
             let (updated, _) =
