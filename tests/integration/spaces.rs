@@ -21,17 +21,25 @@ async fn operator(world: &World) -> aws_sdk_sagemaker::Client {
     aws_sdk_sagemaker::Client::new(&world.operator().await)
 }
 
-/// DescribeSpace and its tags, as the operator sees them.
-async fn describe_space(world: &World, name: &str) -> Value {
-    let client = operator(world).await;
-    let domain = world.domain();
-    let d = client
+/// DescribeSpace, as the operator sees it.
+async fn described(
+    world: &World,
+    name: &str,
+) -> aws_sdk_sagemaker::operation::describe_space::DescribeSpaceOutput {
+    operator(world)
+        .await
         .describe_space()
-        .domain_id(&domain)
+        .domain_id(world.domain())
         .space_name(name)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// DescribeSpace and its tags, as the operator sees them.
+async fn describe_space(world: &World, name: &str) -> Value {
+    let client = operator(world).await;
+    let d = described(world, name).await;
     let tags = client
         .list_tags()
         .resource_arn(d.space_arn().unwrap())
@@ -47,6 +55,18 @@ async fn describe_space(world: &World, name: &str) -> Value {
         "storage": settings.space_storage_settings().and_then(|s| s.ebs_storage_settings()).and_then(|e| e.ebs_volume_size_in_gb()),
         "tags": tags.tags().iter().map(|t| (t.key().unwrap_or_default().to_owned(), t.value().unwrap_or_default().to_owned())).collect::<std::collections::BTreeMap<_, _>>(),
     })
+}
+
+/// Until the space is InService again (the emulator settles an update after a short delay).
+async fn wait_in_service(world: &World, name: &str) {
+    for _ in 0..100 {
+        let status = described(world, name).await.status().cloned();
+        if status == Some(aws_sdk_sagemaker::types::SpaceStatus::InService) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{name} did not come back InService");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -98,13 +118,74 @@ async fn the_first_login_creates_the_private_space_and_opens_it_then_later_login
         "created by presign's role, which IAM lets create private spaces only"
     );
 
-    // The rule changes: a bigger instance and volume. The space follows.
+    // Alice gives her space a repository and an idle timeout in Studio.
+    use aws_sdk_sagemaker::types::{
+        AppInstanceType, CodeRepository, ResourceSpec, SpaceAppLifecycleManagement,
+        SpaceIdleSettings, SpaceJupyterLabAppSettings, SpaceSettings,
+    };
+    let repository = "https://git.example.com/alice/notebooks.git";
+    operator(&world)
+        .await
+        .update_space()
+        .domain_id(world.domain())
+        .space_name("alice-private")
+        .space_settings(
+            SpaceSettings::builder()
+                .jupyter_lab_app_settings(
+                    SpaceJupyterLabAppSettings::builder()
+                        .default_resource_spec(
+                            ResourceSpec::builder()
+                                .instance_type(AppInstanceType::MlT3Medium)
+                                .build(),
+                        )
+                        .code_repositories(
+                            CodeRepository::builder().repository_url(repository).build(),
+                        )
+                        .app_lifecycle_management(
+                            SpaceAppLifecycleManagement::builder()
+                                .idle_settings(
+                                    SpaceIdleSettings::builder()
+                                        .idle_timeout_in_minutes(90)
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    wait_in_service(&world, "alice-private").await;
+
+    // The rule changes: a bigger instance and volume. The space follows, and keeps what Alice set.
     let (_, action) = redirect(login(config(&world, "ml.m5.large", 30)).await);
     assert_eq!(action.change, Change::Updated);
     let space = describe_space(&world, "alice-private").await;
     assert_eq!(
         (space["instance"].as_str(), space["storage"].as_i64()),
         (Some("ml.m5.large"), Some(30))
+    );
+    let after = described(&world, "alice-private").await;
+    let jupyter_lab = after
+        .space_settings()
+        .and_then(|s| s.jupyter_lab_app_settings())
+        .unwrap();
+    assert_eq!(
+        (
+            jupyter_lab
+                .code_repositories()
+                .iter()
+                .map(|r| r.repository_url().unwrap_or_default())
+                .collect::<Vec<_>>(),
+            jupyter_lab
+                .app_lifecycle_management()
+                .and_then(|m| m.idle_settings())
+                .and_then(|i| i.idle_timeout_in_minutes())
+        ),
+        (vec![repository], Some(90)),
+        "UpdateSpace is sent the JupyterLab settings whole: what the rule does not set goes back as read"
     );
 
     // A smaller volume in the rule: SageMaker cannot shrink one, so the space keeps 30 GB.

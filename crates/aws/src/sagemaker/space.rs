@@ -3,11 +3,12 @@
 use super::{already_there, found, tags};
 use aws_sdk_sagemaker::operation::describe_space::{DescribeSpaceError, DescribeSpaceOutput};
 use aws_sdk_sagemaker::types::{
-    AppInstanceType, AppType, EbsStorageSettings, OwnershipSettings, ResourceSpec, SharingType,
-    SpaceJupyterLabAppSettings, SpaceSettings, SpaceSharingSettings, SpaceStorageSettings,
+    AppInstanceType, AppType, CodeRepository, EbsStorageSettings, OwnershipSettings, ResourceSpec,
+    SharingType, SpaceAppLifecycleManagement, SpaceIdleSettings, SpaceJupyterLabAppSettings,
+    SpaceSettings, SpaceSharingSettings, SpaceStorageSettings,
 };
-use studiogate::targets::sagemaker::space::{DesiredSpace, SpaceDrift};
-use studiogate::targets::sagemaker::{Created, SpaceState};
+use studiogate::targets::sagemaker::space::{DesiredSpace, ResourceSpecUpdate, SpaceDrift};
+use studiogate::targets::sagemaker::{Created, JupyterLabOthers, SpaceState};
 use studiogate_kernel::AwsError;
 
 fn resource_spec(
@@ -60,9 +61,8 @@ pub(super) async fn describe(
         return Ok(None);
     };
     let settings = described.space_settings();
-    let spec = settings
-        .and_then(|s| s.jupyter_lab_app_settings())
-        .and_then(|j| j.default_resource_spec());
+    let jupyter_lab = settings.and_then(|s| s.jupyter_lab_app_settings());
+    let spec = jupyter_lab.and_then(|j| j.default_resource_spec());
     Ok(Some(SpaceState {
         status: described
             .status()
@@ -90,7 +90,55 @@ pub(super) async fn describe(
             .and_then(|s| s.ebs_storage_settings())
             .and_then(|e| e.ebs_volume_size_in_gb())
             .and_then(|gb| u32::try_from(gb).ok()),
+        jupyter_lab_others: JupyterLabOthers {
+            code_repositories: jupyter_lab
+                .map(|j| j.code_repositories())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|r| r.repository_url().map(str::to_owned))
+                .collect(),
+            idle_timeout_minutes: jupyter_lab
+                .and_then(|j| j.app_lifecycle_management())
+                .and_then(|m| m.idle_settings())
+                .and_then(|i| i.idle_timeout_in_minutes()),
+            image_version_arn: spec
+                .and_then(|s| s.sage_maker_image_version_arn())
+                .map(str::to_owned),
+            image_version_alias: spec
+                .and_then(|s| s.sage_maker_image_version_alias())
+                .map(str::to_owned),
+        },
     }))
+}
+
+/// The JupyterLab settings UpdateSpace is sent: the rule's spec and, as read, the rest.
+fn jupyter_lab_update(spec: &ResourceSpecUpdate) -> SpaceJupyterLabAppSettings {
+    let others = &spec.others;
+    let resource_spec = ResourceSpec::builder()
+        .instance_type(AppInstanceType::from(spec.instance_type.as_str()))
+        .set_sage_maker_image_arn(spec.image_arn.clone())
+        .set_sage_maker_image_version_arn(others.image_version_arn.clone())
+        .set_sage_maker_image_version_alias(others.image_version_alias.clone())
+        .set_lifecycle_config_arn(spec.lifecycle_config_arn.clone())
+        .build();
+    let repositories = others
+        .code_repositories
+        .iter()
+        .map(|url| CodeRepository::builder().repository_url(url).build())
+        .collect::<Vec<_>>();
+    SpaceJupyterLabAppSettings::builder()
+        .default_resource_spec(resource_spec)
+        .set_code_repositories((!repositories.is_empty()).then_some(repositories))
+        .set_app_lifecycle_management(others.idle_timeout_minutes.map(|minutes| {
+            SpaceAppLifecycleManagement::builder()
+                .idle_settings(
+                    SpaceIdleSettings::builder()
+                        .idle_timeout_in_minutes(minutes)
+                        .build(),
+                )
+                .build()
+        }))
+        .build()
 }
 
 pub(super) async fn create(
@@ -151,15 +199,7 @@ pub(super) async fn update(
 ) -> Result<(), AwsError> {
     let mut settings = SpaceSettings::builder();
     if let Some(spec) = &drift.resource_spec {
-        settings = settings.jupyter_lab_app_settings(
-            SpaceJupyterLabAppSettings::builder()
-                .default_resource_spec(resource_spec(
-                    &spec.instance_type,
-                    spec.image_arn.as_ref(),
-                    spec.lifecycle_config_arn.as_ref(),
-                ))
-                .build(),
-        );
+        settings = settings.jupyter_lab_app_settings(jupyter_lab_update(spec));
     }
     if let Some(gb) = drift.storage_gb {
         settings = settings.space_storage_settings(storage(gb));

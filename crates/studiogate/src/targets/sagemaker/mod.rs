@@ -8,7 +8,9 @@ pub mod port;
 pub mod rules;
 pub mod space;
 
-pub use port::{Created, PresignParams, ProfileState, SageMakerApi, SpaceState, Updated};
+pub use port::{
+    Created, JupyterLabOthers, PresignParams, ProfileState, SageMakerApi, SpaceState, Updated,
+};
 
 use super::FieldProblem;
 use naming::ProfileNameRule;

@@ -58,6 +58,24 @@ pub struct SpaceState {
     pub lifecycle_config_arn: Option<String>,
     /// `EbsVolumeSizeInGb`.
     pub storage_gb: Option<u32>,
+    /// The rest of the JupyterLab app's settings, which the rules do not set.
+    pub jupyter_lab_others: JupyterLabOthers,
+}
+
+/// What a space's JupyterLab settings hold besides the instance type, image and lifecycle
+/// configuration: sent back as read whenever UpdateSpace is sent those settings, so a rule change
+/// keeps them whether SageMaker merges the settings it is sent or replaces them (its API reference
+/// does not say; README, "Before the first deploy").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JupyterLabOthers {
+    /// `CodeRepositories[].RepositoryUrl`.
+    pub code_repositories: Vec<String>,
+    /// `AppLifecycleManagement.IdleSettings.IdleTimeoutInMinutes`.
+    pub idle_timeout_minutes: Option<i32>,
+    /// `DefaultResourceSpec.SageMakerImageVersionArn`: a version of the space's image.
+    pub image_version_arn: Option<String>,
+    /// `DefaultResourceSpec.SageMakerImageVersionAlias`: likewise.
+    pub image_version_alias: Option<String>,
 }
 
 /// What CreateUserProfile (or CreateSpace) did.

@@ -4,7 +4,7 @@
 //! (CreatePresignedDomainUrl `SpaceName`).
 
 use super::flow::{wait_settled, UNUSABLE};
-use super::port::{Created, SageMakerApi, SpaceState};
+use super::port::{Created, JupyterLabOthers, SageMakerApi, SpaceState};
 use crate::copy;
 use crate::outcome::{aws_failure, fail};
 use serde::{Deserialize, Serialize};
@@ -78,7 +78,8 @@ pub struct DesiredSpace {
     pub tags: BTreeMap<String, String>,
 }
 
-/// The JupyterLab app's `DefaultResourceSpec`, sent whole by UpdateSpace.
+/// The JupyterLab app's settings, sent whole by UpdateSpace: the rule's `DefaultResourceSpec` and
+/// what the space had besides.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourceSpecUpdate {
     /// The rule's instance type.
@@ -87,6 +88,8 @@ pub struct ResourceSpecUpdate {
     pub image_arn: Option<String>,
     /// The space's own lifecycle configuration, kept.
     pub lifecycle_config_arn: Option<String>,
+    /// The space's own, kept (its image version only with its own image).
+    pub others: JupyterLabOthers,
 }
 
 /// What UpdateSpace must change.
@@ -112,13 +115,23 @@ pub fn space_drift(desired: &DesiredSpace, observed: &SpaceState) -> SpaceDrift 
         || (rule.image_arn.is_some() && observed.image_arn != rule.image_arn);
     SpaceDrift {
         // The spec is sent whole: what the rule does not name stays the space's own.
-        resource_spec: spec_differs.then(|| ResourceSpecUpdate {
-            instance_type: rule.instance_type.clone(),
-            image_arn: rule
+        resource_spec: spec_differs.then(|| {
+            let image_arn = rule
                 .image_arn
                 .clone()
-                .or_else(|| observed.image_arn.clone()),
-            lifecycle_config_arn: observed.lifecycle_config_arn.clone(),
+                .or_else(|| observed.image_arn.clone());
+            let mut others = observed.jupyter_lab_others.clone();
+            if image_arn != observed.image_arn {
+                // A version of the old image is no version of the new one (and would win over it).
+                others.image_version_arn = None;
+                others.image_version_alias = None;
+            }
+            ResourceSpecUpdate {
+                instance_type: rule.instance_type.clone(),
+                image_arn,
+                lifecycle_config_arn: observed.lifecycle_config_arn.clone(),
+                others,
+            }
         }),
         // A volume whose size is not reported is left alone (SageMaker would refuse a shrink).
         storage_gb: observed
@@ -244,6 +257,12 @@ mod tests {
             image_arn: image.map(str::to_owned),
             lifecycle_config_arn: Some("arn:lcc".into()),
             storage_gb: Some(storage),
+            jupyter_lab_others: JupyterLabOthers {
+                code_repositories: vec!["https://git.example.com/alice/notebooks.git".into()],
+                idle_timeout_minutes: Some(90),
+                image_version_arn: image.map(|arn| format!("{arn}/3")),
+                image_version_alias: None,
+            },
         }
     }
 
@@ -275,6 +294,14 @@ mod tests {
                     instance_type: "ml.t3.medium".into(),
                     image_arn: None,
                     lifecycle_config_arn: Some("arn:lcc".into()),
+                    others: JupyterLabOthers {
+                        code_repositories: vec![
+                            "https://git.example.com/alice/notebooks.git".into()
+                        ],
+                        idle_timeout_minutes: Some(90),
+                        image_version_arn: None,
+                        image_version_alias: None,
+                    },
                 }),
                 storage_gb: None
             },
@@ -291,6 +318,34 @@ mod tests {
             Some("arn:img".into()),
             "a new instance type keeps the space's image"
         );
+        let new_type_same_image =
+            space_drift(&desired, &observed("ml.m5.large", 20, Some("arn:img")))
+                .resource_spec
+                .expect("the instance type drifted");
+        assert_eq!(
+            new_type_same_image.others.image_version_arn.as_deref(),
+            Some("arn:img/3"),
+            "the space's image keeps its version"
+        );
+        let imaged = DesiredSpace {
+            rule: PrivateSpaceRule {
+                image_arn: Some("arn:other".into()),
+                ..rule()
+            },
+            ..desired.clone()
+        };
+        let new_image = space_drift(&imaged, &observed("ml.t3.medium", 20, Some("arn:img")))
+            .resource_spec
+            .expect("the image drifted");
+        assert_eq!(
+            (
+                new_image.image_arn.as_deref(),
+                new_image.others.image_version_arn
+            ),
+            (Some("arn:other"), None),
+            "a version of the old image would win over the rule's image"
+        );
+        assert_eq!(new_image.others.idle_timeout_minutes, Some(90));
         let unreported = SpaceState {
             storage_gb: None,
             ..observed("ml.t3.medium", 0, None)
