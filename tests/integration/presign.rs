@@ -690,7 +690,8 @@ async fn emr_identity_center_first_logins_at_once_make_one_mapping_and_all_open_
         1,
         "{creates:?}"
     );
-    assert!(creates.len() > 1, "the logins raced to create: {creates:?}");
+    // Whether the logins did race (each read before any create) is the scheduler's; the path of a
+    // refused create is pinned by the unit test beside the flow (targets/emr/flow_tests.rs).
 }
 
 #[tokio::test(flavor = "multi_thread")]

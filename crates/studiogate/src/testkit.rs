@@ -3,6 +3,8 @@
 
 pub use studiogate_saml::testkit as saml;
 
+pub mod emr;
+
 use crate::config::BrokerConfig;
 use crate::login::ports::{
     AssumeRoleWithSaml, InvokeError, LoginPorts, PresignInvoker, SamlFederation, StsAnswer,

@@ -2,17 +2,14 @@
 //! with apps or owned spaces, or a space with apps, cannot be deleted).
 
 use super::*;
-use crate::targets::emr::{
-    EmrStudioAccess, EmrTarget, IdentityType, MappingMode, SessionPolicyRule, StudioInfo,
-    StudioMode,
-};
+use crate::targets::emr::{EmrTarget, MappingMode, SessionPolicyRule};
 use crate::targets::sagemaker::SagemakerTarget;
 use crate::targets::{Target, TargetKind};
+use crate::testkit::emr::ScriptedEmr;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::Duration;
 use studiogate_kernel::clock::FixedClock;
-use studiogate_kernel::wire::FederatedCredentials;
 use studiogate_kernel::{AwsError, ErrorKind};
 use time::macros::{date, datetime};
 
@@ -186,75 +183,8 @@ impl StudioInventory for FakeStudio {
     }
 }
 
-/// An Identity Center Studio where `alice` is mapped to `policy`.
-struct FakeEmr {
-    policy: &'static str,
-    deleted: Mutex<Vec<String>>,
-}
-
-impl EmrStudioAccess for FakeEmr {
-    async fn describe_studio(&self, _: &str) -> Result<StudioInfo, AwsError> {
-        Ok(StudioInfo {
-            mode: StudioMode::IdentityCenter,
-            url: "https://es-1.emrstudio.example".into(),
-        })
-    }
-    async fn identity_id(
-        &self,
-        _: &str,
-        _: IdentityType,
-        name: &str,
-    ) -> Result<Option<String>, AwsError> {
-        Ok((name == "alice").then(|| "id-alice".into()))
-    }
-    async fn session_policy(
-        &self,
-        _: &str,
-        _: IdentityType,
-        _: &str,
-    ) -> Result<Option<String>, AwsError> {
-        Ok(Some(self.policy.into()))
-    }
-    async fn create_mapping(
-        &self,
-        _: &str,
-        _: IdentityType,
-        _: &str,
-        _: &str,
-    ) -> Result<(), AwsError> {
-        unreachable!("offboarding never creates")
-    }
-    async fn update_mapping(
-        &self,
-        _: &str,
-        _: IdentityType,
-        _: &str,
-        _: &str,
-    ) -> Result<(), AwsError> {
-        unreachable!("offboarding never updates")
-    }
-    async fn delete_mapping(
-        &self,
-        studio: &str,
-        _: IdentityType,
-        id: &str,
-    ) -> Result<(), AwsError> {
-        self.deleted.lock().unwrap().push(format!("{studio} {id}"));
-        Ok(())
-    }
-    async fn signin_token(&self, _: &FederatedCredentials, _: u32) -> Result<String, AwsError> {
-        unreachable!()
-    }
-    fn login_url(&self, _: &str, _: &str, _: &str) -> String {
-        unreachable!()
-    }
-}
-
-fn emr(policy: &'static str) -> FakeEmr {
-    FakeEmr {
-        policy,
-        deleted: Mutex::default(),
-    }
+fn emr(policy: &str) -> ScriptedEmr {
+    ScriptedEmr::mapped(policy)
 }
 
 fn targets() -> BTreeMap<String, Target> {
@@ -309,7 +239,7 @@ const PACE: Pace = Pace {
 
 async fn run(
     studio: &FakeStudio,
-    emr: &FakeEmr,
+    emr: &ScriptedEmr,
     criteria: &Criteria,
     home: Home,
     execute: bool,
@@ -570,7 +500,11 @@ async fn only_mappings_whose_policy_a_target_configures_are_deleted() {
     let (plan, records, _) = run(&studio, &ours, &listed("alice"), Home::Remove, true).await;
     assert_eq!(plan.mappings.len(), 1);
     assert_eq!(steps(&records), ["delete-session-mapping alice Done"]);
-    assert_eq!(*ours.deleted.lock().unwrap(), ["es-1 id-alice"]);
+    assert_eq!(ours.deleted(), ["es-1 id-alice"]);
+    assert!(
+        ours.written().is_empty(),
+        "offboarding never creates or updates"
+    );
 
     let theirs = emr("arn:someone-elses");
     let (plan, _, _) = run(&studio, &theirs, &listed("alice"), Home::Remove, true).await;
@@ -582,7 +516,7 @@ async fn only_mappings_whose_policy_a_target_configures_are_deleted() {
             user: "alice".into()
         }]
     );
-    assert!(theirs.deleted.lock().unwrap().is_empty());
+    assert!(theirs.deleted().is_empty());
 }
 
 #[tokio::test]

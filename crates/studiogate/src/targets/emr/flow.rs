@@ -6,8 +6,9 @@ use super::{EmrTarget, MappingMode, FEDERATION, SESSION_MAPPING};
 use crate::copy;
 use crate::outcome::{aws_failure, fail};
 use crate::targets::FlowContext;
-use studiogate_kernel::retry::{with_retry, Retryable as _};
+use studiogate_kernel::retry::with_retry;
 use studiogate_kernel::wire::{Action, Change, ErrorCode, Identity, PresignError};
+use studiogate_kernel::ErrorKind;
 
 /// Opens the Studio: returns the redirect URL and what was done.
 pub async fn open<E: EmrStudioAccess>(
@@ -93,14 +94,20 @@ async fn map_in_identity_center<E: EmrStudioAccess>(
                 with_retry(budget, || emr.create_mapping(studio, kind, &id, &policy)).await;
             match made {
                 Ok(()) => Change::Created,
-                // The same user's logins at once (a double click, two tabs) each find no
-                // mapping, and EMR refuses all creates but the first (InvalidRequestException,
-                // like any other bad request): read again, and take the mapping if it is now
-                // there with this policy. A throttled or unanswered create is not read again.
-                Err(refused) if !refused.is_retryable() => {
+                // Logins at once for one identity (a double click, two tabs, or two new
+                // members of one mapped group) each find no mapping, and EMR refuses every
+                // create but the first (InvalidRequestException, as it answers any bad request):
+                // read again, and take the mapping if it is now there with this policy.
+                Err(refused)
+                    if matches!(refused.kind, ErrorKind::Validation | ErrorKind::InUse) =>
+                {
                     let (now, _) =
                         with_retry(budget, || emr.session_policy(studio, kind, &id)).await;
-                    if now.ok().flatten().as_deref() != Some(policy.as_str()) {
+                    let now = now.unwrap_or_else(|error| {
+                        tracing::debug!(%error, "session mapping not read again");
+                        None
+                    });
+                    if now.as_deref() != Some(policy.as_str()) {
                         return Err(aws_failure(refused));
                     }
                     tracing::info!(studio, "session mapping made by a concurrent login: used");
@@ -167,82 +174,5 @@ pub fn console_deep_link(region: &str, studio_id: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::targets::emr::SessionPolicyRule;
-
-    #[test]
-    fn deep_links_are_partition_aware() {
-        assert_eq!(
-            console_deep_link("eu-west-1", "es-1"),
-            "https://console.aws.amazon.com/emr/home?region=eu-west-1#studio/es-1/start"
-        );
-        assert!(
-            console_deep_link("cn-north-1", "es-1").starts_with("https://console.amazonaws.cn/")
-        );
-        assert!(console_deep_link("us-gov-west-1", "es-1")
-            .starts_with("https://console.amazonaws-us-gov.com/"));
-    }
-
-    fn target(mapping: MappingMode) -> EmrTarget {
-        EmrTarget {
-            studio_id: "es-1".into(),
-            region: "us-east-1".into(),
-            mapping,
-            session_policy_rules: vec![SessionPolicyRule {
-                group: Some("ml".into()),
-                session_policy_arn: "arn:ml".into(),
-            }],
-            default_session_policy_arn: Some("arn:default".into()),
-            identity_store_id: Some("d-1234567890".into()),
-            user_name_attribute: None,
-        }
-    }
-
-    fn identity(groups: &[&str]) -> Identity {
-        Identity::alice(groups)
-    }
-
-    #[test]
-    fn maps_users_by_name_and_groups_by_their_first_matching_rule() {
-        let user = target(MappingMode::User);
-        assert_eq!(
-            mapping_for(&user, &identity(&["ml"])),
-            (
-                IdentityType::User,
-                "alice@example.com".into(),
-                Some("arn:ml".into())
-            )
-        );
-        assert_eq!(
-            mapping_for(&user, &identity(&[])).2.as_deref(),
-            Some("arn:default")
-        );
-        let group = target(MappingMode::Group);
-        assert_eq!(
-            mapping_for(&group, &identity(&["x", "ml"])),
-            (IdentityType::Group, "ml".into(), Some("arn:ml".into()))
-        );
-        assert_eq!(
-            mapping_for(&group, &identity(&["x"])).2,
-            None,
-            "not entitled"
-        );
-    }
-
-    #[test]
-    fn the_identity_center_user_name_comes_from_the_configured_attribute() {
-        let mut by_upn = target(MappingMode::User);
-        by_upn.user_name_attribute = Some("upn".into());
-        let mut alice = identity(&["ml"]);
-        alice
-            .attributes
-            .insert("upn".into(), vec!["alice@corp.example".into()]);
-        assert_eq!(mapping_for(&by_upn, &alice).1, "alice@corp.example");
-        assert_eq!(
-            mapping_for(&by_upn, &identity(&["ml"])).1,
-            "alice@example.com",
-            "no such attribute: the NameID"
-        );
-    }
-}
+#[path = "flow_tests.rs"]
+mod tests;
