@@ -65,7 +65,9 @@ pub struct SpaceState {
 /// What a space's JupyterLab settings hold besides the instance type, image and lifecycle
 /// configuration: sent back as read whenever UpdateSpace is sent those settings, so a rule change
 /// keeps them whether SageMaker merges the settings it is sent or replaces them (its API reference
-/// does not say; README, "Before the first deploy").
+/// does not say). The image's version and alias go back only with their own image; whether
+/// leaving them out clears them on SageMaker is a real account's to confirm (README, "Before the
+/// first deploy").
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct JupyterLabOthers {
     /// `CodeRepositories[].RepositoryUrl`.

@@ -108,30 +108,47 @@ impl SpaceDrift {
     }
 }
 
+/// The image an image version belongs to: `arn:P:sagemaker:R:A:image-version/NAME/N` is a version
+/// of `arn:P:sagemaker:R:A:image/NAME`.
+fn image_of_version(version_arn: &str) -> Option<String> {
+    let (head, rest) = version_arn.split_once(":image-version/")?;
+    let (name, _) = rest.rsplit_once('/')?;
+    Some(format!("{head}:image/{name}"))
+}
+
 /// How an existing space differs from `desired` (a smaller volume is not a difference).
 pub fn space_drift(desired: &DesiredSpace, observed: &SpaceState) -> SpaceDrift {
     let rule = &desired.rule;
+    let others = &observed.jupyter_lab_others;
+    // A version, when the spec names one, wins over `SageMakerImageArn` (SageMaker API reference,
+    // ResourceSpec): the image the space runs is the version's.
+    let running_image = others
+        .image_version_arn
+        .as_deref()
+        .and_then(image_of_version)
+        .or_else(|| observed.image_arn.clone());
     let spec_differs = observed.instance_type.as_deref() != Some(rule.instance_type.as_str())
-        || (rule.image_arn.is_some() && observed.image_arn != rule.image_arn);
+        || (rule.image_arn.is_some() && running_image != rule.image_arn);
     SpaceDrift {
-        // The spec is sent whole: what the rule does not name stays the space's own.
-        resource_spec: spec_differs.then(|| {
-            let image_arn = rule
+        // The spec is sent whole: what the rule does not name stays the space's own, and a version
+        // or alias stays only while it is of the image sent.
+        resource_spec: spec_differs.then(|| ResourceSpecUpdate {
+            instance_type: rule.instance_type.clone(),
+            image_arn: rule
                 .image_arn
                 .clone()
-                .or_else(|| observed.image_arn.clone());
-            let mut others = observed.jupyter_lab_others.clone();
-            if image_arn != observed.image_arn {
-                // A version of the old image is no version of the new one (and would win over it).
-                others.image_version_arn = None;
-                others.image_version_alias = None;
-            }
-            ResourceSpecUpdate {
-                instance_type: rule.instance_type.clone(),
-                image_arn,
-                lifecycle_config_arn: observed.lifecycle_config_arn.clone(),
-                others,
-            }
+                .or_else(|| observed.image_arn.clone()),
+            lifecycle_config_arn: observed.lifecycle_config_arn.clone(),
+            others: JupyterLabOthers {
+                image_version_arn: others.image_version_arn.clone().filter(|version| {
+                    rule.image_arn.is_none() || image_of_version(version) == rule.image_arn
+                }),
+                image_version_alias: others
+                    .image_version_alias
+                    .clone()
+                    .filter(|_| rule.image_arn.is_none() || observed.image_arn == rule.image_arn),
+                ..others.clone()
+            },
         }),
         // A volume whose size is not reported is left alone (SageMaker would refuse a shrink).
         storage_gb: observed
@@ -237,146 +254,5 @@ pub async fn check_shared<S: SageMakerApi>(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rule() -> PrivateSpaceRule {
-        PrivateSpaceRule {
-            instance_type: "ml.t3.medium".into(),
-            storage_gb: 20,
-            image_arn: None,
-        }
-    }
-
-    fn observed(instance: &str, storage: u32, image: Option<&str>) -> SpaceState {
-        SpaceState {
-            status: "InService".into(),
-            owner: Some("alice".into()),
-            sharing: Some("Private".into()),
-            instance_type: Some(instance.into()),
-            image_arn: image.map(str::to_owned),
-            lifecycle_config_arn: Some("arn:lcc".into()),
-            storage_gb: Some(storage),
-            jupyter_lab_others: JupyterLabOthers {
-                code_repositories: vec!["https://git.example.com/alice/notebooks.git".into()],
-                idle_timeout_minutes: Some(90),
-                image_version_arn: image.map(|arn| format!("{arn}/3")),
-                image_version_alias: None,
-            },
-        }
-    }
-
-    #[test]
-    fn the_space_is_named_after_its_profile_within_63_characters() {
-        assert_eq!(space_name("alice"), "alice-private");
-        let long = "a".repeat(63);
-        let name = space_name(&long);
-        assert_eq!(name.len(), 63);
-        assert!(name.ends_with("-private"));
-    }
-
-    #[test]
-    fn drift_changes_the_spec_and_only_grows_the_volume() {
-        let desired = DesiredSpace {
-            owner_profile: "alice".into(),
-            rule: rule(),
-            tags: BTreeMap::new(),
-        };
-        assert!(space_drift(&desired, &observed("ml.t3.medium", 20, None)).is_empty());
-        assert!(
-            space_drift(&desired, &observed("ml.t3.medium", 20, Some("arn:img"))).is_empty(),
-            "no image in the rule: the space keeps the one it has"
-        );
-        assert_eq!(
-            space_drift(&desired, &observed("ml.m5.large", 50, None)),
-            SpaceDrift {
-                resource_spec: Some(ResourceSpecUpdate {
-                    instance_type: "ml.t3.medium".into(),
-                    image_arn: None,
-                    lifecycle_config_arn: Some("arn:lcc".into()),
-                    others: JupyterLabOthers {
-                        code_repositories: vec![
-                            "https://git.example.com/alice/notebooks.git".into()
-                        ],
-                        idle_timeout_minutes: Some(90),
-                        image_version_arn: None,
-                        image_version_alias: None,
-                    },
-                }),
-                storage_gb: None
-            },
-            "a larger volume stays: SageMaker cannot shrink it"
-        );
-        assert_eq!(
-            space_drift(&desired, &observed("ml.t3.medium", 5, None)).storage_gb,
-            Some(20)
-        );
-        assert_eq!(
-            space_drift(&desired, &observed("ml.m5.large", 20, Some("arn:img")))
-                .resource_spec
-                .and_then(|spec| spec.image_arn),
-            Some("arn:img".into()),
-            "a new instance type keeps the space's image"
-        );
-        let new_type_same_image =
-            space_drift(&desired, &observed("ml.m5.large", 20, Some("arn:img")))
-                .resource_spec
-                .expect("the instance type drifted");
-        assert_eq!(
-            new_type_same_image.others.image_version_arn.as_deref(),
-            Some("arn:img/3"),
-            "the space's image keeps its version"
-        );
-        let imaged = DesiredSpace {
-            rule: PrivateSpaceRule {
-                image_arn: Some("arn:other".into()),
-                ..rule()
-            },
-            ..desired.clone()
-        };
-        let new_image = space_drift(&imaged, &observed("ml.t3.medium", 20, Some("arn:img")))
-            .resource_spec
-            .expect("the image drifted");
-        assert_eq!(
-            (
-                new_image.image_arn.as_deref(),
-                new_image.others.image_version_arn
-            ),
-            (Some("arn:other"), None),
-            "a version of the old image would win over the rule's image"
-        );
-        assert_eq!(new_image.others.idle_timeout_minutes, Some(90));
-        let unreported = SpaceState {
-            storage_gb: None,
-            ..observed("ml.t3.medium", 0, None)
-        };
-        assert!(space_drift(&desired, &unreported).is_empty());
-    }
-
-    #[test]
-    fn a_rule_is_checked_against_sagemakers_ranges() {
-        assert!(rule().check("r").is_ok());
-        let field = |rule: PrivateSpaceRule| rule.check("r").unwrap_err().0;
-        assert_eq!(
-            field(PrivateSpaceRule {
-                instance_type: "t3.medium".into(),
-                ..rule()
-            }),
-            "r.instance_type"
-        );
-        assert_eq!(
-            field(PrivateSpaceRule {
-                storage_gb: 4,
-                ..rule()
-            }),
-            "r.storage_gb"
-        );
-        assert_eq!(
-            field(PrivateSpaceRule {
-                image_arn: Some("my-image".into()),
-                ..rule()
-            }),
-            "r.image_arn"
-        );
-    }
-}
+#[path = "space_tests.rs"]
+mod tests;
