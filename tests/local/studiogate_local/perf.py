@@ -114,8 +114,7 @@ def cpu_ms(pid: int) -> float:
 def user_cpu_ms(pid: int) -> float:
     """The user-space share of a process's CPU (utime of /proc/PID/stat, every thread, in clock
     ticks: 10 ms resolution, so it is read over many logins). The rest is the kernel's, mostly the
-    loopback TCP connections: the emulator's server (werkzeug) closes each connection after one
-    answer, so every AWS call connects anew, where on AWS the SDKs reuse connections."""
+    loopback TCP connections (kept alive, as AWS's endpoints and the SDKs keep them)."""
     # The fields after the parenthesised command name; utime is the 14th field of the line.
     fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return int(fields[11]) * 1000 / os.sysconf("SC_CLK_TCK")
@@ -304,21 +303,27 @@ def lambda_ms(cpu_ms: float, wall_ms: float, memory_mb: int) -> float:
     return waiting + cpu_ms * max(1.0, FULL_VCPU_MB / memory_mb)
 
 
-def modelled_login_ms(warm: dict, memory: dict[str, int]) -> float:
-    """A warm login on Lambda (the model above): saml-validator's invocation, in which it waits for
-    presign's, with each function's median wait and its CPU stretched by its memory."""
+def modelled_ms(warm: dict, memory: dict[str, int]) -> dict[str, float]:
+    """Each function's warm invocation on Lambda (the model above), with its median wait and its CPU
+    stretched by its memory. saml-validator's includes presign's whole modelled invocation, for
+    which it waits (and is billed)."""
     median = {name: statistics.median(warm[name]["durations_ms"]) for name in NAMES}
     presign = lambda_ms(warm["presign"]["cpu_ms_per_login"], median["presign"], memory["presign"])
     validator = lambda_ms(warm["saml-validator"]["cpu_ms_per_login"], median["saml-validator"] - median["presign"],
                           memory["saml-validator"])
-    return validator + presign
+    return {"saml-validator": validator + presign, "presign": presign}
+
+
+def modelled_login_ms(warm: dict, memory: dict[str, int]) -> float:
+    """A warm login on Lambda: saml-validator's invocation, presign's inside it."""
+    return modelled_ms(warm, memory)["saml-validator"]
 
 
 def cost_per_million(warm: dict, memory: dict[str, int]) -> float:
     """USD per million warm logins: both functions' modelled billed duration (1 ms granularity) at
-    their memory, and two requests."""
-    compute = sum(math.ceil(lambda_ms(warm[name]["cpu_ms_per_login"], statistics.median(warm[name]["durations_ms"]),
-                                      memory[name])) / 1000 * memory[name] / 1024 for name in NAMES)
+    their memory, saml-validator's wait for presign included, and two requests."""
+    modelled = modelled_ms(warm, memory)
+    compute = sum(math.ceil(modelled[name]) / 1000 * memory[name] / 1024 for name in NAMES)
     return compute * PRICE["gb_second"] * 1e6 + 2 * PRICE["per_million_requests"]
 
 
