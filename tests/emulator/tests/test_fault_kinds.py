@@ -33,19 +33,22 @@ def test_reset_closes_the_connection_without_an_answer_then_recovers(emulator, w
     started = time.monotonic()
     with pytest.raises((ConnectionClosedError, EndpointConnectionError)):
         client.list_domains()
-    assert time.monotonic() - started < 2, "a reset is immediate, not a wait"
+    assert time.monotonic() - started < 4, "a reset is immediate, not the 5 s read timeout"
     assert len(client.list_domains()["Domains"]) == 1
     assert outcomes(emulator, "sagemaker:ListDomains") == ["ConnectionReset", "ok"]
 
 
 def test_timeout_answers_nothing_for_longer_than_the_client_waits(emulator, world):
-    emulator.control("POST", "/faults", {"operation": "dynamodb:ListTables", "kind": "timeout", "latency_ms": 1500, "count": 1})
+    emulator.control("POST", "/faults", {"operation": "dynamodb:ListTables", "kind": "timeout", "latency_ms": 3000, "count": 1})
     client = short_client(emulator, "dynamodb", read_timeout=0.5)
     started = time.monotonic()
     with pytest.raises(ReadTimeoutError):
         client.list_tables()
-    assert time.monotonic() - started < 1.4, "the client gave up first"
-    time.sleep(1.2)   # the emulator's wait ends; it records the call and drops the connection
+    assert time.monotonic() - started < 2.5, "the client gave up first (0.5 s), before the 3 s answer"
+    # The emulator's wait ends at 3 s; then it records the call and drops the connection.
+    deadline = time.monotonic() + 10
+    while not outcomes(emulator, "dynamodb:ListTables") and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert outcomes(emulator, "dynamodb:ListTables") == ["Timeout"]
     assert "TableNames" in client.list_tables()
 

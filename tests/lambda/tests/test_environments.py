@@ -97,7 +97,8 @@ def test_a_timed_out_invocation_is_an_error_and_its_environment_is_replaced(lamb
     assert error["errorType"] == "Sandbox.Timedout"
     assert re.fullmatch(r"RequestId: [0-9a-f-]{36} Error: Task timed out after 1\.00 seconds", error["errorMessage"])
     assert error["errorMessage"].split()[1] == answer.headers["x-amzn-RequestId"]
-    assert 1.0 <= elapsed < 2.0
+    # The hang never ends on its own: under 4 s is the 1 s timeout, with room for a loaded machine.
+    assert 1.0 <= elapsed < 4.0
     deadline = time.time() + 5
     while pid_alive(first_pid) and time.time() < deadline:
         time.sleep(0.05)
@@ -169,7 +170,8 @@ def test_an_init_that_never_finishes_times_out(lambda_service):
     running = lambda_service({"name": "stuck", "timeout": 1, "env": {"FAKE_INIT": "hang"}})
     started = time.monotonic()
     answer = running.invoke("stuck", {})
-    assert answer.json()["errorType"] == "Sandbox.Timedout" and 1.0 <= time.monotonic() - started < 2.0
+    # The init never ends on its own: under 4 s is the 1 s timeout, with room for a loaded machine.
+    assert answer.json()["errorType"] == "Sandbox.Timedout" and 1.0 <= time.monotonic() - started < 4.0
 
 
 def test_a_response_over_six_megabytes_is_refused_as_lambda_refuses_it(lambda_service):
@@ -239,12 +241,12 @@ def test_stats_give_init_durations_and_peak_memory_per_environment(lambda_servic
     stats = running.stats("measured")
     (environment,) = stats["environments"]
     assert environment["state"] == "idle" and environment["exit"] is None
-    assert abs(environment["started_at"] - started) < 2
+    assert abs(environment["started_at"] - started) < 10, "seconds since the epoch, not since start"
     assert 200 <= environment["init_ms"] < 5000, "process start to the first next, the 0.2 s sleep included"
     assert 1000 < environment["peak_rss_kib"] < 500_000, "VmHWM of a small Python process"
     records = environment["invocations"]
     assert [r["cold"] for r in records] == [True, False, False]
-    assert all(r["outcome"] == "ok" and 0 < r["duration_ms"] < 1000 for r in records)
+    assert all(r["outcome"] == "ok" and 0 < r["duration_ms"] < 5000 for r in records)
     assert records[0]["total_ms"] >= environment["init_ms"], "a cold invocation's total includes the init"
     assert all(isinstance(r["duration_ms"], float) for r in records), "milliseconds with decimals"
     # Recycled: the environment stops (its peak memory then comes from wait4) and the next is cold.
