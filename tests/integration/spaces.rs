@@ -195,6 +195,93 @@ async fn the_first_login_creates_the_private_space_and_opens_it_then_later_login
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_space_mid_update_is_waited_for_then_brought_in_line_by_the_same_login() {
+    let world = world();
+    let creds = federate(&world, "alice", "alice@example.com").await;
+    let login = |config: BrokerConfig| {
+        let (world, creds) = (&world, creds.clone());
+        async move {
+            let presigner = world.presigner_of(&config).await;
+            presigner
+                .handle(&request(
+                    "sagemaker-ml",
+                    identity("alice", &["ml-engineers"]),
+                    creds,
+                ))
+                .await
+                .0
+        }
+    };
+    let (_, action) = redirect(login(config(&world, "ml.t3.medium", 20)).await);
+    assert_eq!(action.change, Change::Created);
+    wait_in_service(&world, "alice-private").await;
+
+    // Alice adds a repository in Studio; her space is Updating for 1.5 s when she logs in again,
+    // under a rule that now wants a bigger instance and volume.
+    world
+        .aws
+        .control(
+            "POST",
+            "/config",
+            Some(&serde_json::json!({"transition_seconds": 1.5})),
+        )
+        .unwrap();
+    use aws_sdk_sagemaker::types::{
+        AppInstanceType, CodeRepository, ResourceSpec, SpaceJupyterLabAppSettings, SpaceSettings,
+        SpaceStatus,
+    };
+    let repository = "https://git.example.com/alice/notebooks.git";
+    operator(&world)
+        .await
+        .update_space()
+        .domain_id(world.domain())
+        .space_name("alice-private")
+        .space_settings(
+            SpaceSettings::builder()
+                .jupyter_lab_app_settings(
+                    SpaceJupyterLabAppSettings::builder()
+                        .default_resource_spec(
+                            ResourceSpec::builder()
+                                .instance_type(AppInstanceType::MlT3Medium)
+                                .build(),
+                        )
+                        .code_repositories(
+                            CodeRepository::builder().repository_url(repository).build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described(&world, "alice-private").await.status(),
+        Some(&SpaceStatus::Updating)
+    );
+
+    let (_, action) = redirect(login(config(&world, "ml.m5.large", 30)).await);
+    assert_eq!(
+        action.change,
+        Change::Updated,
+        "the login waited out Alice's update, then made its own"
+    );
+    let space = describe_space(&world, "alice-private").await;
+    assert_eq!(
+        (space["instance"].as_str(), space["storage"].as_i64()),
+        (Some("ml.m5.large"), Some(30))
+    );
+    let kept = described(&world, "alice-private").await;
+    assert_eq!(
+        kept.space_settings()
+            .and_then(|s| s.jupyter_lab_app_settings())
+            .map(|j| j.code_repositories().len()),
+        Some(1),
+        "her repository, settled before presign read the space, is kept"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_space_of_that_name_owned_by_another_profile_is_never_opened() {
     let world = world();
     let config = config(&world, "ml.t3.medium", 20);

@@ -179,8 +179,21 @@ pub async fn ensure<S: SageMakerApi>(
                 change = Change::Created;
             }
         }
-        Some(state) => {
+        Some(mut state) => {
             check_ownership(&state, desired, &name)?;
+            if state.status != "InService" && !space_drift(desired, &state).is_empty() {
+                // A space mid-update (the last login's, or its owner's in Studio) takes no other
+                // UpdateSpace: wait for it to settle, then compare again, so that this login, not
+                // the next, brings it in line.
+                state = wait_settled(
+                    || api.describe_space(domain, &name),
+                    |state: &SpaceState| state.status.as_str(),
+                    ready_within,
+                    budget,
+                )
+                .await?;
+                check_ownership(&state, desired, &name)?;
+            }
             let drift = space_drift(desired, &state);
             if !drift.is_empty() && state.status == "InService" {
                 let (updated, _) =
