@@ -5,7 +5,7 @@
 use crate::presign::{error_code, identity, redirect, request, world, World};
 use serde_json::Value;
 use studiogate::config::BrokerConfig;
-use studiogate_kernel::wire::{Change, ErrorCode};
+use studiogate_kernel::wire::{Change, ErrorCode, FederatedCredentials, PresignResponse};
 use studiogate_tests::federation::federate;
 
 fn config(world: &World, instance: &str, storage_gb: u32) -> BrokerConfig {
@@ -69,25 +69,73 @@ async fn wait_in_service(world: &World, name: &str) {
     panic!("{name} did not come back InService");
 }
 
+/// Alice's login on the `sagemaker-ml` tile, as a member of ml-engineers, under `config`.
+async fn login_as_alice(
+    world: &World,
+    creds: &FederatedCredentials,
+    config: BrokerConfig,
+) -> PresignResponse {
+    let presigner = world.presigner_of(&config).await;
+    presigner
+        .handle(&request(
+            "sagemaker-ml",
+            identity("alice", &["ml-engineers"]),
+            creds.clone(),
+        ))
+        .await
+        .0
+}
+
+const REPOSITORY: &str = "https://git.example.com/alice/notebooks.git";
+
+/// Alice, in Studio, gives her space a repository and a 90-minute idle timeout (UpdateSpace as the
+/// operator): settings no rule sets, which presign must keep.
+async fn alice_adds_a_repository_and_an_idle_timeout_in_studio(world: &World) {
+    use aws_sdk_sagemaker::types::{
+        AppInstanceType, CodeRepository, ResourceSpec, SpaceAppLifecycleManagement,
+        SpaceIdleSettings, SpaceJupyterLabAppSettings, SpaceSettings,
+    };
+    operator(world)
+        .await
+        .update_space()
+        .domain_id(world.domain())
+        .space_name("alice-private")
+        .space_settings(
+            SpaceSettings::builder()
+                .jupyter_lab_app_settings(
+                    SpaceJupyterLabAppSettings::builder()
+                        .default_resource_spec(
+                            ResourceSpec::builder()
+                                .instance_type(AppInstanceType::MlT3Medium)
+                                .build(),
+                        )
+                        .code_repositories(
+                            CodeRepository::builder().repository_url(REPOSITORY).build(),
+                        )
+                        .app_lifecycle_management(
+                            SpaceAppLifecycleManagement::builder()
+                                .idle_settings(
+                                    SpaceIdleSettings::builder()
+                                        .idle_timeout_in_minutes(90)
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_first_login_creates_the_private_space_and_opens_it_then_later_logins_keep_it_in_line()
 {
     let world = world();
     let creds = federate(&world, "alice", "alice@example.com").await;
-    let login = |config: BrokerConfig| {
-        let (world, creds) = (&world, creds.clone());
-        async move {
-            let presigner = world.presigner_of(&config).await;
-            presigner
-                .handle(&request(
-                    "sagemaker-ml",
-                    identity("alice", &["ml-engineers"]),
-                    creds,
-                ))
-                .await
-                .0
-        }
-    };
+    let login = |config: BrokerConfig| login_as_alice(&world, &creds, config);
 
     let (url, action) = redirect(login(config(&world, "ml.t3.medium", 20)).await);
     assert_eq!(action.change, Change::Created);
@@ -118,45 +166,7 @@ async fn the_first_login_creates_the_private_space_and_opens_it_then_later_login
         "created by presign's role, which IAM lets create private spaces only"
     );
 
-    // Alice gives her space a repository and an idle timeout in Studio.
-    use aws_sdk_sagemaker::types::{
-        AppInstanceType, CodeRepository, ResourceSpec, SpaceAppLifecycleManagement,
-        SpaceIdleSettings, SpaceJupyterLabAppSettings, SpaceSettings,
-    };
-    let repository = "https://git.example.com/alice/notebooks.git";
-    operator(&world)
-        .await
-        .update_space()
-        .domain_id(world.domain())
-        .space_name("alice-private")
-        .space_settings(
-            SpaceSettings::builder()
-                .jupyter_lab_app_settings(
-                    SpaceJupyterLabAppSettings::builder()
-                        .default_resource_spec(
-                            ResourceSpec::builder()
-                                .instance_type(AppInstanceType::MlT3Medium)
-                                .build(),
-                        )
-                        .code_repositories(
-                            CodeRepository::builder().repository_url(repository).build(),
-                        )
-                        .app_lifecycle_management(
-                            SpaceAppLifecycleManagement::builder()
-                                .idle_settings(
-                                    SpaceIdleSettings::builder()
-                                        .idle_timeout_in_minutes(90)
-                                        .build(),
-                                )
-                                .build(),
-                        )
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    alice_adds_a_repository_and_an_idle_timeout_in_studio(&world).await;
     wait_in_service(&world, "alice-private").await;
 
     // The rule changes: a bigger instance and volume. The space follows, and keeps what Alice set.
@@ -184,7 +194,7 @@ async fn the_first_login_creates_the_private_space_and_opens_it_then_later_login
                 .and_then(|m| m.idle_settings())
                 .and_then(|i| i.idle_timeout_in_minutes())
         ),
-        (vec![repository], Some(90)),
+        (vec![REPOSITORY], Some(90)),
         "UpdateSpace is sent the JupyterLab settings whole: what the rule does not set goes back as read"
     );
 
@@ -198,25 +208,12 @@ async fn the_first_login_creates_the_private_space_and_opens_it_then_later_login
 async fn a_space_mid_update_is_waited_for_then_brought_in_line_by_the_same_login() {
     let world = world();
     let creds = federate(&world, "alice", "alice@example.com").await;
-    let login = |config: BrokerConfig| {
-        let (world, creds) = (&world, creds.clone());
-        async move {
-            let presigner = world.presigner_of(&config).await;
-            presigner
-                .handle(&request(
-                    "sagemaker-ml",
-                    identity("alice", &["ml-engineers"]),
-                    creds,
-                ))
-                .await
-                .0
-        }
-    };
+    let login = |config: BrokerConfig| login_as_alice(&world, &creds, config);
     let (_, action) = redirect(login(config(&world, "ml.t3.medium", 20)).await);
     assert_eq!(action.change, Change::Created);
     wait_in_service(&world, "alice-private").await;
 
-    // Alice adds a repository in Studio; her space is Updating for 1.5 s when she logs in again,
+    // Alice changes her space's settings in Studio; it is Updating for 1.5 s when she logs in again,
     // under a rule that now wants a bigger instance and volume.
     world
         .aws
@@ -226,38 +223,10 @@ async fn a_space_mid_update_is_waited_for_then_brought_in_line_by_the_same_login
             Some(&serde_json::json!({"transition_seconds": 1.5})),
         )
         .unwrap();
-    use aws_sdk_sagemaker::types::{
-        AppInstanceType, CodeRepository, ResourceSpec, SpaceJupyterLabAppSettings, SpaceSettings,
-        SpaceStatus,
-    };
-    let repository = "https://git.example.com/alice/notebooks.git";
-    operator(&world)
-        .await
-        .update_space()
-        .domain_id(world.domain())
-        .space_name("alice-private")
-        .space_settings(
-            SpaceSettings::builder()
-                .jupyter_lab_app_settings(
-                    SpaceJupyterLabAppSettings::builder()
-                        .default_resource_spec(
-                            ResourceSpec::builder()
-                                .instance_type(AppInstanceType::MlT3Medium)
-                                .build(),
-                        )
-                        .code_repositories(
-                            CodeRepository::builder().repository_url(repository).build(),
-                        )
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    alice_adds_a_repository_and_an_idle_timeout_in_studio(&world).await;
     assert_eq!(
         described(&world, "alice-private").await.status(),
-        Some(&SpaceStatus::Updating)
+        Some(&aws_sdk_sagemaker::types::SpaceStatus::Updating)
     );
 
     let (_, action) = redirect(login(config(&world, "ml.m5.large", 30)).await);
@@ -277,7 +246,7 @@ async fn a_space_mid_update_is_waited_for_then_brought_in_line_by_the_same_login
             .and_then(|s| s.jupyter_lab_app_settings())
             .map(|j| j.code_repositories().len()),
         Some(1),
-        "her repository, settled before presign read the space, is kept"
+        "her repository is kept"
     );
 }
 

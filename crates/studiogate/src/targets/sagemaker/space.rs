@@ -168,6 +168,14 @@ pub async fn ensure<S: SageMakerApi>(
     budget: &Budget,
 ) -> Result<(String, Change), PresignError> {
     let name = space_name(&desired.owner_profile);
+    let settled = || {
+        wait_settled(
+            || api.describe_space(domain, &name),
+            |state: &SpaceState| state.status.as_str(),
+            ready_within,
+            budget,
+        )
+    };
     let (existing, _) = with_retry(budget, || api.describe_space(domain, &name)).await;
     let mut change = Change::Unchanged;
     match existing.map_err(aws_failure)? {
@@ -185,13 +193,7 @@ pub async fn ensure<S: SageMakerApi>(
                 // A space mid-update (the last login's, or its owner's in Studio) takes no other
                 // UpdateSpace: wait for it to settle, then compare again, so that this login, not
                 // the next, brings it in line.
-                state = wait_settled(
-                    || api.describe_space(domain, &name),
-                    |state: &SpaceState| state.status.as_str(),
-                    ready_within,
-                    budget,
-                )
-                .await?;
+                state = settled().await?;
                 check_ownership(&state, desired, &name)?;
             }
             let drift = space_drift(desired, &state);
@@ -207,13 +209,7 @@ pub async fn ensure<S: SageMakerApi>(
             }
         }
     }
-    let state = wait_settled(
-        || api.describe_space(domain, &name),
-        |state: &SpaceState| state.status.as_str(),
-        ready_within,
-        budget,
-    )
-    .await?;
+    let state = settled().await?;
     check_ownership(&state, desired, &name)?;
     Ok((name, change))
 }
