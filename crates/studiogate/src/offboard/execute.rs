@@ -4,10 +4,11 @@
 //! nor the other users'; running again picks up where it stopped, since deletes of what is gone
 //! succeed.
 
-use super::plan::{Plan, ProfilePlan};
+use super::plan::{Held, Plan, ProfilePlan, Why};
 use super::port::StudioInventory;
 use super::Home;
 use crate::targets::emr::{EmrStudioAccess, IdentityType};
+use crate::targets::sagemaker::flow::LAST_LOGIN_TAG;
 use serde::Serialize;
 use std::time::Duration;
 use studiogate_kernel::clock::{format_instant, Clock};
@@ -49,7 +50,8 @@ pub enum Outcome {
 pub struct Record {
     /// When (RFC 3339, UTC).
     pub at: String,
-    /// `delete-app`, `delete-space`, `delete-profile`, `delete-session-mapping`, `wait`, `keep`, `hold`.
+    /// `delete-app`, `delete-space`, `delete-profile`, `delete-session-mapping`, `wait`, `keep`, `hold`,
+    /// `recheck` (a profile looked at again before its steps).
     pub action: &'static str,
     /// The domain or Studio.
     pub scope: String,
@@ -197,7 +199,26 @@ async fn offboard_profile<S: StudioInventory, C: Clock, R: FnMut(Record)>(
         plan.owner.as_str(),
         plan.profile.as_str(),
     );
-    if let Some(held) = &plan.held {
+    let held = match &plan.held {
+        Some(held) => Some(held.clone()),
+        None if steps.execute => match signed_in_since(api, plan).await {
+            Ok(held) => held,
+            Err(error) => {
+                let code = Some(error.code);
+                steps.note(
+                    "recheck",
+                    domain,
+                    name.to_owned(),
+                    owner,
+                    Outcome::Failed,
+                    code,
+                );
+                return;
+            }
+        },
+        None => None,
+    };
+    if let Some(held) = held {
         let why = Some(held.reason().to_owned());
         steps.note("hold", domain, name.to_owned(), owner, Outcome::Held, why);
         return;
@@ -302,6 +323,26 @@ async fn offboard_profile<S: StudioInventory, C: Clock, R: FnMut(Record)>(
             );
         }
     }
+}
+
+/// A user selected as inactive is looked at again just before their steps: a plan is read once,
+/// then confirmed and carried out user by user (each waiting on SageMaker's deletes), so it can be
+/// minutes old when their turn comes, and deleting the apps of someone who has just signed in would
+/// stop their work. The last-login tag only moves forward; any other value than the plan's means
+/// a login since. A profile gone since is no reason to hold: its deletes find nothing.
+async fn signed_in_since<S: StudioInventory>(
+    api: &S,
+    plan: &ProfilePlan,
+) -> Result<Option<Held>, AwsError> {
+    let Why::Inactive { last_login } = &plan.why else {
+        return Ok(None);
+    };
+    let budget = Budget::new(CALL_BUDGET);
+    let (now, _) = with_retry(&budget, || api.profile(&plan.domain_id, &plan.profile)).await;
+    let seen = now?.and_then(|profile| profile.tags.get(LAST_LOGIN_TAG).cloned());
+    Ok(seen
+        .filter(|seen| seen != last_login)
+        .map(|last_login| Held::SignedInSincePlan { last_login }))
 }
 
 /// Records a wait that did not end well; whether the user's next steps may go on.

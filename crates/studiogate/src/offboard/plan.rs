@@ -47,6 +47,12 @@ pub enum Held {
     },
     /// It is already being deleted.
     Deleting,
+    /// Selected as inactive, but its owner signed in between the plan and its turn to be carried
+    /// out (the last-login tag moved): they are active again.
+    SignedInSincePlan {
+        /// The tag's value when it was looked at again (`YYYY-MM-DD`).
+        last_login: String,
+    },
 }
 
 impl Held {
@@ -56,6 +62,7 @@ impl Held {
             Held::ForeignSpaces { .. } => "foreign-spaces",
             Held::SharedSpaces { .. } => "shared-spaces",
             Held::Deleting => "deleting",
+            Held::SignedInSincePlan { .. } => "signed-in-since-plan",
         }
     }
 }
@@ -368,6 +375,9 @@ mod unit {
             },
             Held::SharedSpaces {
                 spaces: vec!["x".into()],
+            },
+            Held::SignedInSincePlan {
+                last_login: "2026-12-03".into(),
             },
         ] {
             assert_eq!(serde_json::to_value(&held).unwrap()["held"], held.reason());

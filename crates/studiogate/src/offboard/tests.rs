@@ -23,6 +23,7 @@ struct World {
     apps: Vec<AppSummary>,
     deletes: Vec<String>,
     refuse: BTreeSet<String>,
+    unreadable: BTreeSet<String>,
 }
 
 #[derive(Default)]
@@ -34,6 +35,15 @@ fn in_use(operation: &'static str, what: &str) -> AwsError {
         ErrorKind::InUse,
         "ResourceInUse",
         format!("{what} is in use"),
+    )
+}
+
+fn denied(operation: &'static str) -> AwsError {
+    AwsError::new(
+        operation,
+        ErrorKind::AccessDenied,
+        "AccessDeniedException",
+        "no",
     )
 }
 
@@ -105,7 +115,11 @@ impl StudioInventory for FakeStudio {
         Ok(self.0.lock().unwrap().profiles.keys().cloned().collect())
     }
     async fn profile(&self, _: &str, name: &str) -> Result<Option<TaggedProfile>, AwsError> {
-        Ok(self.0.lock().unwrap().profiles.get(name).cloned())
+        let world = self.0.lock().unwrap();
+        if world.unreadable.contains(name) {
+            return Err(denied("sagemaker:DescribeUserProfile"));
+        }
+        Ok(world.profiles.get(name).cloned())
     }
     async fn spaces(&self, _: &str) -> Result<Vec<SpaceSummary>, AwsError> {
         Ok(self
@@ -163,12 +177,7 @@ impl StudioInventory for FakeStudio {
     async fn delete_profile(&self, _: &str, name: &str) -> Result<(), AwsError> {
         let mut world = self.0.lock().unwrap();
         if world.refuse.contains(name) {
-            return Err(AwsError::new(
-                "sagemaker:DeleteUserProfile",
-                ErrorKind::AccessDenied,
-                "AccessDeniedException",
-                "no",
-            ));
+            return Err(denied("sagemaker:DeleteUserProfile"));
         }
         if world
             .spaces
@@ -247,18 +256,29 @@ async fn run(
     let plan = plan(studio, emr, &targets(), criteria, home, TODAY)
         .await
         .unwrap();
+    let (records, clean) = carry(studio, emr, &plan, execute).await;
+    (plan, records, clean)
+}
+
+/// Carries out `plan` at 06:00 on TODAY: the records and whether all went well.
+async fn carry(
+    studio: &FakeStudio,
+    emr: &ScriptedEmr,
+    plan: &Plan,
+    execute: bool,
+) -> (Vec<Record>, bool) {
     let mut records = Vec::new();
     let clean = carry_out(
         studio,
         emr,
-        &plan,
+        plan,
         execute,
         PACE,
         &FixedClock(datetime!(2026-12-03 06:00 UTC)),
         |r| records.push(r),
     )
     .await;
-    (plan, records, clean)
+    (records, clean)
 }
 
 fn steps(records: &[Record]) -> Vec<String> {
@@ -491,6 +511,74 @@ async fn a_failed_step_stops_that_user_only_and_the_run_reports_it() {
     assert_eq!(records[0].outcome, Outcome::Failed);
     assert_eq!(records[0].detail.as_deref(), Some("AccessDeniedException"));
     assert_eq!(studio.deletes(), ["profile erin"]);
+}
+
+#[tokio::test]
+async fn a_user_who_signs_in_after_the_plan_is_held_and_the_others_go_on() {
+    let studio = FakeStudio::default();
+    for user in ["fay", "gus", "hal"] {
+        let owner = format!("{user}@x");
+        let space = format!("{user}-private");
+        studio
+            .profile(
+                user,
+                &[
+                    ("studiouserid", owner.as_str()),
+                    ("studiogate:last-login", "2026-09-01"),
+                ],
+            )
+            .space(&space, user, &[("studiouserid", owner.as_str())])
+            .app(&space, "InService");
+    }
+    let plan = plan(
+        &studio,
+        &emr("arn:ml"),
+        &targets(),
+        &inactive_for(30),
+        Home::Remove,
+        TODAY,
+    )
+    .await
+    .unwrap();
+    assert_eq!(plan.profiles.len(), 3);
+    // While the operator reads the plan, Fay signs in: presign moves her last-login tag; and Hal's
+    // profile can no longer be read.
+    studio.profile(
+        "fay",
+        &[
+            ("studiouserid", "fay@x"),
+            ("studiogate:last-login", "2026-12-03"),
+        ],
+    );
+    studio.0.lock().unwrap().unreadable.insert("hal".into());
+
+    let (records, clean) = carry(&studio, &emr("arn:ml"), &plan, true).await;
+    assert!(!clean, "Hal's failed look is reported");
+    assert_eq!(
+        steps(&records),
+        [
+            "hold fay Held",
+            "delete-app JupyterLab/default in gus-private Done",
+            "delete-space gus-private Done",
+            "delete-profile gus Done",
+            "keep EFS home of gus Kept",
+            "recheck hal Failed",
+        ],
+        "nothing of Fay's or Hal's is touched"
+    );
+    assert_eq!(records[0].detail.as_deref(), Some("signed-in-since-plan"));
+    assert_eq!(records[5].detail.as_deref(), Some("AccessDeniedException"));
+    assert_eq!(
+        studio.deletes(),
+        ["app gus-private", "space gus-private", "profile gus"]
+    );
+
+    // A dry run reads nothing again: it says what the plan, as read, would do.
+    let (records, _) = carry(&studio, &emr("arn:ml"), &plan, false).await;
+    assert_eq!(
+        steps(&records)[0],
+        "delete-app JupyterLab/default in fay-private Planned"
+    );
 }
 
 #[tokio::test]
