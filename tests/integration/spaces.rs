@@ -88,46 +88,52 @@ async fn login_as_alice(
 
 const REPOSITORY: &str = "https://git.example.com/alice/notebooks.git";
 
-/// Alice, in Studio, gives her space a repository and a 90-minute idle timeout (UpdateSpace as the
-/// operator): settings no rule sets, which presign must keep.
-async fn alice_adds_a_repository_and_an_idle_timeout_in_studio(world: &World) {
-    use aws_sdk_sagemaker::types::{
-        AppInstanceType, CodeRepository, ResourceSpec, SpaceAppLifecycleManagement,
-        SpaceIdleSettings, SpaceJupyterLabAppSettings, SpaceSettings,
-    };
+/// Alice, in Studio, changes her space's JupyterLab settings (UpdateSpace as the operator); the
+/// space is Updating for the emulator's transition time after.
+async fn alice_sets_in_studio(
+    world: &World,
+    jupyter_lab: aws_sdk_sagemaker::types::SpaceJupyterLabAppSettings,
+) {
     operator(world)
         .await
         .update_space()
         .domain_id(world.domain())
         .space_name("alice-private")
         .space_settings(
-            SpaceSettings::builder()
-                .jupyter_lab_app_settings(
-                    SpaceJupyterLabAppSettings::builder()
-                        .default_resource_spec(
-                            ResourceSpec::builder()
-                                .instance_type(AppInstanceType::MlT3Medium)
-                                .build(),
-                        )
-                        .code_repositories(
-                            CodeRepository::builder().repository_url(REPOSITORY).build(),
-                        )
-                        .app_lifecycle_management(
-                            SpaceAppLifecycleManagement::builder()
-                                .idle_settings(
-                                    SpaceIdleSettings::builder()
-                                        .idle_timeout_in_minutes(90)
-                                        .build(),
-                                )
-                                .build(),
-                        )
-                        .build(),
-                )
+            aws_sdk_sagemaker::types::SpaceSettings::builder()
+                .jupyter_lab_app_settings(jupyter_lab)
                 .build(),
         )
         .send()
         .await
         .unwrap();
+}
+
+/// Alice, in Studio, gives her space a repository and a 90-minute idle timeout: settings no rule
+/// sets, which presign must keep.
+async fn alice_adds_a_repository_and_an_idle_timeout_in_studio(world: &World) {
+    use aws_sdk_sagemaker::types::{
+        AppInstanceType, CodeRepository, ResourceSpec, SpaceAppLifecycleManagement,
+        SpaceIdleSettings, SpaceJupyterLabAppSettings,
+    };
+    let jupyter_lab = SpaceJupyterLabAppSettings::builder()
+        .default_resource_spec(
+            ResourceSpec::builder()
+                .instance_type(AppInstanceType::MlT3Medium)
+                .build(),
+        )
+        .code_repositories(CodeRepository::builder().repository_url(REPOSITORY).build())
+        .app_lifecycle_management(
+            SpaceAppLifecycleManagement::builder()
+                .idle_settings(
+                    SpaceIdleSettings::builder()
+                        .idle_timeout_in_minutes(90)
+                        .build(),
+                )
+                .build(),
+        )
+        .build();
+    alice_sets_in_studio(world, jupyter_lab).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -247,6 +253,65 @@ async fn a_space_mid_update_is_waited_for_then_brought_in_line_by_the_same_login
             .map(|j| j.code_repositories().len()),
         Some(1),
         "her repository is kept"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rule_naming_another_image_clears_the_version_the_space_was_pinned_to() {
+    const TEAM: &str = "arn:aws:sagemaker:us-east-1:123456789012:image/team";
+    const TEAM_V3: &str = "arn:aws:sagemaker:us-east-1:123456789012:image-version/team/3";
+    const OTHER: &str = "arn:aws:sagemaker:us-east-1:123456789012:image/other";
+    const PLAN: &str = "arn:aws:sagemaker:us-east-1:123456789012:training-plan/gpu-week";
+    let world = world();
+    let creds = federate(&world, "alice", "alice@example.com").await;
+    let (_, action) =
+        redirect(login_as_alice(&world, &creds, config(&world, "ml.t3.medium", 20)).await);
+    assert_eq!(action.change, Change::Created);
+    wait_in_service(&world, "alice-private").await;
+
+    // Alice pins her space to version 3 of the team image, on a training plan's capacity.
+    use aws_sdk_sagemaker::types::{AppInstanceType, ResourceSpec, SpaceJupyterLabAppSettings};
+    let pinned = SpaceJupyterLabAppSettings::builder()
+        .default_resource_spec(
+            ResourceSpec::builder()
+                .instance_type(AppInstanceType::MlT3Medium)
+                .sage_maker_image_arn(TEAM)
+                .sage_maker_image_version_arn(TEAM_V3)
+                .training_plan_arn(PLAN)
+                .build(),
+        )
+        .build();
+    alice_sets_in_studio(&world, pinned).await;
+    wait_in_service(&world, "alice-private").await;
+
+    // The rule now names another image: the version of the old one, which would win over it, goes.
+    let rule = format!(
+        "private_space = {{ instance_type = \"ml.t3.medium\", storage_gb = 20, image_arn = \"{OTHER}\" }}"
+    );
+    let imaged = world.config_with_rule(&world.role("SageMakerExecutionML"), 90, &rule);
+    let (_, action) = redirect(login_as_alice(&world, &creds, imaged.clone()).await);
+    assert_eq!(action.change, Change::Updated);
+    wait_in_service(&world, "alice-private").await;
+    let after = described(&world, "alice-private").await;
+    let spec = after
+        .space_settings()
+        .and_then(|s| s.jupyter_lab_app_settings())
+        .and_then(|j| j.default_resource_spec())
+        .unwrap();
+    assert_eq!(
+        (
+            spec.sage_maker_image_arn(),
+            spec.sage_maker_image_version_arn(),
+            spec.training_plan_arn()
+        ),
+        (Some(OTHER), None, Some(PLAN)),
+        "the rule's image runs, and the space keeps its capacity"
+    );
+    let (_, action) = redirect(login_as_alice(&world, &creds, imaged).await);
+    assert_eq!(
+        action.change,
+        Change::Unchanged,
+        "in line: no update on every login"
     );
 }
 

@@ -96,6 +96,14 @@ pub fn classify(code: &str, status: u16) -> ErrorKind {
         c if c.starts_with("AccessDenied") || c == "UnauthorizedOperation" => {
             ErrorKind::AccessDenied
         }
+        // By code as well as by status: EMR's API reference lists its InternalServerError with
+        // "HTTP Status Code: 400".
+        "InternalServerError"
+        | "InternalServerException"
+        | "InternalFailure"
+        | "InternalError"
+        | "ServiceUnavailable"
+        | "ServiceUnavailableException" => ErrorKind::ServerError,
         _ if status >= 500 => ErrorKind::ServerError,
         _ => ErrorKind::Other,
     }
@@ -118,6 +126,11 @@ mod tests {
         assert_eq!(classify("ExpiredTokenException", 400), ErrorKind::Expired);
         assert_eq!(classify("ExpiredToken", 403), ErrorKind::Expired);
         assert_eq!(classify("InternalFailure", 500), ErrorKind::ServerError);
+        assert_eq!(
+            classify("InternalServerError", 400),
+            ErrorKind::ServerError,
+            "EMR's, documented with status 400: retried as a server error"
+        );
         assert_eq!(classify("ServiceUnavailable", 503), ErrorKind::ServerError);
         assert_eq!(classify("SomethingElse", 400), ErrorKind::Other);
     }

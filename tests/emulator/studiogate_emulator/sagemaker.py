@@ -109,6 +109,11 @@ class PresignedUrl:
     account_id: str = HUB_ACCOUNT  # the domain's account (the signer's)
 
 
+# ResourceSpec.SageMakerImageVersionArn's pattern (SageMaker API reference): a version, or None,
+# which clears it.
+IMAGE_VERSION_ARN = re.compile(r"(arn:aws(-[\w]+)*:sagemaker:.+:[0-9]{12}:image-version/[a-z0-9]([-.]?[a-z0-9])*/[0-9]+|None)")
+
+
 class SageMaker(Apps):
     """State and operations. `delay` is how long Pending/Updating/Deleting last (seconds)."""
 
@@ -241,6 +246,11 @@ class SageMaker(Apps):
                     raise _not_found(f"Studio lifecycle config {arn} does not exist")
             if listed and default and default not in app.get("LifecycleConfigArns", []):
                 raise _validation("DefaultResourceSpec.LifecycleConfigArn must be one of LifecycleConfigArns")
+            version = (app.get("DefaultResourceSpec") or {}).get("SageMakerImageVersionArn")
+            if version is not None and not IMAGE_VERSION_ARN.fullmatch(version):
+                raise _validation(f"1 validation error detected: Value '{version}' at 'SageMakerImageVersionArn' "
+                                  f"failed to satisfy constraint: Member must satisfy regular expression pattern: "
+                                  f"{IMAGE_VERSION_ARN.pattern}")
             idle = (app.get("AppLifecycleManagement") or {}).get("IdleSettings") or {}
             for field in ("IdleTimeoutInMinutes", "MinIdleTimeoutInMinutes", "MaxIdleTimeoutInMinutes"):
                 if field in idle and not 60 <= int(idle[field]) <= 525600:
@@ -318,6 +328,25 @@ class SageMaker(Apps):
         self._check_settings(settings, listed=False)
 
     @staticmethod
+    def _keep_image_versions(before: dict, after: dict) -> None:
+        """An app's image version outlives an update that leaves it out, and `None` clears it (the
+        API reference, ResourceSpec: the version "always takes precedence" over SageMakerImageArn;
+        "to clear the value set for SageMakerImageVersionArn, pass None as the value")."""
+        for app, settings in after.items():
+            if not app.endswith("AppSettings") or not isinstance(settings, dict):
+                continue
+            spec = settings.get("DefaultResourceSpec")
+            if spec is None:
+                continue
+            kept = ((before.get(app) or {}).get("DefaultResourceSpec") or {}).get("SageMakerImageVersionArn")
+            spec = dict(spec)
+            if spec.get("SageMakerImageVersionArn") == "None":
+                del spec["SageMakerImageVersionArn"]
+            elif "SageMakerImageVersionArn" not in spec and kept:
+                spec["SageMakerImageVersionArn"] = kept
+            after[app] = {**settings, "DefaultResourceSpec": spec}
+
+    @staticmethod
     def _ebs_gb(settings: dict) -> int | None:
         return ((settings.get("SpaceStorageSettings") or {}).get("EbsStorageSettings") or {}).get("EbsVolumeSizeInGb")
 
@@ -387,6 +416,7 @@ class SageMaker(Apps):
             raise _validation(f"EbsVolumeSizeInGb of space {space.name} cannot be decreased (from {current} to {size})")
         merged = dict(space.settings)
         merged.update(settings)
+        self._keep_image_versions(space.settings, merged)
         space.settings = merged
         if "SpaceDisplayName" in p:
             space.display_name = p["SpaceDisplayName"]

@@ -280,6 +280,32 @@ def test_space_storage_cannot_shrink_nor_its_app_type_change(emulator, world):
         "DefaultResourceSpec"]["InstanceType"] == "ml.t3.large"
 
 
+def test_a_spaces_image_version_outlives_an_update_that_leaves_it_out_and_none_clears_it(emulator, world):
+    client = create(emulator, world)
+    domain = domain_id(world)
+    create_space(client, world)
+    team, team_v3 = (f"arn:aws:sagemaker:us-east-1:123456789012:{kind}" for kind in ("image/team", "image-version/team/3"))
+    other = "arn:aws:sagemaker:us-east-1:123456789012:image/other"
+
+    def update(spec: dict) -> None:
+        client.update_space(DomainId=domain, SpaceName="alice-private", SpaceSettings={
+            "JupyterLabAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.t3.medium", **spec}}})
+        wait_for_space(client, domain, "alice-private")
+
+    def spec() -> dict:
+        described = client.describe_space(DomainId=domain, SpaceName="alice-private")
+        return described["SpaceSettings"]["JupyterLabAppSettings"]["DefaultResourceSpec"]
+
+    update({"SageMakerImageArn": team, "SageMakerImageVersionArn": team_v3})
+    update({"SageMakerImageArn": other})
+    assert spec()["SageMakerImageVersionArn"] == team_v3, "the version, which takes precedence, stays"
+    update({"SageMakerImageArn": other, "SageMakerImageVersionArn": "None"})
+    assert "SageMakerImageVersionArn" not in spec() and spec()["SageMakerImageArn"] == other
+    with pytest.raises(ClientError) as excinfo:
+        update({"SageMakerImageVersionArn": "arn:aws:sagemaker:us-east-1:123456789012:image/team"})
+    assert code(excinfo) == "ValidationException" and "regular expression pattern" in excinfo.value.response["Error"]["Message"]
+
+
 def test_space_tags(emulator, world):
     client = create(emulator, world)
     arn = create_space(client, world, tags=[{"Key": "studiouserid", "Value": "alice"}, {"Key": "team", "Value": "ml"}])

@@ -107,9 +107,15 @@ pub(super) async fn describe(
             image_version_alias: spec
                 .and_then(|s| s.sage_maker_image_version_alias())
                 .map(str::to_owned),
+            training_plan_arn: spec.and_then(|s| s.training_plan_arn()).map(str::to_owned),
         },
     }))
 }
+
+/// What clears a space's `SageMakerImageVersionArn` (SageMaker API reference, ResourceSpec: "To
+/// clear the value set for SageMakerImageVersionArn, pass None as the value"; the field's pattern
+/// ends in `|None`).
+const CLEAR_IMAGE_VERSION: &str = "None";
 
 /// The JupyterLab settings UpdateSpace is sent: the rule's spec and, as read, the rest.
 fn jupyter_lab_update(spec: &ResourceSpecUpdate) -> SpaceJupyterLabAppSettings {
@@ -117,9 +123,14 @@ fn jupyter_lab_update(spec: &ResourceSpecUpdate) -> SpaceJupyterLabAppSettings {
     let resource_spec = ResourceSpec::builder()
         .instance_type(AppInstanceType::from(spec.instance_type.as_str()))
         .set_sage_maker_image_arn(spec.image_arn.clone())
-        .set_sage_maker_image_version_arn(others.image_version_arn.clone())
+        .set_sage_maker_image_version_arn(if spec.clear_image_version {
+            Some(CLEAR_IMAGE_VERSION.to_owned())
+        } else {
+            others.image_version_arn.clone()
+        })
         .set_sage_maker_image_version_alias(others.image_version_alias.clone())
         .set_lifecycle_config_arn(spec.lifecycle_config_arn.clone())
+        .set_training_plan_arn(others.training_plan_arn.clone())
         .build();
     let repositories = others
         .code_repositories

@@ -65,9 +65,10 @@ pub struct SpaceState {
 /// What a space's JupyterLab settings hold besides the instance type, image and lifecycle
 /// configuration: sent back as read whenever UpdateSpace is sent those settings, so a rule change
 /// keeps them whether SageMaker merges the settings it is sent or replaces them (its API reference
-/// does not say). The image's version and alias go back only with their own image; whether
-/// leaving them out clears them on SageMaker is a real account's to confirm (README, "Before the
-/// first deploy").
+/// does not say). The image's version and alias go back only with their own image; a version of
+/// another is cleared by name (ResourceSpec: "pass None"); an alias cannot be (its pattern has no
+/// None), so whether leaving it out clears it is a real account's to confirm (README, "Checks only
+/// a real account can make").
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct JupyterLabOthers {
     /// `CodeRepositories[].RepositoryUrl`.
@@ -78,6 +79,8 @@ pub struct JupyterLabOthers {
     pub image_version_arn: Option<String>,
     /// `DefaultResourceSpec.SageMakerImageVersionAlias`: likewise.
     pub image_version_alias: Option<String>,
+    /// `DefaultResourceSpec.TrainingPlanArn`: the reserved capacity the space's app runs on.
+    pub training_plan_arn: Option<String>,
 }
 
 /// What CreateUserProfile (or CreateSpace) did.

@@ -90,6 +90,10 @@ pub struct ResourceSpecUpdate {
     pub lifecycle_config_arn: Option<String>,
     /// The space's own, kept (its image version only with its own image).
     pub others: JupyterLabOthers,
+    /// The space's image version is of another image than the one sent: UpdateSpace must clear it,
+    /// which leaving it out does not do (SageMaker API reference, ResourceSpec: the version "always
+    /// takes precedence"; "to clear the value set for SageMakerImageVersionArn, pass None").
+    pub clear_image_version: bool,
 }
 
 /// What UpdateSpace must change.
@@ -116,6 +120,17 @@ fn image_of_version(version_arn: &str) -> Option<String> {
     Some(format!("{head}:image/{name}"))
 }
 
+/// Whether two image ARNs name the same image. ASCII case is not a difference: an image's name may
+/// have capitals (CreateImage's ImageName) where its version's ARN pattern allows only lower case
+/// (ResourceSpec.SageMakerImageVersionArn), so an operator's `image_arn` and the image derived from
+/// a version may differ in case alone.
+fn same_image(one: Option<&str>, other: Option<&str>) -> bool {
+    match (one, other) {
+        (Some(one), Some(other)) => one.eq_ignore_ascii_case(other),
+        (one, other) => one == other,
+    }
+}
+
 /// How an existing space differs from `desired` (a smaller volume is not a difference).
 pub fn space_drift(desired: &DesiredSpace, observed: &SpaceState) -> SpaceDrift {
     let rule = &desired.rule;
@@ -127,8 +142,12 @@ pub fn space_drift(desired: &DesiredSpace, observed: &SpaceState) -> SpaceDrift 
         .as_deref()
         .and_then(image_of_version)
         .or_else(|| observed.image_arn.clone());
+    let rule_image = rule.image_arn.as_deref();
     let spec_differs = observed.instance_type.as_deref() != Some(rule.instance_type.as_str())
-        || (rule.image_arn.is_some() && running_image != rule.image_arn);
+        || (rule_image.is_some() && !same_image(running_image.as_deref(), rule_image));
+    let version_kept = others.image_version_arn.clone().filter(|version| {
+        rule_image.is_none() || same_image(image_of_version(version).as_deref(), rule_image)
+    });
     SpaceDrift {
         // The spec is sent whole: what the rule does not name stays the space's own, and a version
         // or alias stays only while it is of the image sent.
@@ -139,14 +158,12 @@ pub fn space_drift(desired: &DesiredSpace, observed: &SpaceState) -> SpaceDrift 
                 .clone()
                 .or_else(|| observed.image_arn.clone()),
             lifecycle_config_arn: observed.lifecycle_config_arn.clone(),
+            clear_image_version: others.image_version_arn.is_some() && version_kept.is_none(),
             others: JupyterLabOthers {
-                image_version_arn: others.image_version_arn.clone().filter(|version| {
-                    rule.image_arn.is_none() || image_of_version(version) == rule.image_arn
+                image_version_arn: version_kept,
+                image_version_alias: others.image_version_alias.clone().filter(|_| {
+                    rule_image.is_none() || same_image(observed.image_arn.as_deref(), rule_image)
                 }),
-                image_version_alias: others
-                    .image_version_alias
-                    .clone()
-                    .filter(|_| rule.image_arn.is_none() || observed.image_arn == rule.image_arn),
                 ..others.clone()
             },
         }),

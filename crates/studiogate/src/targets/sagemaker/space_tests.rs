@@ -29,6 +29,9 @@ fn observed(instance: &str, storage: u32, image: Option<&str>) -> SpaceState {
             image_version_arn: image
                 .map(|arn| format!("{}/3", arn.replace(":image/", ":image-version/"))),
             image_version_alias: None,
+            training_plan_arn: Some(
+                "arn:aws:sagemaker:us-east-1:123456789012:training-plan/gpu".into(),
+            ),
         },
     }
 }
@@ -71,11 +74,15 @@ fn drift_changes_the_spec_and_only_grows_the_volume() {
                 instance_type: "ml.t3.medium".into(),
                 image_arn: None,
                 lifecycle_config_arn: Some("arn:lcc".into()),
+                clear_image_version: false,
                 others: JupyterLabOthers {
                     code_repositories: vec!["https://git.example.com/alice/notebooks.git".into()],
                     idle_timeout_minutes: Some(90),
                     image_version_arn: None,
                     image_version_alias: None,
+                    training_plan_arn: Some(
+                        "arn:aws:sagemaker:us-east-1:123456789012:training-plan/gpu".into()
+                    ),
                 },
             }),
             storage_gb: None
@@ -97,8 +104,11 @@ fn drift_changes_the_spec_and_only_grows_the_volume() {
         .resource_spec
         .expect("the instance type drifted");
     assert_eq!(
-        new_type_same_image.others.image_version_arn.as_deref(),
-        Some(TEAM_V3),
+        (
+            new_type_same_image.others.image_version_arn.as_deref(),
+            new_type_same_image.clear_image_version
+        ),
+        (Some(TEAM_V3), false),
         "the space's image keeps its version"
     );
     let imaged = DesiredSpace {
@@ -114,10 +124,11 @@ fn drift_changes_the_spec_and_only_grows_the_volume() {
     assert_eq!(
         (
             new_image.image_arn.as_deref(),
-            new_image.others.image_version_arn
+            new_image.others.image_version_arn,
+            new_image.clear_image_version
         ),
-        (Some(OTHER), None),
-        "a version of the old image would win over the rule's image"
+        (Some(OTHER), None, true),
+        "a version of the old image would win over the rule's image: it is cleared"
     );
     assert_eq!(new_image.others.idle_timeout_minutes, Some(90));
     let pinned_elsewhere = SpaceState {
@@ -130,9 +141,21 @@ fn drift_changes_the_spec_and_only_grows_the_volume() {
     assert_eq!(
         (
             corrected.image_arn.as_deref(),
-            corrected.others.image_version_arn
+            corrected.others.image_version_arn,
+            corrected.clear_image_version
         ),
-        (Some(OTHER), None)
+        (Some(OTHER), None, true)
+    );
+    let capitalised = DesiredSpace {
+        rule: PrivateSpaceRule {
+            image_arn: Some(TEAM.replace("image/team", "image/Team")),
+            ..rule()
+        },
+        ..desired.clone()
+    };
+    assert!(
+        space_drift(&capitalised, &observed("ml.t3.medium", 20, Some(TEAM))).is_empty(),
+        "an image named with capitals is the same image as its lower-case version's"
     );
     let unreported = SpaceState {
         storage_gb: None,
