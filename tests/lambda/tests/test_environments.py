@@ -272,7 +272,7 @@ def flattened(value, path=""):
 
 
 def test_the_docs_report_queries_read_fields_a_report_carries(lambda_service):
-    # README's "Before the first deploy" and docs/operations.md query Lambda's report as the JSON log
+    # README's "Checks only a real account can make" and docs/operations.md query Lambda's report as the JSON log
     # format writes it (the stack sets LogFormat JSON); the report here is modelled on it. A query
     # naming a field the report does not carry matches nothing in a real account.
     running = lambda_service({"name": "reported"})

@@ -47,7 +47,7 @@ impl SdkSageMaker {
 }
 
 /// One call's configuration: signed with the user's credentials, which no cache keeps. A call's
-/// override rather than a client built per login: the same signing for about a quarter less
+/// override rather than a client built per login: the same signing for about a fifth less
 /// CPU (BENCHMARKS.md, "One AWS call through the SDK").
 fn user_override(credentials: &FederatedCredentials) -> aws_sdk_sagemaker::config::Builder {
     aws_sdk_sagemaker::config::Builder::default()
