@@ -11,5 +11,6 @@ mod replay;
 mod saml_validator;
 mod saml_validator_logs;
 mod shared_spaces;
+mod space_updates;
 mod spaces;
 mod spoke;

@@ -4,11 +4,12 @@
 
 use crate::presign::{error_code, identity, redirect, request, world, World};
 use serde_json::Value;
+use std::time::Duration;
 use studiogate::config::BrokerConfig;
 use studiogate_kernel::wire::{Change, ErrorCode, FederatedCredentials, PresignResponse};
 use studiogate_tests::federation::federate;
 
-fn config(world: &World, instance: &str, storage_gb: u32) -> BrokerConfig {
+pub(crate) fn config(world: &World, instance: &str, storage_gb: u32) -> BrokerConfig {
     world.config_with_rule(
         &world.role("SageMakerExecutionML"),
         90,
@@ -22,7 +23,7 @@ async fn operator(world: &World) -> aws_sdk_sagemaker::Client {
 }
 
 /// DescribeSpace, as the operator sees it.
-async fn described(
+pub(crate) async fn described(
     world: &World,
     name: &str,
 ) -> aws_sdk_sagemaker::operation::describe_space::DescribeSpaceOutput {
@@ -37,7 +38,7 @@ async fn described(
 }
 
 /// DescribeSpace and its tags, as the operator sees them.
-async fn describe_space(world: &World, name: &str) -> Value {
+pub(crate) async fn describe_space(world: &World, name: &str) -> Value {
     let client = operator(world).await;
     let d = described(world, name).await;
     let tags = client
@@ -58,19 +59,19 @@ async fn describe_space(world: &World, name: &str) -> Value {
 }
 
 /// Until the space is InService again (the emulator settles an update after a short delay).
-async fn wait_in_service(world: &World, name: &str) {
+pub(crate) async fn wait_in_service(world: &World, name: &str) {
     for _ in 0..100 {
         let status = described(world, name).await.status().cloned();
         if status == Some(aws_sdk_sagemaker::types::SpaceStatus::InService) {
             return;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("{name} did not come back InService");
 }
 
 /// Alice's login on the `sagemaker-ml` tile, as a member of ml-engineers, under `config`.
-async fn login_as_alice(
+pub(crate) async fn login_as_alice(
     world: &World,
     creds: &FederatedCredentials,
     config: BrokerConfig,
@@ -84,6 +85,16 @@ async fn login_as_alice(
         ))
         .await
         .0
+}
+
+/// Alice's first login, which creates her private space (ml.t3.medium, 20 GB), InService after.
+pub(crate) async fn alice_with_her_space(world: &World) -> FederatedCredentials {
+    let creds = federate(world, "alice", "alice@example.com").await;
+    let (_, action) =
+        redirect(login_as_alice(world, &creds, config(world, "ml.t3.medium", 20)).await);
+    assert_eq!(action.change, Change::Created);
+    wait_in_service(world, "alice-private").await;
+    creds
 }
 
 const REPOSITORY: &str = "https://git.example.com/alice/notebooks.git";
@@ -111,7 +122,7 @@ async fn alice_sets_in_studio(
 
 /// Alice, in Studio, gives her space a repository and a 90-minute idle timeout: settings no rule
 /// sets, which presign must keep.
-async fn alice_adds_a_repository_and_an_idle_timeout_in_studio(world: &World) {
+pub(crate) async fn alice_adds_a_repository_and_an_idle_timeout_in_studio(world: &World) {
     use aws_sdk_sagemaker::types::{
         AppInstanceType, CodeRepository, ResourceSpec, SpaceAppLifecycleManagement,
         SpaceIdleSettings, SpaceJupyterLabAppSettings,
@@ -211,63 +222,13 @@ async fn the_first_login_creates_the_private_space_and_opens_it_then_later_login
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_space_mid_update_is_waited_for_then_brought_in_line_by_the_same_login() {
-    let world = world();
-    let creds = federate(&world, "alice", "alice@example.com").await;
-    let login = |config: BrokerConfig| login_as_alice(&world, &creds, config);
-    let (_, action) = redirect(login(config(&world, "ml.t3.medium", 20)).await);
-    assert_eq!(action.change, Change::Created);
-    wait_in_service(&world, "alice-private").await;
-
-    // Alice changes her space's settings in Studio; it is Updating for 1.5 s when she logs in again,
-    // under a rule that now wants a bigger instance and volume.
-    world
-        .aws
-        .control(
-            "POST",
-            "/config",
-            Some(&serde_json::json!({"transition_seconds": 1.5})),
-        )
-        .unwrap();
-    alice_adds_a_repository_and_an_idle_timeout_in_studio(&world).await;
-    assert_eq!(
-        described(&world, "alice-private").await.status(),
-        Some(&aws_sdk_sagemaker::types::SpaceStatus::Updating)
-    );
-
-    let (_, action) = redirect(login(config(&world, "ml.m5.large", 30)).await);
-    assert_eq!(
-        action.change,
-        Change::Updated,
-        "the login waited out Alice's update, then made its own"
-    );
-    let space = describe_space(&world, "alice-private").await;
-    assert_eq!(
-        (space["instance"].as_str(), space["storage"].as_i64()),
-        (Some("ml.m5.large"), Some(30))
-    );
-    let kept = described(&world, "alice-private").await;
-    assert_eq!(
-        kept.space_settings()
-            .and_then(|s| s.jupyter_lab_app_settings())
-            .map(|j| j.code_repositories().len()),
-        Some(1),
-        "her repository is kept"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn a_rule_naming_another_image_clears_the_version_the_space_was_pinned_to() {
     const TEAM: &str = "arn:aws:sagemaker:us-east-1:123456789012:image/team";
     const TEAM_V3: &str = "arn:aws:sagemaker:us-east-1:123456789012:image-version/team/3";
     const OTHER: &str = "arn:aws:sagemaker:us-east-1:123456789012:image/other";
     const PLAN: &str = "arn:aws:sagemaker:us-east-1:123456789012:training-plan/gpu-week";
     let world = world();
-    let creds = federate(&world, "alice", "alice@example.com").await;
-    let (_, action) =
-        redirect(login_as_alice(&world, &creds, config(&world, "ml.t3.medium", 20)).await);
-    assert_eq!(action.change, Change::Created);
-    wait_in_service(&world, "alice-private").await;
+    let creds = alice_with_her_space(&world).await;
 
     // Alice pins her space to version 3 of the team image, on a training plan's capacity.
     use aws_sdk_sagemaker::types::{AppInstanceType, ResourceSpec, SpaceJupyterLabAppSettings};

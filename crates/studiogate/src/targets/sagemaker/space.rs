@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use studiogate_kernel::retry::{with_retry, Budget};
 use studiogate_kernel::wire::{Change, ErrorCode, PresignError};
+use studiogate_kernel::ErrorKind;
 
 /// `EbsVolumeSizeInGb`'s range (SageMaker API reference, EbsStorageSettings).
 pub const STORAGE_GB: std::ops::RangeInclusive<u32> = 5..=16_384;
@@ -206,22 +207,37 @@ pub async fn ensure<S: SageMakerApi>(
         }
         Some(mut state) => {
             check_ownership(&state, desired, &name)?;
+            let mut may_update = true;
             if state.status != "InService" && !space_drift(desired, &state).is_empty() {
                 // A space mid-update (the last login's, or its owner's in Studio) takes no other
                 // UpdateSpace: wait for it to settle, then compare again, so that this login, not
-                // the next, brings it in line.
+                // the next, brings it in line. Only if a whole second wait still fits in the
+                // budget, though: else the user goes in as the space is (as before this wait
+                // existed), and the next login applies the rule.
                 state = settled().await?;
                 check_ownership(&state, desired, &name)?;
+                may_update = budget.remaining() >= ready_within;
             }
+            let mut settling = state.status != "InService";
             let drift = space_drift(desired, &state);
-            if !drift.is_empty() && state.status == "InService" {
+            if may_update && !drift.is_empty() && !settling {
                 let (updated, _) =
                     with_retry(budget, || api.update_space(domain, &name, &drift)).await;
-                updated.map_err(aws_failure)?;
-                tracing::info!(space = %name, domain, "private space brought in line with the rules");
-                change = Change::Updated;
+                match updated {
+                    Ok(()) => {
+                        tracing::info!(space = %name, domain, "private space brought in line with the rules");
+                        change = Change::Updated;
+                    }
+                    // The same user's other login (a second tab) updated it first, to the same
+                    // rule: wait for that update rather than fail this login.
+                    Err(busy) if busy.kind == ErrorKind::InUse => {
+                        tracing::info!(space = %name, domain, code = %busy.code, "private space being updated by another login");
+                    }
+                    Err(failed) => return Err(aws_failure(failed)),
+                }
+                settling = true;
             }
-            if change == Change::Unchanged && state.status == "InService" {
+            if !settling {
                 return Ok((name, change));
             }
         }
