@@ -221,6 +221,22 @@ async fn the_first_login_creates_the_private_space_and_opens_it_then_later_login
     assert_eq!(describe_space(&world, "alice-private").await["storage"], 30);
 }
 
+/// After a login that updated Alice's space: the JupyterLab DefaultResourceSpec it settled with.
+async fn updated_spec(
+    world: &World,
+    login: PresignResponse,
+) -> aws_sdk_sagemaker::types::ResourceSpec {
+    assert_eq!(redirect(login).1.change, Change::Updated);
+    wait_in_service(world, "alice-private").await;
+    described(world, "alice-private")
+        .await
+        .space_settings()
+        .and_then(|s| s.jupyter_lab_app_settings())
+        .and_then(|j| j.default_resource_spec())
+        .cloned()
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rule_naming_another_image_clears_the_version_the_space_was_pinned_to() {
     const TEAM: &str = "arn:aws:sagemaker:us-east-1:123456789012:image/team";
@@ -250,15 +266,7 @@ async fn a_rule_naming_another_image_clears_the_version_the_space_was_pinned_to(
         "private_space = {{ instance_type = \"ml.t3.medium\", storage_gb = 20, image_arn = \"{OTHER}\" }}"
     );
     let imaged = world.config_with_rule(&world.role("SageMakerExecutionML"), 90, &rule);
-    let (_, action) = redirect(login_as_alice(&world, &creds, imaged.clone()).await);
-    assert_eq!(action.change, Change::Updated);
-    wait_in_service(&world, "alice-private").await;
-    let after = described(&world, "alice-private").await;
-    let spec = after
-        .space_settings()
-        .and_then(|s| s.jupyter_lab_app_settings())
-        .and_then(|j| j.default_resource_spec())
-        .unwrap();
+    let spec = updated_spec(&world, login_as_alice(&world, &creds, imaged.clone()).await).await;
     assert_eq!(
         (
             spec.sage_maker_image_arn(),
@@ -273,6 +281,21 @@ async fn a_rule_naming_another_image_clears_the_version_the_space_was_pinned_to(
         action.change,
         Change::Unchanged,
         "in line: no update on every login"
+    );
+
+    // A rule of another instance type: the plan's reserved capacity is of the old one, detached.
+    let resized = world.config_with_rule(
+        &world.role("SageMakerExecutionML"),
+        90,
+        &rule.replace("ml.t3.medium", "ml.m5.large"),
+    );
+    let spec = updated_spec(&world, login_as_alice(&world, &creds, resized).await).await;
+    assert_eq!(
+        (
+            spec.instance_type().map(|t| t.as_str()),
+            spec.training_plan_arn()
+        ),
+        (Some("ml.m5.large"), None)
     );
 }
 

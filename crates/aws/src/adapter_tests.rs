@@ -218,6 +218,29 @@ async fn an_app_running_in_the_private_space_locks_the_role_too() {
 }
 
 #[tokio::test]
+async fn deleting_a_mapping_that_is_gone_succeeds_and_other_refusals_stand() {
+    let gone = emr(&answering_error(
+        400,
+        "InvalidRequestException",
+        "no mapping",
+    ));
+    assert_eq!(
+        gone.delete_mapping("es-1", IdentityType::User, "alice")
+            .await,
+        Ok(())
+    );
+    let denied = emr(&answering_error(400, "AccessDeniedException", "no"));
+    assert_eq!(
+        denied
+            .delete_mapping("es-1", IdentityType::User, "alice")
+            .await
+            .unwrap_err()
+            .kind,
+        ErrorKind::AccessDenied
+    );
+}
+
+#[tokio::test]
 async fn emr_answers_a_missing_mapping_with_invalid_request_which_means_none() {
     let api = emr(&answering_error(
         400,

@@ -65,15 +65,28 @@ impl EmrStudioAccess for SdkEmr {
         kind: IdentityType,
         identity_id: &str,
     ) -> Result<(), AwsError> {
-        self.client
+        let result = self
+            .client
             .delete_studio_session_mapping()
             .studio_id(studio_id)
             .identity_type(sdk_type(kind))
             .identity_id(identity_id)
             .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| crate::sdk_error("elasticmapreduce:DeleteStudioSessionMapping", e))
+            .await;
+        let Err(e) = result else {
+            return Ok(());
+        };
+        let refused = crate::sdk_error("elasticmapreduce:DeleteStudioSessionMapping", e);
+        // EMR has no NotFound: a mapping that is not there is refused as any bad request is
+        // (InvalidRequestException). A retried delete whose first attempt went through, or one
+        // another run got to first, finds it gone, which is what a delete wants: read it again.
+        if refused.kind != ErrorKind::Validation {
+            return Err(refused);
+        }
+        match self.session_policy(studio_id, kind, identity_id).await {
+            Ok(None) => Ok(()),
+            _ => Err(refused),
+        }
     }
 
     async fn describe_studio(&self, studio_id: &str) -> Result<StudioInfo, AwsError> {

@@ -111,6 +111,7 @@ class PresignedUrl:
 
 # ResourceSpec.SageMakerImageVersionArn's pattern (SageMaker API reference): a version, or None,
 # which clears it.
+TRAINING_PLAN_ARN = re.compile(r"(arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:training-plan/.*|None)")
 IMAGE_VERSION_ARN = re.compile(r"(arn:aws(-[\w]+)*:sagemaker:.+:[0-9]{12}:image-version/[a-z0-9]([-.]?[a-z0-9])*/[0-9]+|None)")
 
 
@@ -251,6 +252,10 @@ class SageMaker(Apps):
                 raise _validation(f"1 validation error detected: Value '{version}' at 'SageMakerImageVersionArn' "
                                   f"failed to satisfy constraint: Member must satisfy regular expression pattern: "
                                   f"{IMAGE_VERSION_ARN.pattern}")
+            plan = (app.get("DefaultResourceSpec") or {}).get("TrainingPlanArn")
+            if plan is not None and not TRAINING_PLAN_ARN.fullmatch(plan):
+                raise _validation(f"1 validation error detected: Value '{plan}' at 'TrainingPlanArn' failed to satisfy "
+                                  f"constraint: Member must satisfy regular expression pattern: {TRAINING_PLAN_ARN.pattern}")
             idle = (app.get("AppLifecycleManagement") or {}).get("IdleSettings") or {}
             for field in ("IdleTimeoutInMinutes", "MinIdleTimeoutInMinutes", "MaxIdleTimeoutInMinutes"):
                 if field in idle and not 60 <= int(idle[field]) <= 525600:
@@ -331,7 +336,8 @@ class SageMaker(Apps):
     def _keep_image_versions(before: dict, after: dict) -> None:
         """An app's image version outlives an update that leaves it out, and `None` clears it (the
         API reference, ResourceSpec: the version "always takes precedence" over SageMakerImageArn;
-        "to clear the value set for SageMakerImageVersionArn, pass None as the value")."""
+        "to clear the value set for SageMakerImageVersionArn, pass None as the value"); `None`
+        clears a TrainingPlanArn too (its pattern takes it)."""
         for app, settings in after.items():
             if not app.endswith("AppSettings") or not isinstance(settings, dict):
                 continue
@@ -340,10 +346,11 @@ class SageMaker(Apps):
                 continue
             kept = ((before.get(app) or {}).get("DefaultResourceSpec") or {}).get("SageMakerImageVersionArn")
             spec = dict(spec)
-            if spec.get("SageMakerImageVersionArn") == "None":
-                del spec["SageMakerImageVersionArn"]
-            elif "SageMakerImageVersionArn" not in spec and kept:
+            if "SageMakerImageVersionArn" not in spec and kept:
                 spec["SageMakerImageVersionArn"] = kept
+            for field in ("SageMakerImageVersionArn", "TrainingPlanArn"):   # both take None to clear
+                if spec.get(field) == "None":
+                    del spec[field]
             after[app] = {**settings, "DefaultResourceSpec": spec}
 
     @staticmethod

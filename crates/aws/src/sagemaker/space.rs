@@ -112,10 +112,11 @@ pub(super) async fn describe(
     }))
 }
 
-/// What clears a space's `SageMakerImageVersionArn` (SageMaker API reference, ResourceSpec: "To
-/// clear the value set for SageMakerImageVersionArn, pass None as the value"; the field's pattern
-/// ends in `|None`).
-const CLEAR_IMAGE_VERSION: &str = "None";
+/// What clears a space's `SageMakerImageVersionArn` or `TrainingPlanArn` (SageMaker API reference,
+/// ResourceSpec: "To clear the value set for SageMakerImageVersionArn, pass None as the value"; the
+/// service model's `StudioResourceSpecTrainingPlanArn` "allows \"None\" to detach a training plan";
+/// both fields' patterns end in `|None`).
+const CLEAR: &str = "None";
 
 /// The JupyterLab settings UpdateSpace is sent: the rule's spec and, as read, the rest.
 fn jupyter_lab_update(spec: &ResourceSpecUpdate) -> SpaceJupyterLabAppSettings {
@@ -124,13 +125,17 @@ fn jupyter_lab_update(spec: &ResourceSpecUpdate) -> SpaceJupyterLabAppSettings {
         .instance_type(AppInstanceType::from(spec.instance_type.as_str()))
         .set_sage_maker_image_arn(spec.image_arn.clone())
         .set_sage_maker_image_version_arn(if spec.clear_image_version {
-            Some(CLEAR_IMAGE_VERSION.to_owned())
+            Some(CLEAR.to_owned())
         } else {
             others.image_version_arn.clone()
         })
         .set_sage_maker_image_version_alias(others.image_version_alias.clone())
         .set_lifecycle_config_arn(spec.lifecycle_config_arn.clone())
-        .set_training_plan_arn(others.training_plan_arn.clone())
+        .set_training_plan_arn(if spec.clear_training_plan {
+            Some(CLEAR.to_owned())
+        } else {
+            others.training_plan_arn.clone()
+        })
         .build();
     let repositories = others
         .code_repositories

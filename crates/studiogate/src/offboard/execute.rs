@@ -342,7 +342,7 @@ async fn signed_in_since<S: StudioInventory>(
     let seen = now?.and_then(|profile| profile.tags.get(LAST_LOGIN_TAG).cloned());
     Ok(seen
         .filter(|seen| seen != last_login)
-        .map(|last_login| Held::SignedInSincePlan { last_login }))
+        .map(|signed_in| Held::SignedInSincePlan { signed_in }))
 }
 
 /// Records a wait that did not end well; whether the user's next steps may go on.

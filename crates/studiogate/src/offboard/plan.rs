@@ -50,8 +50,9 @@ pub enum Held {
     /// Selected as inactive, but its owner signed in between the plan and its turn to be carried
     /// out (the last-login tag moved): they are active again.
     SignedInSincePlan {
-        /// The tag's value when it was looked at again (`YYYY-MM-DD`).
-        last_login: String,
+        /// The last-login tag's value when it was looked at again (`YYYY-MM-DD`); not named
+        /// `last_login`, which the plan's `why` carries beside it.
+        signed_in: String,
     },
 }
 
@@ -377,7 +378,7 @@ mod unit {
                 spaces: vec!["x".into()],
             },
             Held::SignedInSincePlan {
-                last_login: "2026-12-03".into(),
+                signed_in: "2026-12-03".into(),
             },
         ] {
             assert_eq!(serde_json::to_value(&held).unwrap()["held"], held.reason());

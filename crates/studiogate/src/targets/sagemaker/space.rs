@@ -95,6 +95,9 @@ pub struct ResourceSpecUpdate {
     /// which leaving it out does not do (SageMaker API reference, ResourceSpec: the version "always
     /// takes precedence"; "to clear the value set for SageMakerImageVersionArn, pass None").
     pub clear_image_version: bool,
+    /// The space ran on a training plan's reserved capacity, which is of one instance type: a rule
+    /// that changes the type clears it (`TrainingPlanArn`'s pattern takes `None` too).
+    pub clear_training_plan: bool,
 }
 
 /// What UpdateSpace must change.
@@ -144,8 +147,9 @@ pub fn space_drift(desired: &DesiredSpace, observed: &SpaceState) -> SpaceDrift 
         .and_then(image_of_version)
         .or_else(|| observed.image_arn.clone());
     let rule_image = rule.image_arn.as_deref();
-    let spec_differs = observed.instance_type.as_deref() != Some(rule.instance_type.as_str())
-        || (rule_image.is_some() && !same_image(running_image.as_deref(), rule_image));
+    let type_differs = observed.instance_type.as_deref() != Some(rule.instance_type.as_str());
+    let spec_differs =
+        type_differs || (rule_image.is_some() && !same_image(running_image.as_deref(), rule_image));
     let version_kept = others.image_version_arn.clone().filter(|version| {
         rule_image.is_none() || same_image(image_of_version(version).as_deref(), rule_image)
     });
@@ -160,8 +164,10 @@ pub fn space_drift(desired: &DesiredSpace, observed: &SpaceState) -> SpaceDrift 
                 .or_else(|| observed.image_arn.clone()),
             lifecycle_config_arn: observed.lifecycle_config_arn.clone(),
             clear_image_version: others.image_version_arn.is_some() && version_kept.is_none(),
+            clear_training_plan: type_differs && others.training_plan_arn.is_some(),
             others: JupyterLabOthers {
                 image_version_arn: version_kept,
+                training_plan_arn: others.training_plan_arn.clone().filter(|_| !type_differs),
                 image_version_alias: others.image_version_alias.clone().filter(|_| {
                     rule_image.is_none() || same_image(observed.image_arn.as_deref(), rule_image)
                 }),

@@ -75,19 +75,18 @@ fn drift_changes_the_spec_and_only_grows_the_volume() {
                 image_arn: None,
                 lifecycle_config_arn: Some("arn:lcc".into()),
                 clear_image_version: false,
+                clear_training_plan: true,
                 others: JupyterLabOthers {
                     code_repositories: vec!["https://git.example.com/alice/notebooks.git".into()],
                     idle_timeout_minutes: Some(90),
                     image_version_arn: None,
                     image_version_alias: None,
-                    training_plan_arn: Some(
-                        "arn:aws:sagemaker:us-east-1:123456789012:training-plan/gpu".into()
-                    ),
+                    training_plan_arn: None,
                 },
             }),
             storage_gb: None
         },
-        "a larger volume stays: SageMaker cannot shrink it"
+        "a larger volume stays: SageMaker cannot shrink it; a training plan is of the old type"
     );
     assert_eq!(
         space_drift(&desired, &observed("ml.t3.medium", 5, None)).storage_gb,
@@ -131,6 +130,17 @@ fn drift_changes_the_spec_and_only_grows_the_volume() {
         "a version of the old image would win over the rule's image: it is cleared"
     );
     assert_eq!(new_image.others.idle_timeout_minutes, Some(90));
+    assert_eq!(
+        (
+            new_image.others.training_plan_arn.as_deref(),
+            new_image.clear_training_plan
+        ),
+        (
+            Some("arn:aws:sagemaker:us-east-1:123456789012:training-plan/gpu"),
+            false
+        ),
+        "the same instance type keeps its training plan"
+    );
     let pinned_elsewhere = SpaceState {
         image_arn: Some(OTHER.into()),
         ..observed("ml.t3.medium", 20, Some(TEAM))
