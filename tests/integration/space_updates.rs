@@ -23,6 +23,16 @@ fn set_space_status(world: &World, status: &str) {
         .unwrap();
 }
 
+/// Returns once presign has called `operation` since the call log held `seen` calls.
+async fn until_called(world: &World, seen: usize, operation: &str) {
+    while !world.aws.calls()[seen..]
+        .iter()
+        .any(|c| c["operation"] == operation)
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// Alice's login under a rule that wants a bigger instance and volume, while her space is held
 /// Updating (as by her own change in Studio) until presign has looked at it and `then` has passed.
 async fn login_while_the_space_is_updating(
@@ -36,12 +46,7 @@ async fn login_while_the_space_is_updating(
     set_space_status(world, "Updating");
     let seen = world.aws.calls().len();
     let release = async {
-        while !world.aws.calls()[seen..]
-            .iter()
-            .any(|c| c["operation"] == "DescribeSpace")
-        {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        until_called(world, seen, "DescribeSpace").await;
         tokio::time::sleep(then).await;
         set_space_status(world, "InService");
     };
@@ -99,19 +104,10 @@ async fn a_login_whose_update_another_login_got_in_first_waits_for_that_one() {
     let fault = serde_json::json!({"operation": "sagemaker:UpdateSpace", "kind": "latency", "latency_ms": 600, "count": 1});
     world.aws.control("POST", "/faults", Some(&fault)).unwrap();
     let seen = world.aws.calls().len();
-    let called = |operation: &str| {
-        world.aws.calls()[seen..]
-            .iter()
-            .any(|c| c["operation"] == operation)
-    };
     let other_tab = async {
-        while !called("DescribeSpace") {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        until_called(&world, seen, "DescribeSpace").await;
         set_space_status(&world, "Updating");
-        while !called("UpdateSpace") {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        until_called(&world, seen, "UpdateSpace").await;
         set_space_status(&world, "InService");
     };
     let (response, ()) = tokio::join!(

@@ -333,7 +333,7 @@ class SageMaker(Apps):
         self._check_settings(settings, listed=False)
 
     @staticmethod
-    def _keep_image_versions(before: dict, after: dict) -> None:
+    def _resource_spec_updates(before: dict, after: dict) -> None:
         """An app's image version outlives an update that leaves it out, and `None` clears it (the
         API reference, ResourceSpec: the version "always takes precedence" over SageMakerImageArn;
         "to clear the value set for SageMakerImageVersionArn, pass None as the value"); `None`
@@ -423,7 +423,7 @@ class SageMaker(Apps):
             raise _validation(f"EbsVolumeSizeInGb of space {space.name} cannot be decreased (from {current} to {size})")
         merged = dict(space.settings)
         merged.update(settings)
-        self._keep_image_versions(space.settings, merged)
+        self._resource_spec_updates(space.settings, merged)
         space.settings = merged
         if "SpaceDisplayName" in p:
             space.display_name = p["SpaceDisplayName"]

@@ -118,24 +118,28 @@ pub(super) async fn describe(
 /// both fields' patterns end in `|None`).
 const CLEAR: &str = "None";
 
+/// A setting UpdateSpace is sent back: `CLEAR` when it must go, else as read (absent stays absent).
+fn resent(kept: &Option<String>, clear: bool) -> Option<String> {
+    if clear {
+        Some(CLEAR.to_owned())
+    } else {
+        kept.clone()
+    }
+}
+
 /// The JupyterLab settings UpdateSpace is sent: the rule's spec and, as read, the rest.
 fn jupyter_lab_update(spec: &ResourceSpecUpdate) -> SpaceJupyterLabAppSettings {
     let others = &spec.others;
     let resource_spec = ResourceSpec::builder()
         .instance_type(AppInstanceType::from(spec.instance_type.as_str()))
         .set_sage_maker_image_arn(spec.image_arn.clone())
-        .set_sage_maker_image_version_arn(if spec.clear_image_version {
-            Some(CLEAR.to_owned())
-        } else {
-            others.image_version_arn.clone()
-        })
+        .set_sage_maker_image_version_arn(resent(
+            &others.image_version_arn,
+            spec.clear_image_version,
+        ))
         .set_sage_maker_image_version_alias(others.image_version_alias.clone())
         .set_lifecycle_config_arn(spec.lifecycle_config_arn.clone())
-        .set_training_plan_arn(if spec.clear_training_plan {
-            Some(CLEAR.to_owned())
-        } else {
-            others.training_plan_arn.clone()
-        })
+        .set_training_plan_arn(resent(&others.training_plan_arn, spec.clear_training_plan))
         .build();
     let repositories = others
         .code_repositories

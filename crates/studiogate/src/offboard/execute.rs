@@ -199,9 +199,8 @@ async fn offboard_profile<S: StudioInventory, C: Clock, R: FnMut(Record)>(
         plan.owner.as_str(),
         plan.profile.as_str(),
     );
-    let held = match &plan.held {
-        Some(held) => Some(held.clone()),
-        None if steps.execute => match signed_in_since(api, plan).await {
+    let rechecked = if plan.held.is_none() && steps.execute {
+        match signed_in_since(api, plan).await {
             Ok(held) => held,
             Err(error) => {
                 let code = Some(error.code);
@@ -215,10 +214,11 @@ async fn offboard_profile<S: StudioInventory, C: Clock, R: FnMut(Record)>(
                 );
                 return;
             }
-        },
-        None => None,
+        }
+    } else {
+        None
     };
-    if let Some(held) = held {
+    if let Some(held) = plan.held.as_ref().or(rechecked.as_ref()) {
         let why = Some(held.reason().to_owned());
         steps.note("hold", domain, name.to_owned(), owner, Outcome::Held, why);
         return;
